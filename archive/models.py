@@ -1,0 +1,195 @@
+"""The archive's tables. Names are plain English so the SQLite file reads well in sqlite3 and Datasette.
+
+Times are naive UTC datetimes (SQLite has no time zone type); report dates (`published`) are calendar dates.
+A report is (agency, year, kind); its versions are distinct normalised contents; a version's sources are the blobs
+whose extraction normalises to that content; a blob's captures say where and when those bytes were seen.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    level: Mapped[str | None] = mapped_column(String(16))  # central|province|prefecture|county|township|department
+    kind: Mapped[str] = mapped_column(String(16))  # government | department: sets the deadline
+    division_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(16))  # registry | discovered
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AgencyAlias(Base):
+    """Every name an agency is known by, normalised, including its own name: the lookup table for report titles."""
+
+    __tablename__ = "agency_aliases"
+    alias: Mapped[str] = mapped_column(Text, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+
+
+class Portal(Base):
+    __tablename__ = "portals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # crawl | import | reparse
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    parser_version: Mapped[str | None] = mapped_column(String(64))
+
+
+class RunPortal(Base):
+    """Per run and portal: pages fetched and what they did to the archive."""
+
+    __tablename__ = "run_portals"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    portal: Mapped[str] = mapped_column(Text, primary_key=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RunError(Base):
+    __tablename__ = "run_errors"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    portal: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)  # unreachable | unreadable | not_report | ...
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Blob(Base):
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[str | None] = mapped_column(String(16))  # from the bytes, never the URL
+    path: Mapped[str] = mapped_column(Text)  # relative to the archive's data folder
+    stored_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Capture(Base):
+    """One fetch (or one imported file): where and when some bytes were seen, and the WARC record holding them."""
+
+    __tablename__ = "captures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # digest of url + time + bytes: re-ingest is a no-op
+    requested_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    referrer: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    content_disposition: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
+    portal: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_record_id: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    # What the listing said before the document was read; used only when extraction cannot say.
+    agency_hint: Mapped[str | None] = mapped_column(Text)
+    year_hint: Mapped[int | None] = mapped_column(Integer)
+
+
+class Extraction(Base):
+    """One run of one parser version over one blob: the full `nianbao extract` result."""
+
+    __tablename__ = "extractions"
+    __table_args__ = (UniqueConstraint("sha256", "parser_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    parser_version: Mapped[str] = mapped_column(String(64))
+    is_report: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    template: Mapped[str | None] = mapped_column(String(16))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Report(Base):
+    """Agency × year × kind, with a summary of its versions kept current for coverage and export."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("agency_id", "year", "kind"), Index("ix_reports_year", "year"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    current_version_id: Mapped[int | None] = mapped_column(Integer)
+    versions: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    published: Mapped[date | None] = mapped_column(Date)  # as stated in the first version that states one
+    url: Mapped[str | None] = mapped_column(Text)
+    failed_checks: Mapped[list | None] = mapped_column(JSON)
+
+
+class Version(Base):
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("report_id", "fingerprint"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # 1 = earliest seen
+    extraction_id: Mapped[int | None] = mapped_column(ForeignKey("extractions.id"))
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    published: Mapped[date | None] = mapped_column(Date)
+    title: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(16))
+    diff: Mapped[dict | None] = mapped_column(JSON)  # against the previous version (seq - 1)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class VersionSource(Base):
+    """A blob belongs to exactly one version: the one its current extraction normalises to."""
+
+    __tablename__ = "version_sources"
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    extraction_id: Mapped[int] = mapped_column(ForeignKey("extractions.id"))
+
+
+class MinhashBand(Base):
+    """Locality-sensitive hashing buckets: versions sharing a band are near-duplicate candidates."""
+
+    __tablename__ = "minhash_bands"
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+
+
+class NearDuplicate(Base):
+    """Rule S5: `version_id` reads like `other_version_id` (the agency's previous year, or another agency)."""
+
+    __tablename__ = "near_duplicates"
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    other_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True,
+                                                  index=True)
+    relation: Mapped[str] = mapped_column(String(16))  # previous_year | other_agency
+    similarity: Mapped[float] = mapped_column(Float)  # estimated Jaccard of the prose shingles
+    same_tables: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,102 @@
+"""WARC files (warcio) holding the exact request and response behind every capture.
+
+Each process appends to its own file (run id, start time and pid in the name), one gzip member per record, and
+fsyncs after each record before the database row that points at it is committed. A crash can leave a truncated
+last member, which no database row refers to.
+"""
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    file: str  # relative to the archive's warc folder
+    record_id: str
+    offset: int
+
+
+def warc_date(when: datetime) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class WarcFile:
+    def __init__(self, warc_dir: Path, run_id: str):
+        warc_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        safe_run = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
+        self.name = f"{safe_run}-{stamp}-{os.getpid()}.warc.gz"
+        self.path = warc_dir / self.name
+        self._fh = open(self.path, "ab")
+        self._writer = WARCWriter(self._fh, gzip=True)
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "WarcFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, record) -> WarcRef:  # type: ignore[no-untyped-def]
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        return WarcRef(self.name, record.rec_headers.get_header("WARC-Record-ID"), offset)
+
+    def write_exchange(
+        self, url: str, status: int, headers: list[tuple[str, str]], body: bytes, fetched_at: datetime,
+        request_headers: list[tuple[str, str]] | None = None, method: str = "GET", reason: str = "",
+    ) -> WarcRef:
+        """A request record and its response record; the reference points at the response."""
+        date = warc_date(fetched_at)
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        req_headers = request_headers or [("Host", parts.netloc)]
+        request = self._writer.create_warc_record(
+            url, "request", payload=io.BytesIO(b""),
+            http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", req_headers, is_http_request=True),
+            warc_headers_dict={"WARC-Date": date},
+        )
+        response = self._writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body),
+            http_headers=StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1"),
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": request.rec_headers.get_header("WARC-Record-ID"),
+            },
+        )
+        self._write(request)
+        return self._write(response)
+
+    def write_resource(self, uri: str, body: bytes, fetched_at: datetime, content_type: str) -> WarcRef:
+        """A file that was not fetched over HTTP (`nianbao import`): a resource record under its file: URI."""
+        record = self._writer.create_warc_record(
+            uri, "resource", payload=io.BytesIO(body), warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": warc_date(fetched_at)},
+        )
+        return self._write(record)
+
+
+def read_payload(warc_dir: Path, ref: WarcRef) -> bytes:
+    """The payload (HTTP body, or the resource) of the record `ref` points at."""
+    with open(warc_dir / ref.file, "rb") as fh:
+        fh.seek(ref.offset)
+        for record in ArchiveIterator(fh):
+            if record.rec_headers.get_header("WARC-Record-ID") != ref.record_id:
+                raise ValueError(f"no record {ref.record_id} at {ref.file}:{ref.offset}")
+            return record.content_stream().read()
+    raise ValueError(f"nothing at {ref.file}:{ref.offset}")

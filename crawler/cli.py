@@ -1,0 +1,95 @@
+"""The `nianbao` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "docs"
+
+
+def _inputs(paths: list[str]) -> Iterator[Path]:
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.endswith(".expected.json"))
+        else:
+            yield path
+
+
+def _summary(result: dict) -> str:
+    if "error" in result:
+        return f"{result['source']}: ERROR {result['error']}"
+    if not result["is_report"]:
+        return f"{result['source']}: not a report ({result['reason']})"
+    fields = result["fields"]
+    stated = sum(1 for v in fields.values() if v is not None)
+    failed = [c for c in result["checks"] if not c["ok"]]
+    lines = [
+        f"{result['source']}: {result['agency'] or '?'} {result['year'] or '?'} "
+        f"[{result['format']}, template {result['template']}] published {result['published'] or '?'}",
+        f"  title: {result['title']}",
+        f"  fields: {stated} of {len(fields)} stated; checks: {len(result['checks']) - len(failed)} ok, "
+        f"{len(failed)} failed",
+    ]
+    lines += [f"  ✗ {c['rule']} {c['where']}: {c['detail']}" for c in failed]
+    lines += [f"  ! {w}" for w in result["warnings"]]
+    return "\n".join(lines)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from pipelines.extract import extract
+
+    files = list(_inputs(args.paths))
+    failures = 0
+    for n, path in enumerate(files, 1):
+        if len(files) > 1:
+            print(f"[{n}/{len(files)}] {path}", file=sys.stderr, flush=True)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            result = {"source": str(path), "sha256": None, "format": None, "error": f"cannot read: {exc.strerror}"}
+        else:
+            result = extract(data, str(path)).as_dict()
+        failures += "error" in result
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        else:
+            print(_summary(result), flush=True)
+    if failures:
+        print(f"{failures} of {len(files)} inputs could not be read", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    # Until the crawler and the sandbox exist, the demo runs the extraction core over the seed reports and the
+    # fixture corpus, which is the main job available so far.
+    paths = [str(p) for p in (SEEDS, FIXTURES) if p.exists()]
+    print("nianbao demo: extracting the seed reports and the fixture corpus "
+          "(the crawler and sandbox are not built yet)\n", flush=True)
+    cmd_extract(argparse.Namespace(paths=paths, json=False))
+    return 0  # the fixture corpus holds deliberately unreadable files; their errors are the expected output
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("extract", help="extract reports into the common schema (JSON Lines with --json)")
+    p.add_argument("paths", nargs="+", help="files or folders")
+    p.add_argument("--json", action="store_true", help="print one JSON object per document")
+    p.set_defaults(func=cmd_extract)
+    p = sub.add_parser("demo", help="run the main job end to end on bundled data")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

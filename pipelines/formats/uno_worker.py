@@ -1,0 +1,95 @@
+"""LibreOffice conversion worker, run by `pipelines.formats.office` under a Python that has the `uno` module.
+
+Not imported by the project: it runs under Debian's /usr/bin/python3 (python3-uno), which has none of the project's
+dependencies, so it uses the standard library and uno only.
+
+    python3 uno_worker.py SOFFICE PROFILE_DIR PIPE_NAME
+
+starts one headless soffice, prints {"ready": true}, then answers each request line
+{"src": path, "dst": path, "filter": "MS Word 2007 XML"} with {"ok": true} or {"ok": false, "error": "…"}.
+It exits, closing soffice, when its standard input ends.
+"""
+import json
+import pathlib
+import subprocess
+import sys
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+
+_START_TIMEOUT = 120  # a first start builds the profile, which takes several seconds on a busy machine
+# Documents come from the internet: never run their macros, never refresh their links (no network anyway).
+_NEVER_EXECUTE = 0
+_NO_UPDATE = 0
+
+
+def _props(**values):
+    result = []
+    for name, value in values.items():
+        prop = PropertyValue()
+        prop.Name, prop.Value = name, value
+        result.append(prop)
+    return tuple(result)
+
+
+def _reply(**message):
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _connect(office, pipe):
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    deadline = time.monotonic() + _START_TIMEOUT
+    while True:
+        try:
+            context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+            return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+        except NoConnectException:
+            if office.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _convert(desktop, request):
+    load = _props(Hidden=True, ReadOnly=True, MacroExecutionMode=_NEVER_EXECUTE, UpdateDocMode=_NO_UPDATE)
+    document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(request["src"]), "_blank", 0, load)
+    if document is None:
+        raise RuntimeError("LibreOffice could not open the document")
+    try:
+        document.storeToURL(uno.systemPathToFileUrl(request["dst"]), _props(FilterName=request["filter"], Overwrite=True))
+    finally:
+        document.close(True)
+
+
+def main():
+    soffice, profile, pipe = sys.argv[1:4]
+    office = subprocess.Popen(
+        [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+         f"-env:UserInstallation={pathlib.Path(profile).as_uri()}",
+         f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        desktop = _connect(office, pipe)
+        _reply(ready=True)
+        for line in sys.stdin:
+            try:
+                _convert(desktop, json.loads(line))
+                _reply(ok=True)
+            except Exception as error:  # every UNO failure is a per-document answer
+                _reply(ok=False, error=f"{type(error).__name__}: {getattr(error, 'Message', '') or error}")
+                if office.poll() is not None:
+                    return  # soffice died with the document; the caller starts a new worker
+        desktop.terminate()
+    finally:
+        try:
+            office.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            office.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Title, agency, year reported on and publication date of a report.
+
+The year is the year *reported on*: from the title, else the stated 统计期限, else the first year the overview
+talks about — never the publication date alone (a 2023 report is published in 2024, sometimes years later).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipelines.dates import find_dates, labelled_date, parse_date
+
+_CN_YEAR_DIGITS = str.maketrans("〇○零Ｏ一二三四五六七八九", "0000123456789")
+_YEAR = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})"
+REPORT_PHRASE = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)|信息公开年报")
+_TITLE_YEAR = re.compile(_YEAR + r"\s*年度?")
+_PERIOD = re.compile(r"(?:统计|期限|时限)[^。]{0,30}?" + _YEAR + r"\s*年\s*(?:1|一)\s*月\s*(?:1|一)\s*日")
+_COVER_LETTER = re.compile(r"关于报送|报送.{0,30}的函|的函$")
+# Words an agency name ends with (人民政府, 行政审批服务局, 街道办事处, 镇, …).
+_AGENCY_END = re.compile(r"(?:政府|局|委|委员会|办|办公室|办事处|院|厅|部|中心|街道|镇|乡|馆|所|站|队|会|署|处|集团|公司)$")
+_SIGNATURE_MAX = 30
+_TITLE_LINES = 40  # the title is within the first lines; further down it is a quotation
+
+
+def _year_value(text: str) -> int:
+    return int(text.translate(_CN_YEAR_DIGITS))
+
+
+def collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def find_title_line(lines: list[str]) -> tuple[int, str] | None:
+    """The report's title in the first lines (skipping a cover letter), joined with the line above it when the
+    title is broken after the agency name or the year. Returns (index of its first line, title)."""
+    for n, line in enumerate(lines[:_TITLE_LINES]):
+        text = line.strip()
+        if len(text) > 60 or not REPORT_PHRASE.search(text) or _COVER_LETTER.search(text):
+            continue
+        if "。" in text or "《" in text:
+            continue
+        if n > 0 and REPORT_PHRASE.match(text) or re.match(_YEAR + r"\s*年", text):
+            above = lines[n - 1].strip() if n > 0 else ""
+            if above and len(above) <= 30 and not re.search(r"[。：:，,]", above) and not find_dates(above) \
+                    and not _COVER_LETTER.search(above):
+                return n - 1, collapse(above + text)
+        return n, collapse(text)
+    return None
+
+
+def agency_from_title(title: str) -> str | None:
+    """"岚皋县行政审批服务局2023年政府信息公开工作年度报告" → "岚皋县行政审批服务局"."""
+    text = re.sub(r"^[\s\d年度〇○零一二三四五六七八九]*年度?", "", title)  # a leading year
+    match = REPORT_PHRASE.search(text)
+    head = text[: match.start()] if match else text
+    if match and head.endswith("人民") and text[match.start():].startswith("政府"):
+        head += "政府"  # "XX市人民政府信息公开年度报告": the 政府 belongs to the agency
+    head = _TITLE_YEAR.sub("", head)
+    head = re.sub(r"^关于|关于$|的$|[《》“”\"]", "", head.strip()).strip(" -—_:：")
+    return collapse(head) or None
+
+
+def agency_from_lines(lines: list[str]) -> str | None:
+    """An agency name standing on its own line (the line above the title, or the signature at the end)."""
+    for line in lines:
+        text = line.strip()
+        if 2 < len(text) <= _SIGNATURE_MAX and _AGENCY_END.search(text) and not re.search(r"[。，,：:；]", text):
+            return text
+    return None
+
+
+def report_year(title: str | None, text: str) -> int | None:
+    if title:
+        match = _TITLE_YEAR.search(title)
+        if match:
+            return _year_value(match.group(1))
+    match = _PERIOD.search(text)
+    if match:
+        return _year_value(match.group(1))
+    match = re.search(_YEAR + r"\s*年", text)
+    return _year_value(match.group(1)) if match else None
+
+
+def signature_date(text: str, year: int | None) -> dt.date | None:
+    """The date signed at the end of the report, when plausible as its publication date (after the year ends)."""
+    tail = [line.strip() for line in text.strip().split("\n")[-4:]]
+    for line in reversed(tail):
+        if len(line) <= _SIGNATURE_MAX:
+            date = parse_date(line) if find_dates(line) else None
+            if date and (year is None or year < date.year <= year + 3):
+                return date
+    return None
+
+
+def publication_date(stated: str | None, text: str, year: int | None) -> str | None:
+    if stated:
+        return stated
+    date = labelled_date(text[:2000]) or signature_date(text, year)
+    return date.isoformat() if date else None
