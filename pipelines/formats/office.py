@@ -1,0 +1,223 @@
+"""DOC and WPS files: LibreOffice converts them to DOCX, which the DOCX reader reads.
+
+Starting soffice costs seconds and converting a report a tenth of one, so one headless soffice is kept for the whole
+run, driven over UNO by `uno_worker.py` (which needs the `uno` module of Debian's python3-uno, not importable from the
+project's venv). Without UNO each file falls back to a one-off `soffice --convert-to`. The soffice uses a private
+profile, so it never meets a user's running LibreOffice, and it is stopped when the interpreter exits.
+"""
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import olefile
+
+from pipelines.document import Document, ExtractionError
+from pipelines.formats import docx
+
+DOCX_FILTER = "MS Word 2007 XML"
+CONVERSION_TIMEOUT = 60.0
+_WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
+_UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python")
+_SOFFICE_PATHS = ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice")
+_START_TIMEOUT = 180.0
+_MISSING = "DOC/WPS need LibreOffice (Debian package libreoffice-writer-nogui), not installed"
+_FIB_ENCRYPTED = 0x0100  # FibBase.fEncrypted, in the flags word at offset 10 of the WordDocument stream
+
+
+@functools.cache
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice") or next(
+        (p for p in _SOFFICE_PATHS if os.access(p, os.X_OK)), None
+    )
+
+
+@functools.cache
+def _uno_python() -> str | None:
+    for python in _UNO_PYTHONS:
+        if os.access(python, os.X_OK):
+            probe = subprocess.run([python, "-c", "import uno"], env=_clean_env(), capture_output=True)
+            if probe.returncode == 0:
+                return python
+    return None
+
+
+def _clean_env() -> dict[str, str]:
+    # The venv's Python settings must not leak into the system Python that runs the worker.
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+class _Converter:
+    """One long-lived soffice behind a lock; restarted after a crash or a timeout."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._worker: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+        self._profile = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
+        atexit.register(self.close)
+        # A forked child (multiprocessing) must not share the parent's pipe: it starts a worker of its own.
+        os.register_at_fork(after_in_child=self._forget)
+
+    def convert(self, src: Path, dst: Path, filter_name: str, timeout: float) -> None:
+        soffice = _soffice()
+        if soffice is None:
+            raise ExtractionError(_MISSING)
+        with self._lock:
+            if _uno_python() is None:
+                self._convert_once(soffice, src, dst, filter_name, timeout)
+            else:
+                self._convert_by_worker(soffice, src, dst, filter_name, timeout)
+
+    def _convert_by_worker(self, soffice: str, src: Path, dst: Path, filter_name: str, timeout: float) -> None:
+        worker = self._running_worker(soffice)
+        assert worker.stdin is not None
+        request = {"src": str(src), "dst": str(dst), "filter": filter_name}
+        try:
+            worker.stdin.write(json.dumps(request).encode() + b"\n")
+            worker.stdin.flush()
+        except BrokenPipeError:
+            self._kill()
+            raise ExtractionError("LibreOffice stopped unexpectedly") from None
+        reply = self._read_reply(timeout)
+        if reply is None:
+            self._kill()
+            raise ExtractionError(f"LibreOffice did not convert the document within {timeout:.0f} s")
+        if not reply.get("ok"):
+            raise ExtractionError(f"LibreOffice could not convert the document ({reply.get('error', 'no reason')})")
+
+    def _running_worker(self, soffice: str) -> subprocess.Popen[bytes]:
+        if self._worker is not None and self._worker.poll() is None:
+            return self._worker
+        self._kill()
+        python = _uno_python()
+        assert python is not None
+        self._worker = subprocess.Popen(
+            [python, str(_WORKER_SCRIPT), soffice, str(self._profile), f"nianbao-{os.getpid()}-{uuid.uuid4().hex}"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=_clean_env(), start_new_session=True,  # its own process group, so soffice dies with it on kill
+        )
+        self._buffer = b""
+        ready = self._read_reply(_START_TIMEOUT)
+        if not ready or not ready.get("ready"):
+            self._kill()
+            raise ExtractionError("LibreOffice did not start")
+        return self._worker
+
+    def _read_reply(self, timeout: float) -> dict | None:
+        """The worker's next JSON line, or None when it dies or stays silent past the timeout."""
+        assert self._worker is not None and self._worker.stdout is not None
+        fd = self._worker.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def _convert_once(self, soffice: str, src: Path, dst: Path, filter_name: str, timeout: float) -> None:
+        outdir = src.parent / "out"
+        command = [
+            soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
+            f"-env:UserInstallation={self._profile.as_uri()}",
+            "--convert-to", f"{dst.suffix.lstrip('.')}:{filter_name}", "--outdir", str(outdir), str(src),
+        ]
+        try:
+            subprocess.run(command, capture_output=True, timeout=timeout + _START_TIMEOUT, env=_clean_env(),
+                           start_new_session=True)
+        except subprocess.TimeoutExpired:
+            raise ExtractionError(f"LibreOffice did not convert the document within {timeout:.0f} s") from None
+        produced = outdir / (src.stem + dst.suffix)
+        if not produced.exists():
+            raise ExtractionError("LibreOffice could not convert the document")
+        produced.replace(dst)
+
+    def _kill(self) -> None:
+        if self._worker is not None:
+            if self._worker.poll() is None:
+                try:
+                    os.killpg(self._worker.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self._worker.wait()
+        self._worker = None
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._worker = None
+        self._buffer = b""
+        self._profile = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
+
+    def close(self) -> None:
+        worker = self._worker
+        if worker is not None and worker.poll() is None:
+            assert worker.stdin is not None
+            worker.stdin.close()  # the worker closes soffice and exits when its input ends
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._kill()
+        self._worker = None
+        shutil.rmtree(self._profile, ignore_errors=True)
+
+
+_converter = _Converter()
+
+
+def convert(data: bytes, suffix: str, target_suffix: str, filter_name: str, timeout: float = CONVERSION_TIMEOUT) -> bytes:
+    """`data` (a file whose type LibreOffice recognises, named with `suffix`) converted with `filter_name`."""
+    with tempfile.TemporaryDirectory(prefix="nianbao-convert-") as workdir:
+        src = Path(workdir) / f"input{suffix}"
+        dst = Path(workdir) / f"output{target_suffix}"
+        src.write_bytes(data)
+        _converter.convert(src, dst, filter_name, timeout)
+        if not dst.exists():
+            raise ExtractionError("LibreOffice produced no output")
+        return dst.read_bytes()
+
+
+def _check_word_binary(data: bytes, kind: str) -> None:
+    """Refuse what LibreOffice cannot open unattended, with the reason, instead of its generic load error."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            if not ole.exists("WordDocument"):
+                raise ExtractionError(f"{kind} has no WordDocument stream (not a Word-compatible file)")
+            fib = ole.openstream("WordDocument").read(12)
+    except (OSError, ValueError, IndexError) as error:
+        raise ExtractionError(f"{kind} is corrupt or truncated ({error})") from None
+    if len(fib) < 12:
+        raise ExtractionError(f"{kind} is corrupt or truncated (WordDocument stream too short)")
+    if int.from_bytes(fib[10:12], "little") & _FIB_ENCRYPTED:
+        raise ExtractionError(f"{kind} is encrypted (password required)")
+
+
+def _read_word_binary(data: bytes, kind: str) -> Document:
+    _check_word_binary(data, kind.upper())
+    # WPS Office saves .wps in the Word 97 binary format, so both are handed over as .doc.
+    document = docx.read(convert(data, ".doc", ".docx", DOCX_FILTER))
+    document.format = kind
+    return document
+
+
+def read_doc(data: bytes) -> Document:
+    return _read_word_binary(data, "doc")
+
+
+def read_wps(data: bytes) -> Document:
+    return _read_word_binary(data, "wps")

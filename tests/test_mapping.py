@@ -1,0 +1,118 @@
+"""Grids → schema keys, on the seed renderings and on HTML tables with merged cells."""
+import lxml.html
+
+from pipelines import schema
+from pipelines.formats.html import table_grid
+from pipelines.formats.text import read
+from pipelines.mapping import map_grids, normalise
+
+
+def grids_of(html: str):
+    tree = lxml.html.fromstring(html)
+    return [table_grid(t, "test") for t in tree.iter("table")]
+
+
+def test_normalise_label_variants():
+    assert normalise("（三）不 予 公 开") == normalise("(3)不予公开") == "不予公开"
+    assert normalise("商业\n企业") == "商业企业"
+    assert normalise("1．属于国家秘密") == normalise("1. 属于国家秘密") == "属于国家秘密"
+
+
+def test_seed_002_is_2019_with_signed_changes_and_procurement(seed_paths):
+    mapped = map_grids(read(seed_paths[2].read_bytes()).grids)
+    assert mapped.template_votes.most_common(1)[0][0] == "2019"
+    assert mapped.raw["active.licensing.change"] == "+57"
+    assert mapped.raw["active.other_services.decisions"] == "1375"
+    assert mapped.raw["active.procurement.amount_10k_yuan"] == "40.35万元"
+    assert mapped.raw["applications.other.total"] == "0"
+    # The seed really lacks the 结转下年度 row: absent, not invented.
+    assert "applications.carried_forward.total" not in mapped.raw
+
+
+def test_seed_001_shifted_tab_rendering(seed_paths):
+    mapped = map_grids(read(seed_paths[1].read_bytes()).grids)
+    assert mapped.raw["active.licensing.decisions"] == "10727"
+    assert mapped.raw["active.fees.amount_10k_yuan"] == "24457.4"
+    assert set(schema.application_keys("2021")) <= set(mapped.raw)
+    # Its section 四 rendering leaves the five 行政复议 cells blank and the litigation ones filled.
+    assert [mapped.raw[f"review.{c}"] for c in schema.REVIEW_COLUMNS] == [""] * 5
+    assert mapped.raw["litigation_after_review.total"] == "0"
+
+
+def test_every_seed_maps_every_cell_but_the_missing_row(seed_paths):
+    for n, path in enumerate(seed_paths):
+        mapped = map_grids(read(path.read_bytes()).grids)
+        template = "2019" if n == 2 else "2021"
+        missing = [k for k in schema.field_keys(template) if k not in mapped.raw]
+        assert missing == ([f"applications.carried_forward.{c}" for c in schema.APPLICANT_COLUMNS] if n == 2 else [])
+
+
+APPLICATIONS = """
+<table>
+<tr><td colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>
+    <td colspan="7">申请人情况</td></tr>
+<tr><td rowspan="2">自然人</td><td colspan="5">法人或其他组织</td><td rowspan="2">总计</td></tr>
+<tr><td>商业<br>企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>
+<tr><td colspan="3">一、本年新收政府信息公开申请数量</td><td>12</td><td>3</td><td></td><td>/</td><td>—</td><td>1</td><td>16</td></tr>
+<tr><td rowspan="2">三、本年度办理结果</td><td colspan="2">（一）予以公开</td><td></td><td></td><td></td><td></td><td></td><td></td><td>9</td></tr>
+<tr><td rowspan="2">（三）不予公开</td><td>1.属于国家秘密</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td></tr>
+<tr><td></td><td>2.其他法律行政法规禁止公开</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>
+<tr><td></td><td>（六）其他处理</td><td>3.其他</td><td></td><td>2</td><td>0</td><td>0</td><td>0</td><td>0</td><td>2</td></tr>
+<tr><td colspan="3">四、结转下年度继续办理</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>
+</table>"""
+
+
+def test_merged_cells_do_not_shift_values():
+    raw = map_grids(grids_of(APPLICATIONS)).raw
+    assert [raw[f"applications.new_received.{c}"] for c in schema.APPLICANT_COLUMNS] == [
+        "12", "3", "", "/", "—", "1", "16"]
+    # Only 总计 filled: the blanks stay blanks in their own columns.
+    assert [raw[f"applications.granted.{c}"] for c in schema.APPLICANT_COLUMNS] == [""] * 6 + ["9"]
+    assert raw["applications.denied_state_secret.natural_person"] == "1"
+    assert raw["applications.denied_law_forbidden.total"] == "0"
+    assert raw["applications.other_other.commercial"] == "2"
+    assert raw["applications.carried_forward.total"] == "0"
+
+
+ACTIVE_2021_VARIANT = """
+<table>
+<tr><td colspan="4">第二十条第(一)项</td></tr>
+<tr><td>信息内容</td><td>本年(2023)制发件数</td><td>本年废止件数</td><td>现行有效件数（历史累计）</td></tr>
+<tr><td>规章(县级无此项)</td><td>/</td><td>/</td><td>/</td></tr>
+<tr><td>规范性文件</td><td>2</td><td>1</td><td>17</td></tr>
+<tr><td colspan="4">第二十条第(五)项</td></tr>
+<tr><td>信息内容</td><td colspan="3">本年处理决定数量</td></tr>
+<tr><td>行政许可</td><td colspan="3">4,277</td></tr>
+<tr><td colspan="4">第二十条第(八)项</td></tr>
+<tr><td>信息内容</td><td colspan="3">本年收费金额（单位：万元）</td></tr>
+<tr><td>行政事业性收费</td><td colspan="3">24457.4</td></tr>
+</table>"""
+
+
+def test_active_2021_label_variants():
+    mapped = map_grids(grids_of(ACTIVE_2021_VARIANT))
+    assert mapped.template_votes.most_common(1)[0][0] == "2021"
+    assert mapped.raw["active.regulations.issued"] == "/"
+    assert mapped.raw["active.normative_docs.in_force"] == "17"
+    assert mapped.raw["active.licensing.decisions"] == "4,277"
+    assert mapped.raw["active.fees.amount_10k_yuan"] == "24457.4"
+    assert not mapped.warnings
+
+
+REVIEW = """
+<table>
+<tr><td colspan="5">行政复议</td><td colspan="10">行政诉讼</td></tr>
+<tr><td rowspan="2">结果维持</td><td rowspan="2">结果纠正</td><td rowspan="2">其他结果</td><td rowspan="2">尚未审结</td>
+    <td rowspan="2">总计</td><td colspan="5">未经复议直接起诉</td><td colspan="5">复议后起诉</td></tr>
+<tr><td>结 果 维 持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td><td>总计</td>
+    <td>结果维持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td><td>总计</td></tr>
+<tr><td>1</td><td>2</td><td>0</td><td>0</td><td>3</td><td>0</td><td>0</td><td>1</td><td>0</td><td>1</td>
+    <td>0</td><td>0</td><td>0</td><td>2</td><td>2</td></tr>
+</table>"""
+
+
+def test_review_table_by_header_positions():
+    raw = map_grids(grids_of(REVIEW)).raw
+    assert [raw[f"review.{c}"] for c in schema.REVIEW_COLUMNS] == ["1", "2", "0", "0", "3"]
+    assert raw["litigation_direct.other_result"] == "1"
+    assert raw["litigation_after_review.pending"] == "2"
