@@ -1,0 +1,131 @@
+"""Extraction throughput and peak memory per format, on one core, beside the raw library call as a baseline.
+
+Each format runs in its own subprocess pinned to one CPU, so its peak RSS is its own. The corpus is the fixture
+corpus (tests/fixtures/docs), repeated until each measurement lasts at least a few seconds.
+
+    python -m bench.extraction [--seconds 3] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "docs"
+TARGETS = {"html": 15, "docx": 30, "pdf": 4, "xlsx": 100, "doc": 5, "wps": 5, "xls": None, "text": None}
+
+
+def _baseline(fmt: str):
+    """The raw library call a user would make without nianbao, for the same bytes."""
+    import io
+
+    if fmt == "html":
+        import trafilatura
+
+        return lambda data: trafilatura.extract(data.decode("utf-8", "replace"))
+    if fmt == "pdf":
+        import pdfplumber
+
+        def pdf_text(data: bytes) -> None:
+            with pdfplumber.open(io.BytesIO(data)) as pdf:
+                for page in pdf.pages:
+                    page.extract_text()
+        return pdf_text
+    if fmt == "docx":
+        import docx
+
+        return lambda data: [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    if fmt == "xlsx":
+        import openpyxl
+
+        return lambda data: list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    if fmt == "xls":
+        import xlrd
+
+        return lambda data: xlrd.open_workbook(file_contents=data).sheet_by_index(0).nrows
+    if fmt in ("doc", "wps"):
+        from pipelines.formats import office
+
+        return office.to_docx
+    return lambda data: data.decode("utf-8", "replace").splitlines()
+
+
+def _rate(fn, docs: list[bytes], seconds: float) -> float:
+    fn(docs[0])  # warm-up: imports, LibreOffice start
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or n < len(docs):
+        fn(docs[n % len(docs)])
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def measure(fmt: str, seconds: float) -> dict:
+    """Runs inside the pinned subprocess."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    from pipelines.extract import extract
+    from pipelines.sniff import sniff
+
+    docs = [p.read_bytes() for p in sorted(CORPUS.iterdir())
+            if not p.name.endswith(".json") and p.stat().st_size and sniff(p.read_bytes()) == fmt]
+    if not docs:
+        return {"format": fmt, "docs": 0}
+    ours = _rate(lambda data: extract(data, "bench"), docs, seconds)
+    base = _rate(_baseline(fmt), docs, seconds)
+    result = {"format": fmt, "docs": len(docs), "docs_per_s": round(ours, 1), "baseline_docs_per_s": round(base, 1),
+              "ratio_to_baseline": round(ours / base, 2), "target": TARGETS.get(fmt),
+              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if fmt == "html":
+        result.update(_parser_comparison(docs, seconds))
+    return result
+
+
+def _parser_comparison(docs: list[bytes], seconds: float) -> dict:
+    """lxml vs BeautifulSoup(lxml) for the tables/links/meta pass: the reason html.py uses lxml directly."""
+    import lxml.html
+    from bs4 import BeautifulSoup
+
+    from pipelines.decoding import decode
+
+    texts = [decode(d)[0] for d in docs]
+    lx = _rate(lambda t: lxml.html.document_fromstring(t).findall(".//td"), texts, seconds / 2)
+    bs = _rate(lambda t: BeautifulSoup(t, "lxml").find_all("td"), texts, seconds / 2)
+    return {"lxml_parse_per_s": round(lx, 1), "bs4_parse_per_s": round(bs, 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--formats", default=",".join(TARGETS))
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.seconds)))
+        return 0
+    results = []
+    for fmt in args.formats.split(","):
+        print(f"measuring {fmt} …", file=sys.stderr, flush=True)
+        out = subprocess.run([sys.executable, "-m", "bench.extraction", "--child", fmt, "--seconds",
+                              str(args.seconds)], capture_output=True, text=True, check=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        r = results[-1]
+        if r["docs"]:
+            verdict = "" if r["target"] is None else (" ✓" if r["docs_per_s"] >= r["target"] else " ✗ below target")
+            print(f"{fmt:5} {r['docs_per_s']:8.1f} docs/s (target {r['target']}){verdict}; baseline "
+                  f"{r['baseline_docs_per_s']:.1f} docs/s; ratio {r['ratio_to_baseline']}; peak RSS "
+                  f"{r['peak_rss_mb']} MB" + (f"; lxml {r['lxml_parse_per_s']}/s vs bs4 {r['bs4_parse_per_s']}/s"
+                                              if "lxml_parse_per_s" in r else ""))
+        else:
+            print(f"{fmt:5} no documents in the corpus")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
