@@ -108,13 +108,13 @@ class _GridWalker:
         self.active_header: dict[int, tuple[str, str | None]] | None = None
         self.group: str | None = None
         self.blank_rows: set[str] = set()
-        self.review_header: list[tuple[int, int]] = []  # (grid id, position) of sub-labels in reading order
+        self.review_positions: list[int] = []  # columns of section 四's sub-labels, in reading order
         self.review_labels: list[str] = []
         self.review_done = False
 
     def walk(self, grids: list[Grid]) -> Mapped:
-        for gid, grid in enumerate(grids):
-            self.review_header = []
+        for grid in grids:
+            self.review_positions = []
             self.review_labels = []
             for r, row in enumerate(grid.rows):
                 texts = [cell.text for cell in row]
@@ -128,7 +128,7 @@ class _GridWalker:
                 elif self.section == "applications":
                     self._application_row(grid, r, normed)
                 elif self.section == "review":
-                    self._review_row(grid, r, gid, normed)
+                    self._review_row(grid, r, normed)
         return self.out
 
     # Section 二 ---------------------------------------------------------------------------------------------
@@ -214,19 +214,19 @@ class _GridWalker:
             self.out.put(f"applications.{leaf}.{col}", text)
 
     # Section 四 ---------------------------------------------------------------------------------------------
-    def _review_row(self, grid: Grid, r: int, gid: int, normed: list[str]) -> None:
+    def _review_row(self, grid: Grid, r: int, normed: list[str]) -> None:
         row = grid.rows[r]
         subs = [(c, _REVIEW_COLUMNS[t]) for c, t in enumerate(normed)
                 if t in _REVIEW_COLUMNS and not grid.is_copy(r, c)]
         if subs:
-            self.review_header.extend((gid, c) for c, _ in subs)
+            self.review_positions.extend(c for c, _ in subs)
             self.review_labels.extend(k for _, k in subs)
             return
         numbers = [c for c, cell in enumerate(row) if values.normal(cell.text) and values.is_value_like(cell.text)]
         if len(numbers) < 5 or self.review_done:
             return
         keys = [f"{g}.{c}" for g in schema.REVIEW_GROUPS for c in schema.REVIEW_COLUMNS]
-        positions = [c for _, c in self.review_header]
+        positions = self.review_positions
         aligned = (
             len(positions) == 15 and len(set(positions)) == 15
             and self.review_labels == list(schema.REVIEW_COLUMNS) * 3 and max(positions) < len(row)

@@ -1,0 +1,75 @@
+"""The accuracy gate's measurement: extraction results against hand-reviewed golden files.
+
+A golden (`<fixture>.expected.json`) states what a person checked the document says: format, is_report (with a
+reason when not), agency, year, template, title, published, and every field's value (null for blank, never 0),
+or `"error": true` for an unreadable input. `reviewed` records that a person compared it with the document once;
+the gate refuses unreviewed goldens (the juriscraper habit), so a new fixture cannot pass on its own output.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.document import Failure, Report
+
+DOCS = Path(__file__).resolve().parent / "fixtures" / "docs"
+METADATA = ("agency", "year", "template")
+
+
+@dataclass
+class Score:
+    cells: int = 0
+    cells_ok: int = 0
+    docs: int = 0
+    docs_ok: int = 0  # is_report / error / metadata all as expected
+    misses: list[str] = field(default_factory=list)
+
+    def rate(self, part: str) -> float:
+        total, ok = (self.cells, self.cells_ok) if part == "cells" else (self.docs, self.docs_ok)
+        return ok / total if total else 1.0
+
+
+def fixtures() -> list[tuple[Path, Path]]:
+    return sorted((p, p.with_name(p.name + ".expected.json")) for p in DOCS.iterdir()
+                  if p.is_file() and not p.name.endswith(".json"))
+
+
+def _same(expected, got) -> bool:
+    if expected is None or got is None:
+        return expected is None and got is None
+    return abs(float(expected) - float(got)) < 1e-9
+
+
+def score(name: str, expected: dict, result: Report | Failure, into: Score) -> None:
+    into.docs += 1
+    if expected.get("error"):
+        ok = isinstance(result, Failure)
+        into.docs_ok += ok
+        if not ok:
+            into.misses.append(f"{name}: expected an error, got a result")
+        return
+    if isinstance(result, Failure):
+        into.misses.append(f"{name}: unexpected error {result.error}")
+        into.cells += len(expected.get("fields") or {})
+        return
+    problems = []
+    if result.is_report != expected["is_report"]:
+        problems.append(f"is_report {result.is_report} (reason {result.reason})")
+    elif not expected["is_report"]:
+        want = expected.get("reason")
+        if want and want not in (result.reason or ""):
+            problems.append(f"reason {result.reason!r} lacks {want!r}")
+    else:
+        for key in METADATA:
+            if getattr(result, key) != expected[key]:
+                problems.append(f"{key} {getattr(result, key)!r} != {expected[key]!r}")
+        for key, want in (expected.get("fields") or {}).items():
+            into.cells += 1
+            got = result.fields.get(key)
+            if _same(want, got):
+                into.cells_ok += 1
+            else:
+                into.misses.append(f"{name}: {key} = {got!r} (raw {result.raw.get(key)!r}), expected {want!r}")
+    into.docs_ok += not problems
+    into.misses.extend(f"{name}: {p}" for p in problems)

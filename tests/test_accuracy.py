@@ -1,0 +1,87 @@
+"""The accuracy gate over the whole fixture corpus, with floors that may rise and never drop silently.
+
+Floors live in accuracy_floor.json. The last test walks that file's git history: a commit that lowers a floor
+must say `ALLOW-FLOOR-DROP: <why>` in its message, so a drop is always an explicit, reviewed decision.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipelines.extract import extract
+from tests.accuracy import Score, fixtures, score
+
+FLOORS = Path(__file__).resolve().parent / "accuracy_floor.json"
+SEED_SPECS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+SHARED_SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def _corpus() -> list[tuple[str, bytes, dict]]:
+    """(name, bytes, golden) for every fixture document and for the five original seed renderings."""
+    items = []
+    for doc, golden in fixtures():
+        items.append((doc.name, doc.read_bytes(), json.loads(golden.read_text("utf-8"))))
+    for spec in sorted(SEED_SPECS.glob("*.json")):
+        golden = json.loads(spec.read_text("utf-8"))
+        original = next(SHARED_SEEDS.glob(f"{spec.stem}_*.txt"), None)
+        if original is not None and "expected_original" in golden:
+            items.append((f"seed-original-{spec.stem}", original.read_bytes(), golden["expected_original"]))
+    return items
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, Score]:
+    by_group = {"seed": Score(), "variant": Score(), "other": Score()}
+    for name, data, golden in _corpus():
+        group = "seed" if name.startswith("seed") else "variant" if name.startswith("variant") else "other"
+        score(name, golden, extract(data, name), by_group[group])
+    return by_group
+
+
+def test_every_golden_was_reviewed():
+    unreviewed = [name for name, _, golden in _corpus() if not golden.get("reviewed")]
+    assert not unreviewed, (
+        "these goldens were never reviewed by a person; compare each with its document, then set "
+        f"\"reviewed\" to who/when: {unreviewed}")
+
+
+def test_accuracy_floors(scores):
+    floors = json.loads(FLOORS.read_text())
+    measured = {
+        "seed_cells": scores["seed"].rate("cells"), "seed_documents": scores["seed"].rate("docs"),
+        "variant_cells": scores["variant"].rate("cells"), "variant_documents": scores["variant"].rate("docs"),
+        "other_documents": scores["other"].rate("docs"),
+    }
+    print("accuracy:", json.dumps(measured))
+    misses = [m for s in scores.values() for m in s.misses]
+    below = {k: (measured[k], floor) for k, floor in floors.items() if measured[k] + 1e-12 < floor}
+    assert not below, f"below the floor (measured, floor): {below}\n" + "\n".join(misses[:40])
+
+
+def _history() -> list[tuple[str, dict]]:
+    root = FLOORS.parent.parent
+    try:
+        log = subprocess.run(["git", "log", "--format=%H%x00%B%x01", "--", str(FLOORS)], cwd=root,
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    versions = []
+    for entry in log.split("\x01"):
+        if not entry.strip():
+            continue
+        commit, _, message = entry.strip().partition("\x00")
+        shown = subprocess.run(["git", "show", f"{commit}:tests/accuracy_floor.json"], cwd=root,
+                               capture_output=True, text=True)
+        if shown.returncode == 0:
+            versions.append((message, json.loads(shown.stdout)))
+    return list(reversed(versions))
+
+
+def test_floors_never_dropped_without_an_explicit_flag():
+    versions = _history() + [("working tree", json.loads(FLOORS.read_text()))]
+    for (_, before), (message, after) in zip(versions, versions[1:]):
+        dropped = {k: (before[k], after.get(k)) for k in before if after.get(k, -1) < before[k]}
+        assert not dropped or "ALLOW-FLOOR-DROP:" in message, f"floors dropped {dropped} in: {message[:80]}"
