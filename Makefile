@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages extraction needs: LibreOffice (DOC/WPS/XLS conversion, PDF fixtures), a CJK font, OCR.
+# Debian packages extraction needs: LibreOffice (DOC/WPS/XLS conversion, PDF fixtures), a CJK font, OCR;
+# the archive's tests need a PostgreSQL server (.ci/run starts a throwaway one).
 DEBIAN_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk \
-	tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+	tesseract-ocr tesseract-ocr-chi-sim poppler-utils postgresql
 
 .PHONY: test demo system-deps install bench fixtures
 

@@ -83,7 +83,8 @@ def fingerprint(fields: Mapping[str, Any], sections: Mapping[str, str]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def identify(result: Mapping[str, Any], agency_hint: str | None = None, year_hint: int | None = None) -> Identity | None:
+def identify(result: Mapping[str, Any], agency_hint: str | None = None,
+             year_hint: int | None = None) -> Identity | None:
     """The identity of an extraction result (a `Report.as_dict()`), or None when it is not an attributable report.
 
     The agency and year come from the document itself; the listing's hints are used only when it states neither.

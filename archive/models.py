@@ -15,6 +15,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+# A Python None is SQL NULL, not the JSON text 'null': "no diff" must read as NULL in sqlite3 and Datasette.
+NullableJSON = JSON(none_as_null=True)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -98,7 +102,7 @@ class Capture(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(Text)
     content_disposition: Mapped[str | None] = mapped_column(Text)
-    headers: Mapped[dict | None] = mapped_column(JSON)
+    headers: Mapped[dict | None] = mapped_column(NullableJSON)
     fetched_at: Mapped[datetime] = mapped_column(DateTime)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
     portal: Mapped[str | None] = mapped_column(Text)
@@ -109,7 +113,7 @@ class Capture(Base):
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     # What the listing said before the document was read; used only when extraction cannot say.
     agency_hint: Mapped[str | None] = mapped_column(Text)
-    year_hint: Mapped[int | None] = mapped_column(Integer)
+    year_hint: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class Extraction(Base):
@@ -126,7 +130,7 @@ class Extraction(Base):
     year: Mapped[int | None] = mapped_column(Integer)
     template: Mapped[str | None] = mapped_column(String(16))
     fingerprint: Mapped[str | None] = mapped_column(String(64))
-    result: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict] = mapped_column(NullableJSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -134,7 +138,8 @@ class Report(Base):
     """Agency × year × kind, with a summary of its versions kept current for coverage and export."""
 
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("agency_id", "year", "kind"), Index("ix_reports_year", "year"))
+    __table_args__ = (UniqueConstraint("agency_id", "year", "kind"), Index("ix_reports_year", "year"),
+                      Index("ix_reports_current_version_id", "current_version_id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     year: Mapped[int] = mapped_column(Integer)
@@ -144,7 +149,9 @@ class Report(Base):
     first_seen: Mapped[datetime | None] = mapped_column(DateTime)
     published: Mapped[date | None] = mapped_column(Date)  # as stated in the first version that states one
     url: Mapped[str | None] = mapped_column(Text)
-    failed_checks: Mapped[list | None] = mapped_column(JSON)
+    failed_checks: Mapped[list | None] = mapped_column(NullableJSON)  # the current version's own failing checks
+    carry: Mapped[dict | None] = mapped_column(NullableJSON)  # the current version's fields that S1/S2 compare
+    cross_checks: Mapped[list | None] = mapped_column(NullableJSON)  # failing S1/S2 against the previous year
 
 
 class Version(Base):
@@ -160,7 +167,7 @@ class Version(Base):
     published: Mapped[date | None] = mapped_column(Date)
     title: Mapped[str | None] = mapped_column(Text)
     template: Mapped[str | None] = mapped_column(String(16))
-    diff: Mapped[dict | None] = mapped_column(JSON)  # against the previous version (seq - 1)
+    diff: Mapped[dict | None] = mapped_column(NullableJSON)  # against the previous version (seq - 1)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
@@ -174,11 +181,10 @@ class VersionSource(Base):
 
 
 class MinhashBand(Base):
-    """Locality-sensitive hashing buckets: versions sharing a band are near-duplicate candidates."""
+    """Locality-sensitive hashing buckets (one per band of a signature): versions sharing one are candidates."""
 
     __tablename__ = "minhash_bands"
-    band: Mapped[int] = mapped_column(Integer, primary_key=True)
-    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True,
                                             index=True)
 

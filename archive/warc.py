@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -38,11 +39,12 @@ class WarcFile:
         safe_run = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
         self.name = f"{safe_run}-{stamp}-{os.getpid()}.warc.gz"
         self.path = warc_dir / self.name
-        self._fh = open(self.path, "ab")
-        self._writer = WARCWriter(self._fh, gzip=True)
+        self._fh: BinaryIO | None = None  # opened on the first record: a run that writes nothing leaves no file
+        self._writer: WARCWriter | None = None
 
     def close(self) -> None:
-        self._fh.close()
+        if self._fh is not None:
+            self._fh.close()
 
     def __enter__(self) -> "WarcFile":
         return self
@@ -50,9 +52,17 @@ class WarcFile:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def writer(self) -> WARCWriter:
+        if self._writer is None:
+            self._fh = open(self.path, "ab")
+            self._writer = WARCWriter(self._fh, gzip=True)
+        return self._writer
+
     def _write(self, record) -> WarcRef:  # type: ignore[no-untyped-def]
+        assert self._fh is not None
         offset = self._fh.tell()
-        self._writer.write_record(record)
+        self.writer.write_record(record)
         self._fh.flush()
         os.fsync(self._fh.fileno())
         return WarcRef(self.name, record.rec_headers.get_header("WARC-Record-ID"), offset)
@@ -66,12 +76,12 @@ class WarcFile:
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         req_headers = request_headers or [("Host", parts.netloc)]
-        request = self._writer.create_warc_record(
+        request = self.writer.create_warc_record(
             url, "request", payload=io.BytesIO(b""),
             http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", req_headers, is_http_request=True),
             warc_headers_dict={"WARC-Date": date},
         )
-        response = self._writer.create_warc_record(
+        response = self.writer.create_warc_record(
             url, "response", payload=io.BytesIO(body),
             http_headers=StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1"),
             warc_headers_dict={
@@ -84,7 +94,7 @@ class WarcFile:
 
     def write_resource(self, uri: str, body: bytes, fetched_at: datetime, content_type: str) -> WarcRef:
         """A file that was not fetched over HTTP (`nianbao import`): a resource record under its file: URI."""
-        record = self._writer.create_warc_record(
+        record = self.writer.create_warc_record(
             uri, "resource", payload=io.BytesIO(body), warc_content_type=content_type,
             warc_headers_dict={"WARC-Date": warc_date(fetched_at)},
         )

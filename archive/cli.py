@@ -1,0 +1,163 @@
+"""The archive's `nianbao` subcommands: import, reparse, coverage, export, db.
+
+`crawler.cli` calls `add_parsers(subparsers)`; each subcommand sets `func`, which takes the parsed arguments and
+returns the exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from archive import models as m
+from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
+from archive.db import open_archive, resolve_url, make_engine
+from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
+from archive.importer import import_paths
+from archive.ingest import Ingestor
+from archive.migrate import current_revision, upgrade_to_head
+
+
+def _run_id(kind: str) -> str:
+    return f"{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    try:
+        month, day = (int(x) for x in text.split("-"))
+        datetime(2001, month, day)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MM-DD, got {text!r}") from None
+    return month, day
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="postgresql://… or a SQLite path (default: $NIANBAO_DB or data/archive.sqlite)")
+    parser.add_argument("--data", help="folder for blobs and WARC files (default: beside the SQLite file, or ./data)")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    archive = open_archive(args.db, args.data)
+    stats = import_paths(archive, args.paths, _run_id("import"), url=args.url, agency=args.agency, year=args.year)
+    print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    return 1 if stats.failed else 0
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    archive = open_archive(args.db, args.data)
+    ingestor = Ingestor(archive, _run_id("reparse"), kind="reparse")
+    blobs = m.Blob.__table__
+    with archive.reader.connect() as conn:
+        query = select(blobs.c.sha256).order_by(blobs.c.sha256)
+        if args.sha256:
+            query = query.where(blobs.c.sha256.in_(args.sha256))
+        digests = list(conn.execute(query).scalars())
+    for digest in digests:
+        ingestor.reparse(digest)
+    ingestor.finish()
+    print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
+    return 0
+
+
+def _table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: ignore[no-untyped-def]
+    cells = [[str(r[c] if r[c] is not None else "") for c in columns] for r in records]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
+    for row in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    archive = open_archive(args.db, args.data)
+    with archive.reader.connect() as conn:
+        result = coverage(conn, args.year, args.level, args.region, args.township_deadline)
+    records = [r.as_dict() for r in result]
+    for r in records:
+        r["failed_checks"] = " ".join(r["failed_checks"])
+        # The date column says where it came from, as the issue asks: "2024-01-29 (first seen)".
+        if r["date_source"] == "first_seen":
+            r["published"] = f"{r['published']} (first seen)"
+    if args.format == "json":
+        json.dump([r.as_dict() for r in result], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=COVERAGE_COLUMNS)
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        _table(records, COVERAGE_COLUMNS, sys.stdout)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    archive = open_archive(args.db, args.data)
+    if args.format == "parquet" and not args.output:
+        raise SystemExit("nianbao export --format parquet needs --output FILE")
+    with archive.reader.connect() as conn:
+        records = rows(conn, args.year, args.township_deadline)
+        if args.format == "parquet":
+            count = write_parquet(records, Path(args.output))
+        else:
+            out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+            try:
+                count = (write_csv if args.format == "csv" else write_jsonl)(records, out)
+            finally:
+                if out is not sys.stdout:
+                    out.close()
+    print(f"{count} reports exported", file=sys.stderr)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    engine = make_engine(resolve_url(args.db))
+    if args.action == "upgrade":
+        print(f"schema at revision {upgrade_to_head(engine)}")
+    else:
+        with engine.connect() as conn:
+            print(current_revision(conn) or "empty database")
+    return 0
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    township = dict(type=_month_day, default=DEFAULT_TOWNSHIP_DEADLINE, metavar="MM-DD",
+                    help="townships' deadline in year Y+1 (default 02-28; local rules vary)")
+
+    p = subparsers.add_parser("import", help="archive local files (a folder of downloaded reports)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--url", help="the URL the (single) file was downloaded from")
+    p.add_argument("--agency", help="the agency, when the document does not name it")
+    p.add_argument("--year", type=int, help="the year reported on, when the document does not state it")
+    _common(p)
+    p.set_defaults(func=cmd_import)
+
+    p = subparsers.add_parser("reparse", help="re-run the current extractor over stored blobs (no refetching)")
+    p.add_argument("--sha256", nargs="*", help="only these blobs")
+    _common(p)
+    p.set_defaults(func=cmd_reparse)
+
+    p = subparsers.add_parser("coverage", help="every known agency's publication status for a year")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--level", choices=("central", "province", "prefecture", "county", "township", "department"))
+    p.add_argument("--region", help="division code prefix, or an agency name (it and everything under it)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--township-deadline", **township)
+    _common(p)
+    p.set_defaults(func=cmd_coverage)
+
+    p = subparsers.add_parser("export", help="one row per report, every field as a column")
+    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("--year", type=int)
+    p.add_argument("--output", "-o", help="file to write (default: standard output; required for parquet)")
+    p.add_argument("--township-deadline", **township)
+    _common(p)
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser("db", help="database schema (Alembic migrations)")
+    p.add_argument("action", choices=("upgrade", "current"))
+    p.add_argument("--db", help="postgresql://… or a SQLite path (default: $NIANBAO_DB or data/archive.sqlite)")
+    p.set_defaults(func=cmd_db)

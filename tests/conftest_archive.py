@@ -1,0 +1,104 @@
+"""Fixtures for the archive tests: every archive test runs on SQLite and, when NIANBAO_TEST_PG is set, PostgreSQL.
+
+NIANBAO_TEST_PG is a URL of a server where the tests may create and drop databases (`.ci/run` starts a throwaway
+one); each test gets a fresh database on it.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from archive import models as m
+from archive.db import Archive, open_archive, resolve_url
+from archive.ingest import Capture, Ingestor
+
+PG_URL = os.environ.get("NIANBAO_TEST_PG")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="NIANBAO_TEST_PG unset"))]
+PARSER = "test-1"
+T0 = datetime(2024, 1, 10, 8, 0, 0)
+
+
+def pg_database() -> tuple[str, callable]:
+    """A fresh PostgreSQL database; returns its URL and a function that drops it."""
+    assert PG_URL
+    name = f"nianbao_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(resolve_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, query = PG_URL.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "archive.sqlite")
+        return
+    url, drop = pg_database()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def archive(db_url: str, tmp_path: Path) -> Iterator[Archive]:
+    arc = open_archive(db_url, tmp_path / "data")
+    yield arc
+    arc.engine.dispose()
+
+
+def no_extractor(data: bytes, source: str):
+    raise AssertionError("these tests hand the extraction result to ingest")
+
+
+def ingestor(archive: Archive, run_id: str = "run-1") -> Ingestor:
+    return Ingestor(archive, run_id, extractor=no_extractor, parser_version=PARSER)
+
+
+def capture(url: str, minutes: int = 0, run_id: str = "run-1", **kw) -> Capture:
+    return Capture(requested_url=url, fetched_at=T0 + timedelta(minutes=minutes), run_id=run_id, **kw)
+
+
+def count(archive: Archive, model) -> int:
+    with archive.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model.__table__)).scalar_one()
+
+
+def snapshot(archive: Archive) -> dict[str, object]:
+    """The archive's content by natural keys only (no surrogate ids), to compare archives built differently."""
+    with archive.engine.connect() as conn:
+        q = lambda sql: sorted(tuple(r) for r in conn.execute(text(sql)))  # noqa: E731
+        return {
+            "agencies": q("SELECT name, level, kind, origin FROM agencies"),
+            "blobs": q("SELECT sha256, size FROM blobs"),
+            "captures": q("SELECT key, requested_url, final_url, fetched_at, sha256 FROM captures"),
+            "reports": q("SELECT a.name, r.year, r.kind, r.versions, r.first_seen, r.published, r.url, cv.fingerprint "
+                         "FROM reports r JOIN agencies a ON a.id = r.agency_id "
+                         "JOIN versions cv ON cv.id = r.current_version_id"),
+            "versions": q("SELECT a.name, r.year, v.seq, v.fingerprint, v.first_seen, v.last_seen, e.sha256 "
+                          "FROM versions v JOIN reports r ON r.id = v.report_id JOIN agencies a ON a.id = r.agency_id "
+                          "JOIN extractions e ON e.id = v.extraction_id"),
+            "diffs": sorted(str(r) for r in conn.execute(text("SELECT fingerprint, diff FROM versions"))),
+            "sources": q("SELECT s.sha256, v.fingerprint FROM version_sources s "
+                         "JOIN versions v ON v.id = s.version_id"),
+            "near_duplicates": q(
+                "SELECT v1.fingerprint, v2.fingerprint, n.relation, n.same_tables FROM near_duplicates n "
+                "JOIN versions v1 ON v1.id = n.version_id JOIN versions v2 ON v2.id = n.other_version_id"),
+            "cross_checks": sorted(str(r) for r in conn.execute(text("SELECT year, cross_checks FROM reports"))),
+        }
+
+
+__all__ = ["BACKENDS", "PARSER", "T0", "archive", "capture", "count", "db_url", "ingestor", "m", "no_extractor",
+           "snapshot"]

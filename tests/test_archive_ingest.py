@@ -1,0 +1,193 @@
+"""Ingest: the dedup cases of issue 3, idempotency, run counts and provenance, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import func, select, text
+
+from archive.blobs import BlobStore
+from archive.ingest import Capture
+from tests.archive import synthetic
+from tests.conftest_archive import (  # noqa: F401 (fixtures)
+    T0, archive, capture, count, db_url, ingestor, m, snapshot,
+)
+
+
+def versions_of(archive, agency: str, year: int) -> list[dict]:
+    v, r, a, s = (m.Version.__table__, m.Report.__table__, m.Agency.__table__, m.VersionSource.__table__)
+    sources = select(func.count()).where(s.c.version_id == v.c.id).scalar_subquery()
+    with archive.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(
+            select(v.c.id, v.c.seq, v.c.fingerprint, v.c.diff, v.c.first_seen, sources.label("sources"))
+            .join(r, r.c.id == v.c.report_id).join(a, a.c.id == r.c.agency_id)
+            .where(a.c.name == agency, r.c.year == year).order_by(v.c.seq))]
+
+
+def test_html_and_pdf_of_one_report_are_one_version_with_two_sources(archive):
+    ing = ingestor(archive)
+    html = synthetic.report("岚皋县行政审批服务局", 2023, seed="lg", fmt="html")
+    pdf = copy.deepcopy(html)
+    pdf.format = "pdf"
+    # The PDF rendering carries page numbers, a running header line and different spacing and punctuation width.
+    pdf.sections = {k: "第 1 页 共 3 页\n" + v.replace("，", ", ").replace("。", ". ") + "\n- 2 -"
+                    for k, v in html.sections.items()}
+    pdf.raw = {k: "/" for k in pdf.fields}
+    assert ing.ingest(capture("https://lg.gov.cn/t1.html"), synthetic.body(html), html) == "inserted"
+    assert ing.ingest(capture("https://lg.gov.cn/t1.pdf", 1), synthetic.body(pdf), pdf) == "unchanged"
+    [version] = versions_of(archive, "岚皋县行政审批服务局", 2023)
+    assert version["sources"] == 2 and version["seq"] == 1
+    assert count(archive, m.Report) == 1 and count(archive, m.Blob) == 2
+
+
+def test_same_bytes_at_two_urls_is_one_blob_two_captures(archive):
+    ing = ingestor(archive)
+    r = synthetic.report("汉阳区政府办公室", 2022)
+    data = synthetic.body(r)
+    ing.ingest(capture("https://www.hanyang.gov.cn/a.shtml"), data, r)
+    assert ing.ingest(capture("https://www.wuhan.gov.cn/b.shtml", 5), data, r) == "unchanged"
+    assert count(archive, m.Blob) == 1 and count(archive, m.Capture) == 2 and count(archive, m.Version) == 1
+    with archive.engine.connect() as conn:
+        url, first_seen = conn.execute(text("SELECT url, first_seen FROM reports")).one()
+    assert url == "https://www.hanyang.gov.cn/a.shtml"  # the earliest sighting
+
+
+def test_restamped_pdf_new_bytes_same_content_is_one_version(archive):
+    ing = ingestor(archive)
+    r = synthetic.report("浑南区国资局", 2022, fmt="pdf")
+    ing.ingest(capture("http://www.hunnan.gov.cn/x.pdf"), synthetic.body(r, stamp="CreationDate 2023-01-18"), r)
+    again = copy.deepcopy(r)
+    again.sections["overview"] = "发布时间：2023-02-01 10:00\n" + again.sections["overview"] + "\n浏览次数：37"
+    outcome = ing.ingest(capture("http://www.hunnan.gov.cn/x.pdf", 60 * 24 * 20),
+                         synthetic.body(again, stamp="CreationDate 2023-02-01"), again)
+    assert outcome == "unchanged"
+    [version] = versions_of(archive, "浑南区国资局", 2022)
+    assert version["sources"] == 2
+
+
+def test_revised_numbers_make_a_new_version_with_a_field_diff(archive):
+    ing = ingestor(archive)
+    first = synthetic.report("兴仁市", 2022, seed="xr")
+    revised = copy.deepcopy(first)
+    revised.fields["applications.new_received.natural_person"] = 41
+    revised.fields["active.licensing.decisions"] = None  # a blank is a change from a number, never a 0
+    revised.sections["problems"] += "\n新增一条整改措施。"
+    ing.ingest(capture("http://www.qxn.gov.cn/t.html"), synthetic.body(first), first)
+    assert ing.ingest(capture("http://www.qxn.gov.cn/t.html", 60), synthetic.body(revised), revised) == "updated"
+    v1, v2 = versions_of(archive, "兴仁市", 2022)
+    assert (v1["seq"], v2["seq"]) == (1, 2) and v1["diff"] is None
+    changed = {d["key"]: (d["old"], d["new"]) for d in v2["diff"]["fields"]}
+    assert changed == {
+        "applications.new_received.natural_person": (first.fields["applications.new_received.natural_person"], 41),
+        "active.licensing.decisions": (first.fields["active.licensing.decisions"], None),
+    }
+    assert v2["diff"]["sections"] == [{"section": "problems", "removed": [], "added": ["新增一条整改措施。"]}]
+    with archive.engine.connect() as conn:
+        current = conn.execute(text("SELECT current_version_id, versions FROM reports")).one()
+    assert tuple(current) == (v2["id"], 2)
+
+
+def test_versions_are_ordered_by_first_sighting_not_ingest_order(archive):
+    ing = ingestor(archive)
+    old = synthetic.report("长春市体育局", 2023, seed="cc")
+    new = copy.deepcopy(old)
+    new.fields["review.total"] = 99
+    ing.ingest(capture("http://js.changchun.gov.cn/t.html", 600), synthetic.body(new), new)
+    assert ing.ingest(capture("http://js.changchun.gov.cn/t.html", 0), synthetic.body(old), old) == "updated"
+    v1, v2 = versions_of(archive, "长春市体育局", 2023)
+    assert v2["diff"]["fields"] == [{"key": "review.total", "old": old.fields["review.total"], "new": 99}]
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT current_version_id FROM reports")).scalar() == v2["id"]
+
+
+def test_copied_previous_year_report_is_flagged_s5(archive):
+    ing = ingestor(archive)
+    y2022 = synthetic.report("杨凌示范区审计局", 2022, seed="yl2022")
+    copied = synthetic.report("杨凌示范区审计局", 2023, seed="yl2022")  # same prose source, new year
+    copied.fields = synthetic.fields("yl2023")  # new numbers: still a copy of the text
+    copied.sections = {k: v.replace("2022", "2023") for k, v in copied.sections.items()}
+    honest = synthetic.report("杨凌示范区审计局", 2024, seed="yl2024")
+    for minutes, r in enumerate((copied, y2022, honest)):  # out of order on purpose
+        ing.ingest(capture(f"https://yangling.gov.cn/{r.year}.html", minutes), synthetic.body(r), r)
+    with archive.engine.connect() as conn:
+        flags = conn.execute(text(
+            "SELECT r1.year, r2.year, n.relation, n.similarity FROM near_duplicates n "
+            "JOIN versions v1 ON v1.id = n.version_id JOIN reports r1 ON r1.id = v1.report_id "
+            "JOIN versions v2 ON v2.id = n.other_version_id JOIN reports r2 ON r2.id = v2.report_id")).all()
+    assert [(a, b, rel) for a, b, rel, _ in flags] == [(2023, 2022, "previous_year")]
+    assert flags[0][3] >= 0.8
+
+
+def test_report_copied_from_another_agency_is_flagged_both_ways(archive):
+    ing = ingestor(archive)
+    original = synthetic.report("仙居县下各镇", 2023, seed="xg")
+    clone = synthetic.report("永嘉县溪下乡", 2023, seed="xg")
+    clone.fields = synthetic.fields("xx")
+    other = synthetic.report("镇康县木场乡", 2023)
+    for i, r in enumerate((original, clone, other)):
+        ing.ingest(capture(f"http://h{i}.gov.cn/r.html", i), synthetic.body(r), r)
+    with archive.engine.connect() as conn:
+        pairs = conn.execute(text(
+            "SELECT a1.name, a2.name, n.relation FROM near_duplicates n "
+            "JOIN versions v1 ON v1.id = n.version_id JOIN reports r1 ON r1.id = v1.report_id "
+            "JOIN agencies a1 ON a1.id = r1.agency_id JOIN versions v2 ON v2.id = n.other_version_id "
+            "JOIN reports r2 ON r2.id = v2.report_id JOIN agencies a2 ON a2.id = r2.agency_id ORDER BY 1")).all()
+    assert [tuple(p) for p in pairs] == [("仙居县下各镇", "永嘉县溪下乡", "other_agency"),
+                                         ("永嘉县溪下乡", "仙居县下各镇", "other_agency")]
+
+
+def test_ingesting_the_same_captures_again_changes_nothing(archive):
+    ing = ingestor(archive)
+    items = [(capture(f"http://a.gov.cn/{i}.html", i), synthetic.report(f"测试县第{i % 3}局", 2020 + i % 2, seed=str(i)))
+             for i in range(8)]
+    first = [ing.ingest(c, synthetic.body(r), r) for c, r in items]
+    before = snapshot(archive)
+    again = ingestor(archive, "run-2")
+    assert [again.ingest(c, synthetic.body(r), r) for c, r in items] == ["noop"] * 8
+    assert snapshot(archive) == before
+    assert first.count("inserted") == 6 and first.count("updated") == 2
+    with archive.engine.connect() as conn:
+        runs = conn.execute(text("SELECT run_id, portal, pages, new, updated, unchanged FROM run_portals")).all()
+    assert [tuple(r) for r in runs] == [("run-1", "a.gov.cn", 8, 6, 2, 0)]
+
+
+def test_capture_provenance_and_blob_on_disk(archive):
+    ing = ingestor(archive)
+    r = synthetic.report("保康县农业农村局", 2021)
+    data = synthetic.body(r)
+    c = Capture(
+        requested_url="http://www.baokang.gov.cn/a?id=1", final_url="http://www.baokang.gov.cn/a/1.shtml",
+        referrer="http://www.baokang.gov.cn/xxgk/xxgknb/", status=200, run_id="crawl-7",
+        headers={"etag": '"abc"', "Last-Modified": "Fri, 18 Feb 2022 01:00:00 GMT", "Content-Type": "text/html",
+                 "Content-Disposition": "inline"},
+        fetched_at=T0, sha256=synthetic.digest(data), size=len(data),
+        warc_file="crawl-7.warc.gz", warc_record_id="<urn:uuid:1>", warc_offset=0,
+    )
+    ing.ingest(c, data, r)
+    with archive.engine.connect() as conn:
+        row = conn.execute(select(m.Capture.__table__)).one()._mapping
+        runs = conn.execute(text("SELECT id, kind FROM runs ORDER BY id")).all()
+    assert (row["final_url"], row["referrer"], row["status"], row["etag"], row["last_modified"],
+            row["content_type"], row["content_disposition"], row["warc_record_id"], row["run_id"]) == (
+        c.final_url, c.referrer, 200, '"abc"', "Fri, 18 Feb 2022 01:00:00 GMT", "text/html", "inline",
+        "<urn:uuid:1>", "crawl-7")
+    assert [tuple(r) for r in runs] == [("crawl-7", "crawl"), ("run-1", "crawl")]
+    assert BlobStore(archive.data_dir).get(c.sha256) == data
+
+
+def test_wrong_sha256_in_capture_is_refused(archive):
+    r = synthetic.report("某局", 2022)
+    try:
+        ingestor(archive).ingest(capture("http://x.gov.cn/", sha256="0" * 64), synthetic.body(r), r)
+    except ValueError as exc:
+        assert "sha256" in str(exc)
+    else:
+        raise AssertionError("a capture whose digest does not match its bytes must not be archived")
+    assert count(archive, m.Capture) == 0
+
+
+def test_chinese_json_is_stored_unescaped(archive):
+    r = synthetic.report("上海市", 2022)
+    ingestor(archive).ingest(capture("https://shanghai.gov.cn/a.html"), synthetic.body(r), r)
+    with archive.engine.connect() as conn:
+        stored = conn.execute(text("SELECT CAST(result AS TEXT) FROM extractions")).scalar_one()
+    assert "上海市" in stored and "\\u" not in stored
