@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_extract)
     p = sub.add_parser("demo", help="run the main job end to end on bundled data")
     p.set_defaults(func=cmd_demo)
+    from archive.cli import add_parsers as add_archive_parsers
+
+    add_archive_parsers(sub)
     return parser
 
 
