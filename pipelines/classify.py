@@ -19,7 +19,7 @@ NEAR_MISSES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), rea
     (r"评估报告|第三方评估|测评", "third-party evaluation report"),
     (r"年度报告制度|报告制度", "年度报告制度 document"),
     (r"年度报告格式|60号|30号", "copy of the national report format notice"),
-    (r"通知|会议|培训|部署|编制|工作方案|安排", "deployment notice about compiling the reports"),
+    (r"通知|会议|培训|部署|编制|工作方案|安排", "部署通知 (a deployment notice about compiling the reports)"),
     (r"关于报送|的函$", "cover letter only"),
 ))
 _MIN_HEADINGS = 3

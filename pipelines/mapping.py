@@ -222,27 +222,29 @@ class _GridWalker:
             self.review_positions.extend(c for c, _ in subs)
             self.review_labels.extend(k for _, k in subs)
             return
-        numbers = [c for c, cell in enumerate(row) if values.normal(cell.text) and values.is_value_like(cell.text)]
-        if len(numbers) < 5 or self.review_done:
+        if self.review_done:
             return
-        keys = [f"{g}.{c}" for g in schema.REVIEW_GROUPS for c in schema.REVIEW_COLUMNS]
+        numbers = [c for c, cell in enumerate(row) if values.normal(cell.text) and values.is_value_like(cell.text)]
         positions = self.review_positions
         aligned = (
-            len(positions) == 15 and len(set(positions)) == 15
-            and self.review_labels == list(schema.REVIEW_COLUMNS) * 3 and max(positions) < len(row)
-            and all(values.is_value_like(row[c].text) for c in positions)
+            len(set(positions)) == 15 and self.review_labels == list(schema.REVIEW_COLUMNS) * 3
+            and max(positions) < len(row) and all(values.is_value_like(row[c].text) for c in positions)
         )
-        if aligned and len(numbers) <= 15:
+        if aligned and numbers and len(numbers) <= 15:
+            # Under a complete header, a row with any value is the data row: blanks stay in their own columns.
             cells = [row[c].text for c in positions]
             outside = [row[c].text for c in numbers if c not in positions]
             if outside:
                 self.out.warnings.append(f"section 四: cells outside the header columns ignored: {outside}")
-        else:
+        elif len(numbers) >= 5:
             cells = _fit([cell.text for c, cell in enumerate(row) if not grid.is_copy(r, c)
                           and values.is_value_like(cell.text)], 15)
             if cells is None:
                 self.out.warnings.append("section 四: data row has an unexpected number of cells")
                 return
+        else:
+            return
+        keys = [f"{g}.{c}" for g in schema.REVIEW_GROUPS for c in schema.REVIEW_COLUMNS]
         self.out.sections.add("review_litigation")
         for key, text in zip(keys, cells):
             self.out.put(key, text)

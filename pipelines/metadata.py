@@ -12,7 +12,8 @@ from pipelines.dates import find_dates, labelled_date, parse_date
 
 _CN_YEAR_DIGITS = str.maketrans("〇○零Ｏ一二三四五六七八九", "0000123456789")
 _YEAR = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})"
-REPORT_PHRASE = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)|信息公开年报")
+REPORT_PHRASE = re.compile(
+    r"(?:政府|政务)?信息公开(?:工作)?\s*(?:(?:19|20)\d{2}\s*年度?)?\s*(?:年度)?(?:报告|年报)|信息公开年报")
 _TITLE_YEAR = re.compile(_YEAR + r"\s*年度?")
 _PERIOD = re.compile(r"(?:统计|期限|时限)[^。]{0,30}?" + _YEAR + r"\s*年\s*(?:1|一)\s*月\s*(?:1|一)\s*日")
 _COVER_LETTER = re.compile(r"关于报送|报送.{0,30}的函|的函$")

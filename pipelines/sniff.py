@@ -34,7 +34,8 @@ _HTML_ANYWHERE = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
 # Kingsoft WPS writes its build number as a custom document property; Word files merely edited in WPS carry it too,
 # which is fine: both kinds go through the same converter.
 _WPS_MARKERS = (b"KSOProductBuildVer", "KSOProductBuildVer".encode("utf-16-le"))
-_OLE_STREAM_KINDS = (("encryptedpackage", "encrypted"), ("worddocument", "doc"), ("workbook", "xls"), ("book", "xls"))
+_OLE_STREAM_KINDS = (("EncryptedPackage", "encrypted"), ("WordDocument", "doc"), ("Workbook", "xls"), ("Book", "xls"))
+_OLE_ENTRY_SIZE = 128  # directory entries: UTF-16 name in 64 bytes, then its byte length with the terminator
 
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _TEXT_SAMPLE = 65536
@@ -100,14 +101,23 @@ def _ole_kind(data: bytes) -> str:
     try:
         with olefile.OleFileIO(data) as ole:
             top = {entry[0].lower() for entry in ole.listdir(streams=True, storages=True)}
-            kind = next((k for stream, k in _OLE_STREAM_KINDS if stream in top), "unknown")
+            kind = next((k for stream, k in _OLE_STREAM_KINDS if stream.lower() in top), "unknown")
             if kind == "doc" and _has_wps_marker(ole):
                 return "wps"
             return kind
     except (OSError, ValueError, IndexError, AttributeError):
-        # A damaged container: its directory entries (UTF-16 stream names) may still be found in the raw bytes.
-        lowered = data.lower()
-        return next((k for stream, k in _OLE_STREAM_KINDS if stream.encode("utf-16-le") in lowered), "unknown")
+        # A damaged container may still hold its directory: look for the entries themselves, not just the names.
+        return next((k for stream, k in _OLE_STREAM_KINDS if _has_ole_entry(data, stream)), "unknown")
+
+
+def _has_ole_entry(data: bytes, name: str) -> bool:
+    encoded = name.encode("utf-16-le") + b"\x00\x00"
+    length = len(encoded).to_bytes(2, "little")
+    for match in re.finditer(re.escape(encoded), data):
+        start = match.start()
+        if start % _OLE_ENTRY_SIZE == 0 and data[start + 64:start + 66] == length:
+            return True
+    return False
 
 
 def _has_wps_marker(ole: olefile.OleFileIO) -> bool:

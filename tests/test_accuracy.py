@@ -36,7 +36,7 @@ def _corpus() -> list[tuple[str, bytes, dict]]:
 def scores() -> dict[str, Score]:
     by_group = {"seed": Score(), "variant": Score(), "other": Score()}
     for name, data, golden in _corpus():
-        group = "seed" if name.startswith("seed") else "variant" if name.startswith("variant") else "other"
+        group = "seed" if name.startswith("seed") else "variant" if name.startswith("gen") else "other"
         score(name, golden, extract(data, name), by_group[group])
     return by_group
 

@@ -104,7 +104,7 @@ class _Converter:
         python = _uno_python()
         assert python is not None
         self._worker = subprocess.Popen(
-            [python, str(_WORKER_SCRIPT), soffice, str(self._profile), f"nianbao-{os.getpid()}-{uuid.uuid4().hex}"],
+            [python, str(_WORKER_SCRIPT), soffice, str(self._profile / "uno"), f"nianbao-{os.getpid()}-{uuid.uuid4().hex}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=_clean_env(), start_new_session=True,  # its own process group, so soffice dies with it on kill
         )
@@ -135,7 +135,7 @@ class _Converter:
         outdir = src.parent / "out"
         command = [
             soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
-            f"-env:UserInstallation={self._profile.as_uri()}",
+            f"-env:UserInstallation={(self._profile / 'once').as_uri()}",
             "--convert-to", f"{dst.suffix.lstrip('.')}:{filter_name}", "--outdir", str(outdir), str(src),
         ]
         try:

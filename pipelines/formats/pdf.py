@@ -1,0 +1,457 @@
+"""PDF: prose in reading order outside the ruled tables, and the tables as grids with their merged cells.
+
+pdfplumber finds ruled tables; its `extract()` leaves merged positions as None and has no notion of a table going on
+over the next page, which every section 三 table of the national form does. So each table's cells (bounding boxes)
+are laid on the table's distinct ruling coordinates to give rowspan/colspan, each glyph goes to the one cell or
+prose line that holds it (one pass per page, not one crop per cell), and a table that ends a page and one that
+starts the next with the same column rulings are stitched into one grid.
+
+Text is assembled from glyphs directly: a gap between two CJK glyphs is justification, not a space.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from io import BytesIO
+
+import pdfplumber
+import pypdfium2
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from pipelines.document import Cell, Document, ExtractionError, Grid
+from pipelines.formats import image
+from pipelines.formats.cjk import is_wide, join_lines
+from pipelines.formats.grids import compact
+from pipelines.formats.properties import meaningful_title
+
+_TOLERANCE = 2.0  # points within which two rulings or edges are the same
+_MARGIN_ZONE = 0.08  # top and bottom share of a page where running headers, footers and page numbers sit
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/,，]?\s*共\s*\d+\s*页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
+_ITEM_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．])")
+_VALUE = re.compile(r"^[\d.,，+\-%／/—]+$")
+_OPENING = set("（《「『“‘〈【〔([{")
+_CLOSING = set("，。、；：？！）》」』”’〉】〕…%,.;:?!)]}")
+_HEADING_ROWS = 3  # the national form's tables have at most three rows of column headings
+_UNMAPPED_SHARE = 0.3  # share of a page's glyphs without a Unicode mapping above which its text layer is useless
+_OCR_WARNING = "scanned PDF: text by OCR, tables not extracted"
+# pdfminer logs every recoverable syntax oddity of real-world PDFs as a warning; the reader reports what matters.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+@dataclass
+class _Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    lead: float  # width of the line's first unbreakable unit: had it fitted, the line above would have taken it
+
+
+@dataclass
+class _Box:
+    """One cell of a table part, in page coordinates (or document coordinates once stitched)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+
+
+@dataclass
+class _Table:
+    first_page: int
+    last_page: int
+    top: float  # on its first page, to order it among that page's lines
+    bottom: float  # of the stitched whole, in its own coordinates
+    boxes: list[_Box]
+
+
+@dataclass
+class _Page:
+    number: int
+    height: float
+    items: list[_Line | _Table] = field(default_factory=list)  # top to bottom
+    scanned: bool = False
+
+
+def _cluster(values: list[float]) -> list[float]:
+    """Distinct coordinates: values closer than the tolerance to the previous one collapse into it."""
+    out: list[float] = []
+    for value in sorted(values):
+        if not out or value - out[-1] > _TOLERANCE:
+            out.append(value)
+    return out
+
+
+def _index(bounds: list[float], value: float) -> int:
+    """The boundary nearest to `value`."""
+    i = bisect.bisect_left(bounds, value)
+    if i == len(bounds) or (i > 0 and value - bounds[i - 1] < bounds[i] - value):
+        return i - 1
+    return i
+
+
+def _line_text(chars: list[dict]) -> str:
+    out: list[str] = []
+    previous = None
+    for char in sorted(chars, key=lambda c: c["x0"]):
+        text = char["text"]
+        # Drawn spaces are kept as they are (runs collapse below); a gap stands for a space between narrow glyphs,
+        # and between wide ones only when it is wider than justification ever stretches.
+        if previous is not None and " " not in (text, previous["text"]):
+            gap = char["x0"] - previous["x1"]
+            size = max(char["size"], previous["size"], 1.0)
+            if gap > 2 * size or (gap > 0.25 * size and not is_wide(text[0]) and not is_wide(previous["text"][-1])):
+                out.append(" ")
+        out.append(text)
+        previous = char
+    return re.sub(r" {2,}", " ", "".join(out)).strip()
+
+
+def _lines(chars: list[dict]) -> list[_Line]:
+    """Glyphs grouped into visual lines: a glyph joins the line whose vertical band holds its middle."""
+    groups: list[list[dict]] = []
+    band_top = band_bottom = 0.0
+    for char in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
+        middle = (char["top"] + char["bottom"]) / 2
+        if groups and band_top <= middle <= band_bottom:
+            groups[-1].append(char)
+        else:
+            groups.append([char])
+            band_top, band_bottom = char["top"], char["bottom"]
+    lines = []
+    for group in groups:
+        text = _line_text(group)
+        if text:
+            group.sort(key=lambda c: c["x0"])
+            lines.append(_Line(
+                text, group[0]["x0"], max(c["x1"] for c in group), min(c["top"] for c in group),
+                max(c["bottom"] for c in group), statistics.median(c["size"] for c in group), _lead(group),
+            ))
+    return lines
+
+
+def _lead(chars: list[dict]) -> float:
+    """Width of the first unit a line breaker keeps together: a run of Latin letters and digits, or a CJK
+    character with the opening bracket before it and the closing punctuation after it (which never starts a line)."""
+    texts = [c["text"] for c in chars]
+    end = 0
+    if not is_wide(texts[0][0]) and texts[0].strip():
+        while end + 1 < len(texts) and not is_wide(texts[end + 1][0]) and texts[end + 1].strip():
+            end += 1
+    else:
+        while end + 1 < len(texts) and texts[end] in _OPENING:
+            end += 1
+        while end + 1 < len(texts) and texts[end + 1] in _CLOSING:
+            end += 1
+    return chars[end]["x1"] - chars[0]["x0"]
+
+
+def _table(table: pdfplumber.table.Table, chars: list[dict], page_number: int) -> tuple[_Table, list[dict]] | None:
+    """The table's cells with their text, and the glyphs it does not hold; None for a lone framed box."""
+    cells = table.cells
+    xs = _cluster([c[0] for c in cells] + [c[2] for c in cells])
+    ys = _cluster([c[1] for c in cells] + [c[3] for c in cells])
+    if len(xs) < 3 and len(ys) < 3:
+        return None  # a frame around prose, not a table
+    owner: dict[tuple[int, int], int] = {}
+    for n, (x0, top, x1, bottom) in enumerate(cells):
+        for r in range(_index(ys, top), _index(ys, bottom)):
+            for c in range(_index(xs, x0), _index(xs, x1)):
+                owner[(r, c)] = n
+    held: list[list[dict]] = [[] for _ in cells]
+    rest = []
+    for char in chars:
+        x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        n = None
+        if xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]:
+            n = owner.get((bisect.bisect_right(ys, y) - 1, bisect.bisect_right(xs, x) - 1))
+        if n is None:
+            rest.append(char)
+        else:
+            held[n].append(char)
+    boxes = [
+        _Box(x0, top, x1, bottom, join_lines([line.text for line in _lines(held[n])]))
+        for n, (x0, top, x1, bottom) in enumerate(cells)
+    ]
+    return _Table(page_number, page_number, ys[0], ys[-1], boxes), rest
+
+
+def _read_page(page: pdfplumber.page.Page) -> _Page:
+    chars = [c for c in page.chars if c["text"].strip() or c["text"] == " "]
+    result = _Page(page.page_number, float(page.height))
+    # Glyphs of a font without a Unicode map come out as "(cid:1234)": as unreadable as a scan, so OCR them too.
+    unmapped = sum(1 for c in chars if c["text"].startswith("(cid:"))
+    if not any(c["text"].strip() for c in chars) or unmapped > _UNMAPPED_SHARE * len(chars):
+        result.scanned = True
+        return result
+    tables = []
+    for found in page.find_tables():
+        read = _table(found, chars, page.page_number)
+        if read is not None:
+            table, chars = read
+            tables.append(table)
+    result.items = sorted([*_lines(chars), *tables], key=lambda item: item.top)
+    return result
+
+
+def _drop_page_furniture(pages: list[_Page]) -> None:
+    """Remove page numbers and running headers/footers (margin lines repeated on several pages)."""
+    def margin_line(item: _Line | _Table, page: _Page) -> _Line | None:
+        in_margin = item.bottom < page.height * _MARGIN_ZONE or item.top > page.height * (1 - _MARGIN_ZONE)
+        return item if isinstance(item, _Line) and in_margin else None
+
+    def key(line: _Line) -> str:
+        return re.sub(r"\d+", "#", line.text)
+
+    def furniture(item: _Line | _Table, page: _Page) -> bool:
+        line = margin_line(item, page)
+        return line is not None and (bool(_PAGE_NUMBER.match(line.text)) or repeated[key(line)] > 1)
+
+    repeated: Counter[str] = Counter()  # pages a margin line occurs on
+    for page in pages:
+        repeated.update({key(line) for item in page.items if (line := margin_line(item, page)) is not None})
+    for page in pages:
+        page.items = [item for item in page.items if not furniture(item, page)]
+
+
+def _columns(boxes: list[_Box]) -> list[float]:
+    return _cluster([b.x0 for b in boxes] + [b.x1 for b in boxes])
+
+
+def _same_columns(a: list[float], b: list[float]) -> bool:
+    """Same outer edges, and one part's column rulings a subset of the other's (merged cells hide some rulings)."""
+    if abs(a[0] - b[0]) > _TOLERANCE or abs(a[-1] - b[-1]) > _TOLERANCE:
+        return False
+    small, large = sorted((a, b), key=len)
+    return all(any(abs(x - y) <= _TOLERANCE for y in large) for x in small)
+
+
+def _grid_rows(boxes: list[_Box], xs: list[float]) -> tuple[list[list[str]], list[float]]:
+    ys = _cluster([b.top for b in boxes] + [b.bottom for b in boxes])
+    rows = [[""] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+    for b in boxes:
+        for r in range(_index(ys, b.top), _index(ys, b.bottom)):
+            for c in range(_index(xs, b.x0), _index(xs, b.x1)):
+                rows[r][c] = b.text
+    return rows, ys
+
+
+def _stitch(upper: _Table, lower: _Table) -> None:
+    """Append `lower` (the part at the top of the next page) to `upper`, in `upper`'s coordinates."""
+    upper_xs = _columns(upper.boxes)
+    snap = {x: upper_xs[_index(upper_xs, x)] if abs(upper_xs[_index(upper_xs, x)] - x) <= _TOLERANCE else x
+            for b in lower.boxes for x in (b.x0, b.x1)}
+    shift = upper.bottom - lower.top
+    boxes = [_Box(snap[b.x0], b.top + shift, snap[b.x1], b.bottom + shift, b.text) for b in lower.boxes]
+    xs = _cluster(upper_xs + [x for b in boxes for x in (b.x0, b.x1)])
+
+    # Word and LibreOffice repeat the heading rows on every page when asked to: keep the first copy only.
+    upper_rows, _ = _grid_rows(upper.boxes, xs)
+    lower_rows, lower_ys = _grid_rows(boxes, xs)
+    repeated = 0
+    while (repeated < len(lower_rows) - 1 and repeated < len(upper_rows)
+           and lower_rows[repeated] == upper_rows[repeated] and any(lower_rows[repeated])):
+        repeated += 1
+    if repeated:
+        boxes = [b for b in boxes if b.top >= lower_ys[repeated] - _TOLERANCE]
+        top = lower_ys[repeated]
+        boxes = [_Box(b.x0, b.top - (top - upper.bottom), b.x1, b.bottom - (top - upper.bottom), b.text) for b in boxes]
+        _, lower_ys = _grid_rows(boxes, xs)
+
+    upper.boxes.extend(_join_seam(upper, boxes, lower_ys))
+    upper.last_page = lower.last_page
+    upper.bottom = max(b.bottom for b in upper.boxes)
+
+
+def _join_seam(upper: _Table, lower: list[_Box], lower_ys: list[float]) -> list[_Box]:
+    """Join the cells that the page break cut in two; the boxes of `lower` that remain separate cells.
+
+    Four ways a cell is cut, told apart by the pairs of cells (same column span) meeting at the break:
+    - a cell merged over rows, its text on the first page only (a label spanning many rows): the lower part is
+      blank and one part spans several rows;
+    - a cell merged over rows whose text did not fit on the first page: every upper part of the break is blank;
+    - a row allowed to break across pages: every cell of the row pairs up, the upper parts hold the values, and
+      the lower parts hold only the rest of wrapped labels (which never start with an item number: a lower label
+      that does is a new row whose values happen to be blank);
+    - a break inside the heading rows (a table starting at the foot of a page): no value anywhere yet, so every
+      pair is one heading cell ("自然" above, "人" below), whichever part holds its text.
+    """
+    upper_ys = _cluster([b.top for b in upper.boxes] + [b.bottom for b in upper.boxes])
+    ending = {(round(b.x0), round(b.x1)): b for b in upper.boxes if abs(b.bottom - upper.bottom) <= _TOLERANCE}
+    seam = [b for b in lower if abs(b.top - upper.bottom) <= _TOLERANCE]
+    pairs = {id(b): ending[span] for b in seam if (span := (round(b.x0), round(b.x1))) in ending}
+    pushed = any(b.text for b in seam if id(b) in pairs) and not any(a.text for a in pairs.values())
+    met = [(pairs[id(b)], b) for b in seam] if len(pairs) == len(seam) == len(ending) else []
+    split_row = (
+        any(a.text and not b.text for a, b in met)
+        and any(b.text for _, b in met)
+        and all(a.text and not _ITEM_NUMBER.match(b.text) and not _VALUE.match(b.text) for a, b in met if b.text)
+    )
+    heading = len(upper_ys) <= _HEADING_ROWS + 1 and not any(
+        _VALUE.match(b.text) for b in [*upper.boxes, *seam] if b.text
+    )
+    kept = []
+    for b in lower:
+        above = pairs.get(id(b))
+        if above is not None and (split_row or pushed or heading or (not b.text and above.text and (
+            _spanned_rows(above, upper_ys) > 1 or _spanned_rows(b, lower_ys) > 1
+        ))):
+            above.bottom = b.bottom
+            above.text = join_lines([above.text, b.text])
+        else:
+            kept.append(b)
+    return kept
+
+
+def _spanned_rows(box: _Box, ys: list[float]) -> int:
+    return _index(ys, box.bottom) - _index(ys, box.top)
+
+
+def _to_grid(table: _Table) -> Grid:
+    xs = _columns(table.boxes)
+    ys = _cluster([b.top for b in table.boxes] + [b.bottom for b in table.boxes])
+    rows: list[list[Cell | None]] = [[None] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+    for b in sorted(table.boxes, key=lambda b: (b.top, b.x0)):
+        # Overlapping boxes (rare drawing errors) share positions: the first one keeps them.
+        free = [(r, c) for r in range(_index(ys, b.top), _index(ys, b.bottom))
+                for c in range(_index(xs, b.x0), _index(xs, b.x1)) if rows[r][c] is None]
+        for r, c in free:
+            rows[r][c] = Cell(b.text, free[0])
+    pages = f"page {table.first_page}" if table.first_page == table.last_page else \
+        f"pages {table.first_page}-{table.last_page}"
+    return compact(Grid([[cell or Cell("", (r, c)) for c, cell in enumerate(row)] for r, row in enumerate(rows)],
+                        f"pdf {pages}"))
+
+
+def _assemble(pages: list[_Page]) -> tuple[list[str], list[_Table]]:
+    """Paragraphs and stitched tables of the whole document, in reading order."""
+    paragraphs: list[list[str]] = []
+    tables: list[_Table] = []
+    open_line: _Line | None = None  # the last line of a paragraph that may go on
+    last_table: _Table | None = None  # a table that ended its page and may go on
+    for page in pages:
+        lines = [i for i in page.items if isinstance(i, _Line)]
+        wide = [line for line in lines if len(line.text) >= 5] or lines
+        left = min((line.x0 for line in wide), default=0.0)
+        right = max((line.x1 for line in wide), default=0.0)
+        gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:]) if b.top > a.bottom]
+        usual_gap = statistics.median(gaps) if gaps else 0.0
+        for n, item in enumerate(page.items):
+            if isinstance(item, _Table):
+                if n == 0 and last_table is not None and _same_columns(
+                    _columns(last_table.boxes), _columns(item.boxes)
+                ):
+                    _stitch(last_table, item)
+                else:
+                    tables.append(item)
+                    last_table = item
+                open_line = None
+                continue
+            last_table = None
+            indented = item.x0 > left + 0.9 * item.size
+            # The line above ended only because this line's first unit did not fit after it.
+            wrapped = open_line is not None and right - open_line.x1 < item.lead + 0.5 * item.size
+            continues = open_line is not None and not indented and wrapped and (
+                n == 0 or item.top - open_line.bottom <= usual_gap + 0.8 * item.size
+            )
+            if continues:
+                paragraphs[-1].append(item.text)
+            else:
+                paragraphs.append([item.text])
+            open_line = item
+    return [join_lines(p) for p in paragraphs], tables
+
+
+def _pdf_date(value: object) -> str | None:
+    """"D:20240129103000+08'00'" → "2024-01-29T10:30:00"."""
+    match = re.match(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?", value if isinstance(value, str) else "")
+    if not match:
+        return None
+    year, month, day, hour, minute, second = match.groups()
+    date = f"{year}-{month or '01'}-{day or '01'}"
+    return f"{date}T{hour}:{minute or '00'}:{second or '00'}" if hour else date
+
+
+def _metadata(info: dict) -> dict[str, str]:
+    meta = {}
+    for key, name in (("title", "Title"), ("author", "Author"), ("creator", "Creator"), ("producer", "Producer")):
+        value = info.get(name)
+        if isinstance(value, str) and value.strip():
+            meta[key] = value.strip()
+    for key, name in (("created", "CreationDate"), ("modified", "ModDate")):
+        date = _pdf_date(info.get(name))
+        if date:
+            meta[key] = date
+    return meta
+
+
+def _ocr_pages(data: bytes, numbers: list[int]) -> dict[int, str]:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return {n: image.ocr(document[n - 1].render(scale=image.OCR_DPI / 72).to_pil()) for n in numbers}
+    finally:
+        document.close()
+
+
+def read(data: bytes) -> Document:
+    try:
+        with pdfplumber.open(BytesIO(data), password="") as pdf:
+            pages = []
+            for page in pdf.pages:
+                pages.append(_read_page(page))
+                page.close()  # drops the page's cached objects: a long PDF must not hold every page in memory
+            meta = _metadata(pdf.metadata)
+    except PdfminerException as error:
+        cause = error.args[0] if error.args else error
+        if isinstance(cause, PDFPasswordIncorrect):
+            raise ExtractionError("PDF is encrypted (password required)") from None
+        raise ExtractionError(f"PDF is damaged or truncated ({cause!r})") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError) as error:
+        # pdfminer raises plain Python errors on many malformed objects.
+        raise ExtractionError(f"PDF is damaged ({type(error).__name__}: {error})") from None
+    if not pages:
+        raise ExtractionError("PDF has no pages")
+    warnings = []
+    scanned = [p.number for p in pages if p.scanned]
+    ocr: dict[int, str] = {}
+    if scanned:
+        if not image.ocr_available():
+            if len(scanned) == len(pages):
+                raise ExtractionError(f"scanned PDF (no text layer): {image.MISSING_OCR}")
+            warnings.append(f"PDF pages {scanned} have no text layer and OCR is unavailable: {image.MISSING_OCR}")
+        else:
+            ocr = _ocr_pages(data, scanned)
+            warnings.append(_OCR_WARNING if len(scanned) == len(pages) else
+                            f"PDF pages {scanned} scanned: text by OCR, tables on them not extracted")
+    _drop_page_furniture([p for p in pages if not p.scanned])
+    paragraphs: list[str] = []
+    tables: list[_Table] = []
+    # Text-layer pages are assembled in runs; an OCR page breaks the run (its text comes in between as it is).
+    run: list[_Page] = []
+    for page in [*pages, None]:
+        if page is None or page.scanned:
+            texts, found = _assemble(run)
+            paragraphs.extend(texts)
+            tables.extend(found)
+            run = []
+            if page is not None and page.number in ocr:
+                paragraphs.extend(line for line in ocr[page.number].split("\n") if line)
+        else:
+            run.append(page)
+    return Document(
+        format="pdf",
+        text="\n".join(p for p in paragraphs if p),
+        grids=[_to_grid(t) for t in tables],
+        title=meaningful_title(meta.get("title")),
+        meta=meta,
+        warnings=warnings,
+    )

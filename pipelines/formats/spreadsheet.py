@@ -1,0 +1,235 @@
+"""XLSX (openpyxl) and XLS (xlrd) workbooks: each visible sheet is one grid, its title rows are prose.
+
+Cells are rendered as the sheet shows them: an integer-valued number as "12" (never "12.0"), a number formatted
+with decimals keeps exactly those decimals ("40.35", "0.50"), dates as ISO dates. Merged ranges become merged cells.
+A sheet's leading rows that hold a single cell (its title, often merged across the table) and trailing notes merged
+across the table are prose, not table rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+import olefile
+import openpyxl
+import xlrd
+
+from pipelines.document import Cell, Document, ExtractionError, Grid
+from pipelines.formats.cjk import join_lines
+from pipelines.formats.grids import compact
+from pipelines.formats.properties import meaningful_title
+
+_DECIMALS = re.compile(r"\.([0#?]+)")
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+@dataclass
+class _Sheet:
+    """A sheet's non-empty cell texts and merged ranges, 0-based, ranges as (first row, first col, last row, last col)."""
+
+    name: str
+    texts: dict[tuple[int, int], str]
+    merged: list[tuple[int, int, int, int]]
+
+
+def _number(value: float, number_format: str) -> str:
+    """The number as its format shows it, without grouping separators (which downstream parsing would trip on)."""
+    section = _QUOTED.sub("", number_format.split(";")[0])
+    if "%" in section:
+        value *= 100
+    decimals = _DECIMALS.search(section)
+    if decimals is None or section.lower() == "general":
+        text = str(int(value)) if float(value).is_integer() else f"{value:.15g}"
+    else:
+        places = decimals.group(1)
+        shown = f"{value:.{len(places)}f}"
+        optional = len(places) - len(places.rstrip("#?"))  # trailing "#" places are shown only when non-zero
+        for _ in range(optional):
+            if shown.endswith("0"):
+                shown = shown[:-1]
+        text = shown.rstrip(".")
+    return text + "%" if "%" in section else text
+
+
+def _text(value: object, number_format: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return _number(value, number_format)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return join_lines(str(value).splitlines())
+
+
+def _single_origin(row: list[Cell]) -> Cell | None:
+    """The one non-empty cell of a row that has exactly one."""
+    filled = {cell.origin: cell for cell in row if cell.text}
+    return next(iter(filled.values())) if len(filled) == 1 else None
+
+
+def _layout(sheet: _Sheet) -> tuple[list[str], Grid | None, list[str]]:
+    """Title lines, the table, and trailing note lines of one sheet."""
+    texts = sheet.texts
+    if not texts:
+        return [], None, []
+    filled = [*texts, *((r1, c1) for r0, c0, r1, c1 in sheet.merged if (r0, c0) in texts)]
+    top, left = min(r for r, _ in texts), min(c for _, c in texts)
+    bottom, right = max(r for r, _ in filled), max(c for _, c in filled)
+    origin = {}
+    for r0, c0, r1, c1 in sheet.merged:
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                origin[(r, c)] = (r0, c0)
+    rows = []
+    for r in range(top, bottom + 1):
+        row = []
+        for c in range(left, right + 1):
+            r0, c0 = origin.get((r, c), (r, c))
+            # A range reaching above or left of the table's first filled cell is clipped to it.
+            row.append(Cell(texts.get((r0, c0), ""), (max(r0, top) - top, max(c0, left) - left)))
+        rows.append(row)
+    width = right - left + 1
+    title: list[Cell] = []
+    while len(rows) > 2 and (cell := _single_origin(rows[0])) is not None:
+        title.append(cell)
+        rows.pop(0)
+    notes: list[Cell] = []
+    while len(rows) > 2 and (cell := _single_origin(rows[-1])) is not None and (
+        sum(1 for c in rows[-1] if c.origin == cell.origin) == width
+    ):
+        notes.insert(0, cell)
+        rows.pop()
+    shift = len(title)
+    if shift:
+        rows = [[Cell(c.text, (max(c.origin[0] - shift, 0), c.origin[1])) for c in row] for row in rows]
+    return _distinct(title), compact(Grid(rows, sheet.name)), _distinct(notes)
+
+
+def _distinct(cells: list[Cell]) -> list[str]:
+    """The texts of cells, once per merged cell (a title merged over two rows was popped twice)."""
+    return [cell.text for n, cell in enumerate(cells) if n == 0 or cells[n - 1].origin != cell.origin]
+
+
+def _document(format: str, sheets: list[_Sheet], title: str | None, meta: dict[str, str],
+              notes: list[str]) -> Document:
+    lines: list[str] = []
+    grids: list[Grid] = []
+    for sheet in sheets:
+        before, grid, after = _layout(sheet)
+        lines.extend(before)
+        if grid is not None:
+            grids.append(grid)
+        lines.extend(after)
+    return Document(format=format, text="\n".join(lines), grids=grids, title=meaningful_title(title), meta=meta,
+                    warnings=notes)
+
+
+def read_xlsx(data: bytes) -> Document:
+    try:
+        # Not read_only: merged ranges exist only in the full model. data_only: formulas as their cached results.
+        with warnings.catch_warnings():
+            # Unsupported extensions (data validation, WPS additions) are warned about on every such file.
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as error:  # openpyxl passes on whatever its zip and XML layers raise on a damaged file
+        raise ExtractionError(f"XLSX is truncated or damaged ({type(error).__name__}: {error})") from None
+    sheets, notes = [], []
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            notes.append(f"hidden sheet {sheet.title!r} skipped")
+            continue
+        texts = {}
+        for row in sheet.iter_rows():
+            for cell in row:
+                text = _text(cell.value, cell.number_format)
+                if text:
+                    texts[(cell.row - 1, cell.column - 1)] = text
+        merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in sheet.merged_cells.ranges]
+        sheets.append(_Sheet(f"xlsx sheet {sheet.title}", texts, merged))
+    props = book.properties
+    meta = {k: v for k, v in (
+        ("title", (props.title or "").strip()), ("author", (props.creator or "").strip()),
+        ("created", props.created.isoformat() if props.created else ""),
+        ("modified", props.modified.isoformat() if props.modified else ""),
+    ) if v}
+    return _document("xlsx", sheets, props.title, meta, notes)
+
+
+def _xls_text(book: xlrd.book.Book, cell: xlrd.sheet.Cell) -> str:
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return ""
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return _text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode), "")
+        except (ValueError, OverflowError):
+            return _number(cell.value, "General")
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return _text(bool(cell.value), "")
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        number_format = "General"
+        if book.formatting_info:
+            xf = book.xf_list[cell.xf_index]
+            number_format = book.format_map[xf.format_key].format_str if xf.format_key in book.format_map else "General"
+        return _number(cell.value, number_format)
+    return _text(cell.value, "")
+
+
+def _ole_meta(data: bytes) -> dict[str, str]:
+    """Title, author and dates from the OLE SummaryInformation stream (xlrd does not read it)."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            props = ole.get_metadata()
+    except (OSError, ValueError, IndexError):
+        return {}
+    codepage = (props.codepage or 0) & 0xFFFF  # stored as a signed 16-bit number: 65001 reads as -535
+    encoding = {0: "gb18030", 936: "gb18030", 1200: "utf-16-le", 65001: "utf-8"}.get(codepage, f"cp{codepage}")
+    meta = {}
+    for key, value in (("title", props.title), ("author", props.author)):
+        if isinstance(value, bytes):
+            try:
+                text = value.decode(encoding, "replace").strip("\x00 ")
+            except LookupError:
+                text = value.decode("gb18030", "replace").strip("\x00 ")
+            if text:
+                meta[key] = text
+    for key, value in (("created", props.create_time), ("modified", props.last_saved_time)):
+        if isinstance(value, dt.datetime):
+            meta[key] = value.isoformat()
+    return meta
+
+
+def read_xls(data: bytes) -> Document:
+    notes = []
+    try:
+        try:
+            book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO())
+        except NotImplementedError:
+            # Old BIFF versions: formatting (and so merged ranges and number formats) cannot be read.
+            book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
+            notes.append("XLS formatting unreadable: merged cells and number formats not applied")
+    except Exception as error:  # xlrd raises XLRDError, struct and index errors alike on damaged files
+        if "encrypted" in str(error).lower():
+            raise ExtractionError("XLS is encrypted (password required)") from None
+        raise ExtractionError(f"XLS is truncated or damaged ({type(error).__name__}: {error})") from None
+    sheets = []
+    for sheet in book.sheets():
+        if sheet.visibility != 0:
+            notes.append(f"hidden sheet {sheet.name!r} skipped")
+            continue
+        texts = {}
+        for r in range(sheet.nrows):
+            for c, cell in enumerate(sheet.row(r)):
+                text = _xls_text(book, cell)
+                if text:
+                    texts[(r, c)] = text
+        merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
+        sheets.append(_Sheet(f"xls sheet {sheet.name}", texts, merged))
+    meta = _ole_meta(data)
+    return _document("xls", sheets, meta.get("title"), meta, notes)
