@@ -30,8 +30,8 @@ def _original_golden(spec: dict, reviewed: dict) -> dict:
 def _corpus() -> list[tuple[str, bytes, dict]]:
     """(name, bytes, golden) for every fixture document and for the five original seed renderings."""
     items = [(doc.name, doc.read_bytes(), json.loads(golden.read_text("utf-8"))) for doc, golden in fixtures()]
-    originals = json.loads((SEED_SPECS / "originals.json").read_text("utf-8"))
-    for spec_path in sorted(SEED_SPECS.glob("[0-9]*.json")):
+    originals = json.loads((SEED_SPECS.parent / "seed_originals.json").read_text("utf-8"))
+    for spec_path in sorted(SEED_SPECS.glob("*.json")):
         original = next(SHARED_SEEDS.glob(f"{spec_path.stem}_*.txt"))
         golden = _original_golden(json.loads(spec_path.read_text("utf-8")), originals.get(spec_path.stem, {}))
         items.append((f"seed-original-{spec_path.stem}", original.read_bytes(), golden))
