@@ -84,8 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the main job end to end on bundled data")
     p.set_defaults(func=cmd_demo)
     from archive.cli import add_parsers as add_archive_parsers
+    from sandbox.cli import add_parsers as add_sandbox_parsers
 
     add_archive_parsers(sub)
+    add_sandbox_parsers(sub)
     return parser
 
 

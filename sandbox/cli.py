@@ -1,0 +1,101 @@
+"""`nianbao sandbox serve|manifest`: the subcommands the main CLI mounts with `add_parsers`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from pathlib import Path
+
+from sandbox.app import CONTROL_HOST, Options, Sandbox
+from sandbox.timeline import TODAY
+
+
+def _world_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scale", type=int, default=7, help="government portals in the world (default 7)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--today", type=dt.date.fromisoformat, default=TODAY,
+                   help=f"the sandbox's date: reports published later do not exist yet (default {TODAY})")
+    p.add_argument("--documents", type=int, default=2,
+                   help="distinct PDF/DOCX/DOC/WPS/XLS report files per format (each takes ~1 s to make once)")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(seed=args.seed, scale=args.scale, today=args.today, documents_per_format=args.documents,
+                   slow_seconds=getattr(args, "slow_seconds", 1.5))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from sandbox.server import start
+
+    sandbox = Sandbox(_options(args))
+    if args.write_dir:
+        write(sandbox, Path(args.write_dir))
+
+    async def main() -> None:
+        server = await start(sandbox.handle, args.host, args.port)
+        port = server.sockets[0].getsockname()[1]
+        if not args.no_prewarm:
+            sandbox.store.prewarm(sandbox.slow_documents())
+        w = sandbox.world
+        print(f"sandbox: {len(w.portals)} hosts, {len(w.agencies())} agencies (seed {w.seed}, scale {w.scale}, "
+              f"today {sandbox.today})\nproxy: export http_proxy=http://{args.host}:{port}\n"
+              f"control: http://{CONTROL_HOST}/manifest.json, /registry.csv, /today?set=YYYY-MM-DD, /stats "
+              "(through the proxy)", flush=True)
+        async with server:
+            await server.serve_forever()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.close()
+    return 0
+
+
+def write(sandbox: Sandbox, folder: Path, fields: bool = True) -> tuple[Path, Path]:
+    from sandbox import manifest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_path, registry_path = folder / "manifest.json", folder / "registry.csv"
+    with manifest_path.open("w", encoding="utf-8") as out:
+        manifest.write(sandbox, out, fields)
+    registry_path.write_text(sandbox.registry(), encoding="utf-8")
+    return manifest_path, registry_path
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    sandbox = Sandbox(_options(args))
+    manifest_path, registry_path = write(sandbox, Path(args.out), fields=not args.no_fields)
+    print(f"wrote {manifest_path} and {registry_path}", file=sys.stderr)
+    return 0
+
+
+def add_parsers(subparsers) -> None:
+    sandbox = subparsers.add_parser("sandbox", help="a local replica of the government web (HTTP proxy)")
+    sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    p = sub.add_parser("serve", help="serve the sandbox as an HTTP proxy on loopback")
+    _world_options(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8899)
+    p.add_argument("--slow-seconds", type=float, default=1.5, help="delay of the slow portal's slow responses")
+    p.add_argument("--write-dir", help="also write manifest.json and registry.csv into this folder")
+    p.add_argument("--no-prewarm", action="store_true", help="make slow documents only when first asked for")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("manifest", help="write the ground-truth manifest and the registry of a world")
+    _world_options(p)
+    p.add_argument("-o", "--out", default="sandbox-out", help="folder for manifest.json and registry.csv")
+    p.add_argument("--no-fields", action="store_true", help="leave out expected field values (large worlds)")
+    p.set_defaults(func=cmd_manifest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nianbao")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

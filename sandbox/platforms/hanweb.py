@@ -1,0 +1,160 @@
+"""Hanweb (大汉) JCMS: columns `/col/col<id>/index.html` whose list is an XML datastore in the page, further
+pages from `POST /module/web/jpage/dataproxy.jsp?startrecord=&endrecord=&perpage=` (or the older
+`GET /module/jpage/dataproxy.jsp?page=`), browser paging `?uid=<unit>&pageNum=<n>`, articles
+`/art/YYYY/M/D/art_<col>_<id>.html` (domain.md §5).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import quote
+
+from sandbox.articles import Attachment, attachments
+from sandbox.content import Column, Item, Site
+from sandbox.http import Request, Response, xml_response
+from sandbox.platforms.base import Call, Ctx, Platform, pages
+from sandbox.platforms.chrome import Frame, e, li
+from sandbox.seeding import digest
+
+COL_BASE = 1229000000
+PROXY = "/module/web/jpage/dataproxy.jsp"
+OLD_PROXY = "/module/jpage/dataproxy.jsp"
+DOWNLOAD = "/module/download/downfile.jsp"
+MAX_RECORDS = 1000
+COLUMN = re.compile(r"^/col/col(\d+)/index\.html$")
+ITEM = re.compile(r"^/art/\d{4}/\d{1,2}/\d{1,2}/art_(\d+)_(\d+)\.html$")
+PICTURE = re.compile(r"^/picture/0/([0-9a-f]{8})(\d{8})(\d)\.png$")
+TOKEN = re.compile(r"^([0-9a-f]{8})(\d{8})(\d)\.\w+$")
+
+
+def web_id(site: Site) -> int:
+    return 1000 + digest(site.world.seed, "webid", site.portal.host) % 9000
+
+
+def unit_id(col: Column) -> int:
+    return 4_000_000 + col.cid * 7
+
+
+def _token(site: Site, item: Item, att: Attachment) -> str:
+    return f"{digest(site.world.seed, 'hanweb-file', item.id) & 0xFFFFFFFF:08x}{item.id:08d}{att.index}"
+
+
+class Hanweb(Platform):
+    name = "hanweb"
+
+    def openness(self, site: Site) -> str:
+        return f"/col/col{COL_BASE + 1}/index.html"
+
+    def column(self, site: Site, key: str, page: int = 1) -> str:
+        col = site.columns[key]
+        base = f"/col/col{COL_BASE + col.cid}/index.html"
+        return base if page == 1 else f"{base}?uid={unit_id(col)}&pageNum={page}"
+
+    def item(self, site: Site, item: Item) -> str:
+        d = item.published
+        return f"/art/{d.year}/{d.month}/{d.day}/art_{COL_BASE + site.columns[item.column].cid}_{item.id}.html"
+
+    def file(self, site: Site, item: Item, att: Attachment) -> str:
+        token = _token(site, item, att)
+        if att.role == "image":
+            return f"/picture/0/{token}.png"
+        return f"{DOWNLOAD}?classid=0&showname={quote(att.name)}&filename={token}.{att.fmt}"
+
+    def frame_head(self, site: Site) -> str:
+        return ('<meta name="generator" content="hanweb">\n'
+                '<script type="text/javascript" src="/module/web/jpage/jpage.js"></script>')
+
+    def record(self, site: Site, item: Item) -> str:
+        return f"<record><![CDATA[\n{li(self.item(site, item), item.title, item.published)}\n]]></record>"
+
+    def datastore(self, site: Site, col: Column, items: list[Item], total: int) -> str:
+        records = "\n".join(self.record(site, i) for i in items)
+        size = site.portal.page_size
+        return (f"<datastore>\n<nextgroup><![CDATA[<a href=\"{OLD_PROXY}?page=2&appid=1&webid={web_id(site)}&path=/"
+                f"&columnid={COL_BASE + col.cid}&unitid={unit_id(col)}&webname={quote(site.portal.owner.name)}"
+                f"&permissiontype=0\"></a>]]></nextgroup>\n<recordset>\n{records}\n</recordset>\n"
+                f"<totalrecord>{total}</totalrecord><totalpage>{pages(total, size)}</totalpage></datastore>")
+
+    def column_page(self, ctx: Ctx, col: Column, page: int) -> Response | None:
+        site, items = ctx.site, ctx.visible(col.key)
+        size = site.portal.page_size
+        if page > pages(len(items), size):
+            return None
+        shown = items[(page - 1) * size: page * size]
+        div = unit_id(col)
+        script = (f'<div id="{div}"><script type="text/xml">\n{self.datastore(site, col, shown, len(items))}\n'
+                  "</script></div>\n<script type=\"text/javascript\">$(function(){$(\"#" + str(div) + "\").jpage({"
+                  f'dataStore: dataStore, perPage: {size}, totalRecord: {len(items)}, proxyUrl: "{PROXY}", '
+                  f'groupSize: 3, barPosition: "bottom", ajaxParam: {{col: 1, appid: 1, webid: {web_id(site)}, '
+                  f'path: "/", columnid: {COL_BASE + col.cid}, sourceContentType: 1, unitid: {div}, '
+                  f'webname: "{e(site.portal.owner.name)}", permissiontype: 0}}}});}});</script>')
+        subnav = "".join(f'<li><a href="{self.column(site, k)}">{e(site.columns[k].title)}</a></li>'
+                         for k in col.children)
+        main = (f'<div class="sub-nav"><ul>{subnav}</ul></div>' if subnav else "") + \
+            f'<div class="list-box"><div class="list-title">{e(col.title)}</div>{script}</div>'
+        return self.page(ctx, Frame(f"{col.title}_{site.portal.owner.name}", main, self.crumbs(site, col.key),
+                                    {"ColumnName": col.title}))
+
+    def listing_calls(self, site: Site, key: str, today: dt.date) -> list[Call]:
+        calls = [Call("GET", self.column(site, key))]
+        count = len(site.visible(key, today))
+        if count > site.portal.page_size:
+            col = site.columns[key]
+            calls.append(Call("POST", f"{PROXY}?startrecord=1&endrecord={count}&perpage={site.portal.page_size}",
+                              self.form(site, col)))
+        return calls
+
+    def form(self, site: Site, col: Column) -> str:
+        return (f"col=1&appid=1&webid={web_id(site)}&path=%2F&columnid={COL_BASE + col.cid}&sourceContentType=1"
+                f"&unitid={unit_id(col)}&webname={quote(site.portal.owner.name)}&permissiontype=0")
+
+    def proxy(self, ctx: Ctx, req: Request, old: bool) -> Response:
+        site, form = ctx.site, req.form
+        columnid = form.get("columnid", "")
+        col = site.by_cid(int(columnid) - COL_BASE) if columnid.isdigit() else None
+        items = ctx.visible(col.key) if col and form.get("webid") == str(web_id(site)) else []
+        size = site.portal.page_size
+        try:
+            if old:
+                page = max(1, int(form.get("page", "1")))
+                start, end = (page - 1) * size + 1, page * size
+            else:
+                start = max(1, int(form.get("startrecord", "1")))
+                end = min(start + MAX_RECORDS - 1, int(form.get("endrecord", str(start + size - 1))))
+        except ValueError:
+            return Response(400, b"", None)
+        records = "\n".join(self.record(site, i) for i in items[start - 1:end])
+        return xml_response(f'<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<totalrecord>{len(items)}'
+                            f"</totalrecord>\n<totalpage>{pages(len(items), size)}</totalpage>\n<recordset>\n"
+                            f"{records}\n</recordset>\n</datastore>")
+
+    def route(self, ctx: Ctx, req: Request) -> Response | None:
+        site, path = ctx.site, req.path
+        if path in ("/", "/index.html"):
+            return self.home_page(ctx)
+        if path == PROXY and req.method == "POST":
+            return self.proxy(ctx, req, old=False)
+        if path == OLD_PROXY:
+            return self.proxy(ctx, req, old=True)
+        if m := COLUMN.match(path):
+            if path == self.openness(site):
+                return self.openness_page(ctx)
+            col = site.by_cid(int(m[1]) - COL_BASE)
+            if col is None or (req.query_string and req.query.get("uid") != str(unit_id(col))):
+                return None
+            page = req.query.get("pageNum", "1")
+            return self.column_page(ctx, col, int(page)) if page.isdigit() else None
+        if m := ITEM.match(path):
+            item = self.find_item(ctx, int(m[2]), path)
+            return self.article_page(ctx, item) if item else None
+        if m := PICTURE.match(path):
+            found = self.find_file(ctx, int(m[2]), int(m[3]), path)
+            return self.file_response(ctx, *found) if found else None
+        if path == DOWNLOAD and (m := TOKEN.match(req.query.get("filename", ""))):
+            item = site.item(int(m[2]), ctx.today)
+            files = attachments(item) if item else []
+            n = int(m[3])
+            # The token decides; `showname` is only what the browser saves the file as.
+            if n < len(files) and _token(site, item, files[n]) == req.query["filename"].rsplit(".", 1)[0]:
+                return self.file_response(ctx, item, files[n], disposition=True)
+        return None
