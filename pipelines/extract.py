@@ -40,6 +40,8 @@ def _reader(fmt: str) -> Callable[[bytes], Document]:
         from pipelines.formats.image import read
     elif fmt == "ofd":
         raise ExtractionError("OFD documents are not supported yet (no OFD reader installed)")
+    elif fmt == "encrypted":
+        raise ExtractionError("Office document is encrypted (password required)")
     elif fmt == "empty":
         raise ExtractionError("the file is empty")
     else:

@@ -37,13 +37,14 @@ _WPS_MARKERS = (b"KSOProductBuildVer", "KSOProductBuildVer".encode("utf-16-le"))
 _OLE_STREAM_KINDS = (("EncryptedPackage", "encrypted"), ("WordDocument", "doc"), ("Workbook", "xls"), ("Book", "xls"))
 _OLE_ENTRY_SIZE = 128  # directory entries: UTF-16 name in 64 bytes, then its byte length with the terminator
 
+_BLANK = re.compile(rb"\s*")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _TEXT_SAMPLE = 65536
 _MAX_CONTROL_SHARE = 0.02
 
 
 def sniff(data: bytes) -> str:
-    if not _strip_boms(data).strip():
+    if _is_blank(data):
         return "empty"
     if data.startswith(b"%PDF"):
         return "pdf"
@@ -63,11 +64,9 @@ def sniff(data: bytes) -> str:
     return "unknown"
 
 
-def _strip_boms(data: bytes) -> bytes:
-    for bom, _ in _TEXT_BOMS:
-        if data.startswith(bom):
-            return data[len(bom):]
-    return data
+def _is_blank(data: bytes) -> bool:
+    start = next((len(bom) for bom, _ in _TEXT_BOMS if data.startswith(bom)), 0)
+    return _BLANK.fullmatch(data, start) is not None  # no copy of a large input, stops at its first character
 
 
 def _zip_names(data: bytes) -> list[str]:
@@ -105,7 +104,7 @@ def _ole_kind(data: bytes) -> str:
             if kind == "doc" and _has_wps_marker(ole):
                 return "wps"
             return kind
-    except (OSError, ValueError, IndexError, AttributeError):
+    except Exception:  # olefile fails on damaged containers in every way, RecursionError included
         # A damaged container may still hold its directory: look for the entries themselves, not just the names.
         return next((k for stream, k in _OLE_STREAM_KINDS if _has_ole_entry(data, stream)), "unknown")
 

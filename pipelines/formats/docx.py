@@ -85,7 +85,7 @@ class _Body:
             if tag == w + "t":
                 parts.append(node.text or "")
             elif tag == w + "tab":
-                parts.append("\t")
+                parts.append(" ")  # a tab stop is layout; a tab character would read as a table column downstream
             elif tag in (w + "br", w + "cr"):
                 if node.get(w + "type") not in ("page", "column"):
                     parts.append("\n")

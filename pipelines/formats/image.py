@@ -11,7 +11,7 @@ import re
 from io import BytesIO
 
 import pytesseract
-from PIL import Image, ImageSequence
+from PIL import Image, ImageOps, ImageSequence
 
 from pipelines.document import Document, ExtractionError
 from pipelines.formats.cjk import join_lines, squeeze_wide_spaces
@@ -56,8 +56,9 @@ def read(data: bytes) -> Document:
         raise ExtractionError(f"image: {MISSING_OCR}")
     try:
         with Image.open(BytesIO(data)) as picture:
-            # A multi-page TIFF is a scanned document, one page per frame.
-            frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(picture)]
+            # A multi-page TIFF is a scanned document, one page per frame; a phone photo is upright only once its
+            # EXIF orientation is applied.
+            frames = [ImageOps.exif_transpose(frame).convert("RGB") for frame in ImageSequence.Iterator(picture)]
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise ExtractionError(f"image is damaged or of an unsupported kind ({error})") from None
     text = "\n".join(t for t in (ocr(frame) for frame in frames) if t)

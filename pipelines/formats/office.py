@@ -65,10 +65,17 @@ class _Converter:
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
         self._buffer = b""
-        self._profile = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
+        self._profile_dir: Path | None = None
         atexit.register(self.close)
         # A forked child (multiprocessing) must not share the parent's pipe: it starts a worker of its own.
         os.register_at_fork(after_in_child=self._forget)
+
+    @property
+    def _profile(self) -> Path:
+        """The private LibreOffice profile, made on first use."""
+        if self._profile_dir is None:
+            self._profile_dir = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
+        return self._profile_dir
 
     def convert(self, src: Path, dst: Path, filter_name: str, timeout: float) -> None:
         soffice = _soffice()
@@ -81,20 +88,27 @@ class _Converter:
                 self._convert_by_worker(soffice, src, dst, filter_name, timeout)
 
     def _convert_by_worker(self, soffice: str, src: Path, dst: Path, filter_name: str, timeout: float) -> None:
-        worker = self._running_worker(soffice)
-        assert worker.stdin is not None
-        request = {"src": str(src), "dst": str(dst), "filter": filter_name}
-        try:
-            worker.stdin.write(json.dumps(request).encode() + b"\n")
-            worker.stdin.flush()
-        except BrokenPipeError:
-            self._kill()
-            raise ExtractionError("LibreOffice stopped unexpectedly") from None
-        reply = self._read_reply(timeout)
-        if reply is None:
-            self._kill()
-            raise ExtractionError(f"LibreOffice did not convert the document within {timeout:.0f} s")
-        if not reply.get("ok"):
+        request = json.dumps({"src": str(src), "dst": str(dst), "filter": filter_name}).encode() + b"\n"
+        # A soffice that died since the last document (or with this one) gets one fresh start and a second try.
+        for attempt in (1, 2):
+            worker = self._running_worker(soffice)
+            assert worker.stdin is not None
+            try:
+                worker.stdin.write(request)
+                worker.stdin.flush()
+            except BrokenPipeError:
+                reply: dict | None = {"ok": False, "error": "LibreOffice stopped unexpectedly", "gone": True}
+            else:
+                reply = self._read_reply(timeout)
+            if reply is None:
+                self._kill()
+                raise ExtractionError(f"LibreOffice did not convert the document within {timeout:.0f} s")
+            if reply.get("ok"):
+                return
+            if reply.get("gone"):
+                self._kill()
+                if attempt == 1:
+                    continue
             raise ExtractionError(f"LibreOffice could not convert the document ({reply.get('error', 'no reason')})")
 
     def _running_worker(self, soffice: str) -> subprocess.Popen[bytes]:
@@ -104,7 +118,8 @@ class _Converter:
         python = _uno_python()
         assert python is not None
         self._worker = subprocess.Popen(
-            [python, str(_WORKER_SCRIPT), soffice, str(self._profile / "uno"), f"nianbao-{os.getpid()}-{uuid.uuid4().hex}"],
+            [python, str(_WORKER_SCRIPT), soffice, str(self._profile / "uno"),
+             f"nianbao-{os.getpid()}-{uuid.uuid4().hex}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=_clean_env(), start_new_session=True,  # its own process group, so soffice dies with it on kill
         )
@@ -120,16 +135,20 @@ class _Converter:
         assert self._worker is not None and self._worker.stdout is not None
         fd = self._worker.stdout.fileno()
         deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                return None
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return None
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        while True:
+            while b"\n" not in self._buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                    return None
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue  # something else writing to the worker's output (a library's notice): not a reply
 
     def _convert_once(self, soffice: str, src: Path, dst: Path, filter_name: str, timeout: float) -> None:
         outdir = src.parent / "out"
@@ -138,10 +157,13 @@ class _Converter:
             f"-env:UserInstallation={(self._profile / 'once').as_uri()}",
             "--convert-to", f"{dst.suffix.lstrip('.')}:{filter_name}", "--outdir", str(outdir), str(src),
         ]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_clean_env(),
+                                   start_new_session=True)  # its own group: soffice.bin is a grandchild
         try:
-            subprocess.run(command, capture_output=True, timeout=timeout + _START_TIMEOUT, env=_clean_env(),
-                           start_new_session=True)
+            process.wait(timeout=timeout + _START_TIMEOUT)
         except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             raise ExtractionError(f"LibreOffice did not convert the document within {timeout:.0f} s") from None
         produced = outdir / (src.stem + dst.suffix)
         if not produced.exists():
@@ -156,13 +178,21 @@ class _Converter:
                 except ProcessLookupError:
                     pass
             self._worker.wait()
+            for pipe in (self._worker.stdin, self._worker.stdout):
+                if pipe is not None:
+                    pipe.close()
         self._worker = None
 
     def _forget(self) -> None:
+        if self._worker is not None:
+            # The child's copies of the pipe ends: closing them here lets the parent's worker see its input end.
+            for pipe in (self._worker.stdin, self._worker.stdout):
+                if pipe is not None:
+                    pipe.close()
         self._lock = threading.Lock()
         self._worker = None
         self._buffer = b""
-        self._profile = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
+        self._profile_dir = None
 
     def close(self) -> None:
         worker = self._worker
@@ -174,13 +204,17 @@ class _Converter:
             except subprocess.TimeoutExpired:
                 self._kill()
         self._worker = None
-        shutil.rmtree(self._profile, ignore_errors=True)
+        if self._profile_dir is not None:
+            shutil.rmtree(self._profile_dir, ignore_errors=True)
+            self._profile_dir = None
 
 
 _converter = _Converter()
 
 
-def convert(data: bytes, suffix: str, target_suffix: str, filter_name: str, timeout: float = CONVERSION_TIMEOUT) -> bytes:
+def convert(
+    data: bytes, suffix: str, target_suffix: str, filter_name: str, timeout: float = CONVERSION_TIMEOUT
+) -> bytes:
     """`data` (a file whose type LibreOffice recognises, named with `suffix`) converted with `filter_name`."""
     with tempfile.TemporaryDirectory(prefix="nianbao-convert-") as workdir:
         src = Path(workdir) / f"input{suffix}"
@@ -199,8 +233,10 @@ def _check_word_binary(data: bytes, kind: str) -> None:
             if not ole.exists("WordDocument"):
                 raise ExtractionError(f"{kind} has no WordDocument stream (not a Word-compatible file)")
             fib = ole.openstream("WordDocument").read(12)
-    except (OSError, ValueError, IndexError) as error:
-        raise ExtractionError(f"{kind} is corrupt or truncated ({error})") from None
+    except ExtractionError:
+        raise
+    except Exception as error:  # olefile fails on damaged containers in every way (even RecursionError)
+        raise ExtractionError(f"{kind} is corrupt or truncated ({type(error).__name__}: {error})") from None
     if len(fib) < 12:
         raise ExtractionError(f"{kind} is corrupt or truncated (WordDocument stream too short)")
     if int.from_bytes(fib[10:12], "little") & _FIB_ENCRYPTED:

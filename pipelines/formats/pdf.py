@@ -32,10 +32,13 @@ from pipelines.formats.properties import meaningful_title
 _TOLERANCE = 2.0  # points within which two rulings or edges are the same
 _MARGIN_ZONE = 0.08  # top and bottom share of a page where running headers, footers and page numbers sit
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/,，]?\s*共\s*\d+\s*页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
-_ITEM_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．])")
+_ITEM_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．](?!\d))")
 _VALUE = re.compile(r"^[\d.,，+\-%／/—]+$")
-_OPENING = set("（《「『“‘〈【〔([{")
-_CLOSING = set("，。、；：？！）》」』”’〉】〕…%,.;:?!)]}")
+# Line breaking keeps an opening bracket with what follows and closing punctuation with what precedes; quotation
+# marks bind both ways (UAX #14, class QU).
+_QUOTES = "“”‘’\""
+_OPENING = set("（《「『〈【〔([{" + _QUOTES)
+_CLOSING = set("，。、；：？！）》」』〉】〕…—%,.;:?!)]}" + _QUOTES)
 _HEADING_ROWS = 3  # the national form's tables have at most three rows of column headings
 _UNMAPPED_SHARE = 0.3  # share of a page's glyphs without a Unicode mapping above which its text layer is useless
 _OCR_WARNING = "scanned PDF: text by OCR, tables not extracted"
@@ -77,6 +80,7 @@ class _Table:
 @dataclass
 class _Page:
     number: int
+    width: float
     height: float
     items: list[_Line | _Table] = field(default_factory=list)  # top to bottom
     scanned: bool = False
@@ -140,19 +144,20 @@ def _lines(chars: list[dict]) -> list[_Line]:
 
 
 def _lead(chars: list[dict]) -> float:
-    """Width of the first unit a line breaker keeps together: a run of Latin letters and digits, or a CJK
-    character with the opening bracket before it and the closing punctuation after it (which never starts a line)."""
+    """Width of the first unit a line breaker keeps together: a word of Latin letters or digits, a CJK character,
+    either with the opening brackets before it and the closing punctuation after it."""
     texts = [c["text"] for c in chars]
     end = 0
-    if not is_wide(texts[0][0]) and texts[0].strip():
-        while end + 1 < len(texts) and not is_wide(texts[end + 1][0]) and texts[end + 1].strip():
-            end += 1
-    else:
-        while end + 1 < len(texts) and texts[end] in _OPENING:
-            end += 1
-        while end + 1 < len(texts) and texts[end + 1] in _CLOSING:
-            end += 1
+    while end + 1 < len(texts) and (
+        texts[end] in _OPENING or texts[end + 1] in _CLOSING or (_is_word(texts[end]) and _is_word(texts[end + 1]))
+    ):
+        end += 1
     return chars[end]["x1"] - chars[0]["x0"]
+
+
+def _is_word(text: str) -> bool:
+    """Part of a Latin word, number, address or URL ("90.63%", "a@b.cn"): no line break inside."""
+    return text.strip() != "" and not is_wide(text[0])
 
 
 def _table(table: pdfplumber.table.Table, chars: list[dict], page_number: int) -> tuple[_Table, list[dict]] | None:
@@ -187,7 +192,7 @@ def _table(table: pdfplumber.table.Table, chars: list[dict], page_number: int) -
 
 def _read_page(page: pdfplumber.page.Page) -> _Page:
     chars = [c for c in page.chars if c["text"].strip() or c["text"] == " "]
-    result = _Page(page.page_number, float(page.height))
+    result = _Page(page.page_number, round(float(page.width)), float(page.height))
     # Glyphs of a font without a Unicode map come out as "(cid:1234)": as unreadable as a scan, so OCR them too.
     unmapped = sum(1 for c in chars if c["text"].startswith("(cid:"))
     if not any(c["text"].strip() for c in chars) or unmapped > _UNMAPPED_SHARE * len(chars):
@@ -276,8 +281,8 @@ def _join_seam(upper: _Table, lower: list[_Box], lower_ys: list[float]) -> list[
     """Join the cells that the page break cut in two; the boxes of `lower` that remain separate cells.
 
     Four ways a cell is cut, told apart by the pairs of cells (same column span) meeting at the break:
-    - a cell merged over rows, its text on the first page only (a label spanning many rows): the lower part is
-      blank and one part spans several rows;
+    - a cell merged over rows (a label spanning many rows): one part spans several rows, and the text is on one
+      side of the break or runs on over it (the lower part does not start a numbered item of its own);
     - a cell merged over rows whose text did not fit on the first page: every upper part of the break is blank;
     - a row allowed to break across pages: every cell of the row pairs up, the upper parts hold the values, and
       the lower parts hold only the rest of wrapped labels (which never start with an item number: a lower label
@@ -302,7 +307,7 @@ def _join_seam(upper: _Table, lower: list[_Box], lower_ys: list[float]) -> list[
     kept = []
     for b in lower:
         above = pairs.get(id(b))
-        if above is not None and (split_row or pushed or heading or (not b.text and above.text and (
+        if above is not None and (split_row or pushed or heading or (_one_cell(above, b) and (
             _spanned_rows(above, upper_ys) > 1 or _spanned_rows(b, lower_ys) > 1
         ))):
             above.bottom = b.bottom
@@ -310,6 +315,14 @@ def _join_seam(upper: _Table, lower: list[_Box], lower_ys: list[float]) -> list[
         else:
             kept.append(b)
     return kept
+
+
+def _one_cell(above: _Box, below: _Box) -> bool:
+    """Whether two label parts meeting at a break can be one text: one is blank, or the lower one goes on with
+    the upper one's words."""
+    if not above.text or not below.text:
+        return bool(above.text) != bool(below.text)
+    return not (_ITEM_NUMBER.match(below.text) or _VALUE.match(below.text) or _VALUE.match(above.text))
 
 
 def _spanned_rows(box: _Box, ys: list[float]) -> int:
@@ -332,19 +345,35 @@ def _to_grid(table: _Table) -> Grid:
                         f"pdf {pages}"))
 
 
+def _margins(pages: list[_Page]) -> dict[float, tuple[float, float]]:
+    """Text block edges (left, right) per page width, from the whole document: a sparse last page or a page of
+    centred headings says nothing about where the body text runs."""
+    lines: dict[float, list[_Line]] = {}
+    for page in pages:
+        lines.setdefault(page.width, []).extend(i for i in page.items if isinstance(i, _Line))
+    margins = {}
+    for width, found in lines.items():
+        body = [line for line in found if len(line.text) >= 5] or found
+        margins[width] = (min((l.x0 for l in body), default=0.0), max((l.x1 for l in body), default=width))
+    return margins
+
+
+def _centred(line: _Line, left: float, right: float) -> bool:
+    return abs((line.x0 + line.x1) - (left + right)) / 2 < 0.5 * line.size
+
+
 def _assemble(pages: list[_Page]) -> tuple[list[str], list[_Table]]:
     """Paragraphs and stitched tables of the whole document, in reading order."""
     paragraphs: list[list[str]] = []
     tables: list[_Table] = []
     open_line: _Line | None = None  # the last line of a paragraph that may go on
     last_table: _Table | None = None  # a table that ended its page and may go on
+    margins = _margins(pages)
+    gaps = [b.top - a.bottom for page in pages for a, b in zip(page.items, page.items[1:])
+            if isinstance(a, _Line) and isinstance(b, _Line) and b.top > a.bottom]
+    usual_gap = statistics.median(gaps) if gaps else 0.0
     for page in pages:
-        lines = [i for i in page.items if isinstance(i, _Line)]
-        wide = [line for line in lines if len(line.text) >= 5] or lines
-        left = min((line.x0 for line in wide), default=0.0)
-        right = max((line.x1 for line in wide), default=0.0)
-        gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:]) if b.top > a.bottom]
-        usual_gap = statistics.median(gaps) if gaps else 0.0
+        left, right = margins[page.width]
         for n, item in enumerate(page.items):
             if isinstance(item, _Table):
                 if n == 0 and last_table is not None and _same_columns(
@@ -357,11 +386,20 @@ def _assemble(pages: list[_Page]) -> tuple[list[str], list[_Table]]:
                 open_line = None
                 continue
             last_table = None
-            indented = item.x0 > left + 0.9 * item.size
-            # The line above ended only because this line's first unit did not fit after it.
-            wrapped = open_line is not None and right - open_line.x1 < item.lead + 0.5 * item.size
-            continues = open_line is not None and not indented and wrapped and (
-                n == 0 or item.top - open_line.bottom <= usual_gap + 0.8 * item.size
+            # The line above ended only because this line's first unit did not fit after it (on either side, for
+            # a centred title), this line is not indented, does not start a numbered item, and follows at the
+            # usual distance.
+            centred = (
+                open_line is not None and len(paragraphs[-1]) == 1 and open_line.size == item.size
+                and _centred(open_line, left, right) and _centred(item, left, right) and item.x0 > left + item.size
+            )
+            free = right - open_line.x1 + (open_line.x0 - left if centred else 0) if open_line else 0.0
+            continues = (
+                open_line is not None
+                and free < item.lead + 0.5 * item.size
+                and (item.x0 <= left + 0.9 * item.size or centred)
+                and not _ITEM_NUMBER.match(item.text)
+                and (n == 0 or item.top - open_line.bottom <= usual_gap + 0.8 * item.size)
             )
             if continues:
                 paragraphs[-1].append(item.text)
@@ -394,33 +432,49 @@ def _metadata(info: dict) -> dict[str, str]:
     return meta
 
 
-def _ocr_pages(data: bytes, numbers: list[int]) -> dict[int, str]:
+def _ocr_pages(data: bytes, numbers: list[int], warnings: list[str]) -> dict[int, str]:
+    texts = {}
     document = pypdfium2.PdfDocument(data)
     try:
-        return {n: image.ocr(document[n - 1].render(scale=image.OCR_DPI / 72).to_pil()) for n in numbers}
+        for n in numbers:
+            try:
+                texts[n] = image.ocr(document[n - 1].render(scale=image.OCR_DPI / 72).to_pil())
+            except (pypdfium2.PdfiumError, ExtractionError) as error:
+                warnings.append(f"PDF page {n}: no text by OCR ({error})")
     finally:
         document.close()
+    return texts
 
 
-def read(data: bytes) -> Document:
+def _read_pages(data: bytes, warnings: list[str]) -> tuple[list[_Page], dict[str, str]]:
+    """The pages and document properties; a damaged page is skipped with a warning, a damaged document is an error."""
     try:
         with pdfplumber.open(BytesIO(data), password="") as pdf:
+            meta = _metadata(pdf.metadata)
             pages = []
             for page in pdf.pages:
-                pages.append(_read_page(page))
-                page.close()  # drops the page's cached objects: a long PDF must not hold every page in memory
-            meta = _metadata(pdf.metadata)
+                try:
+                    pages.append(_read_page(page))
+                except Exception as error:  # pdfminer raises anything at all on a malformed content stream
+                    reason = f"{type(error).__name__}: {error}"
+                    warnings.append(f"PDF page {page.page_number} unreadable, left out ({reason})")
+                finally:
+                    page.close()  # drops the page's cached objects: a long PDF must not hold every page in memory
     except PdfminerException as error:
         cause = error.args[0] if error.args else error
         if isinstance(cause, PDFPasswordIncorrect):
             raise ExtractionError("PDF is encrypted (password required)") from None
         raise ExtractionError(f"PDF is damaged or truncated ({cause!r})") from None
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError) as error:
-        # pdfminer raises plain Python errors on many malformed objects.
+    except Exception as error:  # the same for the document's own structure: cross-references, page tree, metadata
         raise ExtractionError(f"PDF is damaged ({type(error).__name__}: {error})") from None
     if not pages:
-        raise ExtractionError("PDF has no pages")
-    warnings = []
+        raise ExtractionError("PDF has no readable page")
+    return pages, meta
+
+
+def read(data: bytes) -> Document:
+    warnings: list[str] = []
+    pages, meta = _read_pages(data, warnings)
     scanned = [p.number for p in pages if p.scanned]
     ocr: dict[int, str] = {}
     if scanned:
@@ -429,9 +483,9 @@ def read(data: bytes) -> Document:
                 raise ExtractionError(f"scanned PDF (no text layer): {image.MISSING_OCR}")
             warnings.append(f"PDF pages {scanned} have no text layer and OCR is unavailable: {image.MISSING_OCR}")
         else:
-            ocr = _ocr_pages(data, scanned)
             warnings.append(_OCR_WARNING if len(scanned) == len(pages) else
                             f"PDF pages {scanned} scanned: text by OCR, tables on them not extracted")
+            ocr = _ocr_pages(data, scanned, warnings)
     _drop_page_furniture([p for p in pages if not p.scanned])
     paragraphs: list[str] = []
     tables: list[_Table] = []

@@ -22,13 +22,15 @@ from pipelines.formats.cjk import join_lines
 from pipelines.formats.grids import compact
 from pipelines.formats.properties import meaningful_title
 
+_MAX_CELLS = 200_000  # grid positions: far beyond any report table
 _DECIMALS = re.compile(r"\.([0#?]+)")
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
 @dataclass
 class _Sheet:
-    """A sheet's non-empty cell texts and merged ranges, 0-based, ranges as (first row, first col, last row, last col)."""
+    """A sheet's non-empty cell texts and merged ranges, 0-based; a range is (first row, first col, last row,
+    last col)."""
 
     name: str
     texts: dict[tuple[int, int], str]
@@ -69,47 +71,57 @@ def _text(value: object, number_format: str) -> str:
 
 
 def _single_origin(row: list[Cell]) -> Cell | None:
-    """The one non-empty cell of a row that has exactly one."""
+    """The one non-empty cell of a row that has exactly one, if it holds words (a title, a note; not a number)."""
     filled = {cell.origin: cell for cell in row if cell.text}
-    return next(iter(filled.values())) if len(filled) == 1 else None
+    cell = next(iter(filled.values())) if len(filled) == 1 else None
+    return cell if cell is not None and any(ch.isalpha() for ch in cell.text) else None
 
 
-def _layout(sheet: _Sheet) -> tuple[list[str], Grid | None, list[str]]:
-    """Title lines, the table, and trailing note lines of one sheet."""
+def _layout(sheet: _Sheet, notes: list[str]) -> tuple[list[str], Grid | None, list[str]]:
+    """Title lines, the table, and trailing note lines of one sheet.
+
+    Rows and columns without any text are left out: they separate nothing a grid can say, and one stray cell far
+    from the table would otherwise stretch the grid to millions of blank positions.
+    """
     texts = sheet.texts
+    ranges = [m for m in sheet.merged
+              if (m[0], m[1]) in texts and (m[2] - m[0] + 1) * (m[3] - m[1] + 1) <= _MAX_CELLS]
+    used_rows = sorted({r for r, _ in texts} | {r for r0, _, r1, _ in ranges for r in range(r0, r1 + 1)})
+    used_cols = sorted({c for _, c in texts} | {c for _, c0, _, c1 in ranges for c in range(c0, c1 + 1)})
     if not texts:
         return [], None, []
-    filled = [*texts, *((r1, c1) for r0, c0, r1, c1 in sheet.merged if (r0, c0) in texts)]
-    top, left = min(r for r, _ in texts), min(c for _, c in texts)
-    bottom, right = max(r for r, _ in filled), max(c for _, c in filled)
+    if len(used_rows) * len(used_cols) > _MAX_CELLS:
+        notes.append(f"{sheet.name}: {len(used_rows)} × {len(used_cols)} cells is no report table, skipped")
+        return [], None, []
     origin = {}
-    for r0, c0, r1, c1 in sheet.merged:
+    for r0, c0, r1, c1 in ranges:
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 origin[(r, c)] = (r0, c0)
+    row_at = {r: n for n, r in enumerate(used_rows)}
+    col_at = {c: n for n, c in enumerate(used_cols)}
     rows = []
-    for r in range(top, bottom + 1):
+    for r in used_rows:
         row = []
-        for c in range(left, right + 1):
+        for c in used_cols:
             r0, c0 = origin.get((r, c), (r, c))
-            # A range reaching above or left of the table's first filled cell is clipped to it.
-            row.append(Cell(texts.get((r0, c0), ""), (max(r0, top) - top, max(c0, left) - left)))
+            row.append(Cell(texts.get((r0, c0), ""), (row_at[r0], col_at[c0])))
         rows.append(row)
-    width = right - left + 1
+    width = len(used_cols)
     title: list[Cell] = []
     while len(rows) > 2 and (cell := _single_origin(rows[0])) is not None:
         title.append(cell)
         rows.pop(0)
-    notes: list[Cell] = []
+    notes_below: list[Cell] = []
     while len(rows) > 2 and (cell := _single_origin(rows[-1])) is not None and (
         sum(1 for c in rows[-1] if c.origin == cell.origin) == width
     ):
-        notes.insert(0, cell)
+        notes_below.insert(0, cell)
         rows.pop()
     shift = len(title)
     if shift:
         rows = [[Cell(c.text, (max(c.origin[0] - shift, 0), c.origin[1])) for c in row] for row in rows]
-    return _distinct(title), compact(Grid(rows, sheet.name)), _distinct(notes)
+    return _distinct(title), compact(Grid(rows, sheet.name)), _distinct(notes_below)
 
 
 def _distinct(cells: list[Cell]) -> list[str]:
@@ -122,7 +134,7 @@ def _document(format: str, sheets: list[_Sheet], title: str | None, meta: dict[s
     lines: list[str] = []
     grids: list[Grid] = []
     for sheet in sheets:
-        before, grid, after = _layout(sheet)
+        before, grid, after = _layout(sheet, notes)
         lines.extend(before)
         if grid is not None:
             grids.append(grid)
@@ -146,11 +158,12 @@ def read_xlsx(data: bytes) -> Document:
             notes.append(f"hidden sheet {sheet.title!r} skipped")
             continue
         texts = {}
-        for row in sheet.iter_rows():
-            for cell in row:
-                text = _text(cell.value, cell.number_format)
-                if text:
-                    texts[(cell.row - 1, cell.column - 1)] = text
+        # The stored cells only: iter_rows() would create every position of the bounding rectangle, and one stray
+        # cell at XFD1048576 makes that seventeen billion.
+        for (row, column), cell in sheet._cells.items():
+            text = _text(cell.value, cell.number_format)
+            if text:
+                texts[(row - 1, column - 1)] = text
         merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in sheet.merged_cells.ranges]
         sheets.append(_Sheet(f"xlsx sheet {sheet.title}", texts, merged))
     props = book.properties
@@ -174,9 +187,9 @@ def _xls_text(book: xlrd.book.Book, cell: xlrd.sheet.Cell) -> str:
         return _text(bool(cell.value), "")
     if cell.ctype == xlrd.XL_CELL_NUMBER:
         number_format = "General"
-        if book.formatting_info:
-            xf = book.xf_list[cell.xf_index]
-            number_format = book.format_map[xf.format_key].format_str if xf.format_key in book.format_map else "General"
+        if book.formatting_info and 0 <= cell.xf_index < len(book.xf_list):
+            shown = book.format_map.get(book.xf_list[cell.xf_index].format_key)
+            number_format = shown.format_str if shown is not None else "General"
         return _number(cell.value, number_format)
     return _text(cell.value, "")
 
@@ -186,7 +199,7 @@ def _ole_meta(data: bytes) -> dict[str, str]:
     try:
         with olefile.OleFileIO(data) as ole:
             props = ole.get_metadata()
-    except (OSError, ValueError, IndexError):
+    except Exception:  # olefile fails on damaged containers in every way; the properties are only hints
         return {}
     codepage = (props.codepage or 0) & 0xFFFF  # stored as a signed 16-bit number: 65001 reads as -535
     encoding = {0: "gb18030", 936: "gb18030", 1200: "utf-16-le", 65001: "utf-8"}.get(codepage, f"cp{codepage}")

@@ -6,11 +6,13 @@ dependencies, so it uses the standard library and uno only.
     python3 uno_worker.py SOFFICE PROFILE_DIR PIPE_NAME
 
 starts one headless soffice, prints {"ready": true}, then answers each request line
-{"src": path, "dst": path, "filter": "MS Word 2007 XML"} with {"ok": true} or {"ok": false, "error": "…"}.
-It exits, closing soffice, when its standard input ends.
+{"src": path, "dst": path, "filter": "MS Word 2007 XML"} with {"ok": true} or {"ok": false, "error": "…",
+"gone": true|false}, "gone" meaning soffice has died and this worker exits.
+It exits, closing soffice and removing the profile, when its standard input ends.
 """
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ import time
 import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
+from com.sun.star.lang import DisposedException
 
 _START_TIMEOUT = 120  # a first start builds the profile, which takes several seconds on a busy machine
 # Documents come from the internet: never run their macros, never refresh their links (no network anyway).
@@ -59,7 +62,8 @@ def _convert(desktop, request):
     if document is None:
         raise RuntimeError("LibreOffice could not open the document")
     try:
-        document.storeToURL(uno.systemPathToFileUrl(request["dst"]), _props(FilterName=request["filter"], Overwrite=True))
+        store = _props(FilterName=request["filter"], Overwrite=True)
+        document.storeToURL(uno.systemPathToFileUrl(request["dst"]), store)
     finally:
         document.close(True)
 
@@ -80,15 +84,20 @@ def main():
                 _convert(desktop, json.loads(line))
                 _reply(ok=True)
             except Exception as error:  # every UNO failure is a per-document answer
-                _reply(ok=False, error=f"{type(error).__name__}: {getattr(error, 'Message', '') or error}")
-                if office.poll() is not None:
-                    return  # soffice died with the document; the caller starts a new worker
+                # Unless soffice is gone (crashed, or killed while idle): then the caller needs a new worker.
+                gone = isinstance(error, DisposedException) or office.poll() is not None
+                _reply(ok=False, error=f"{type(error).__name__}: {getattr(error, 'Message', '') or error}", gone=gone)
+                if gone:
+                    return
         desktop.terminate()
     finally:
         try:
-            office.wait(timeout=10)
+            office.wait(timeout=10)  # after terminate(), or at once when soffice is gone
         except subprocess.TimeoutExpired:
             office.kill()
+            office.wait()
+        # The caller removes the profile too, but not if it was killed: then only this worker is left to do it.
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
