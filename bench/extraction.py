@@ -51,7 +51,7 @@ def _baseline(fmt: str):
     if fmt in ("doc", "wps"):
         from pipelines.formats import office
 
-        return office.to_docx
+        return lambda data: office.convert(data, ".doc", ".docx", "MS Word 2007 XML")
     return lambda data: data.decode("utf-8", "replace").splitlines()
 
 
@@ -70,8 +70,9 @@ def measure(fmt: str, seconds: float) -> dict:
     from pipelines.extract import extract
     from pipelines.sniff import sniff
 
+    # The deliberately unreadable fixtures would make the raw library baseline raise; they are not throughput.
     docs = [p.read_bytes() for p in sorted(CORPUS.iterdir())
-            if not p.name.endswith(".json") and p.stat().st_size and sniff(p.read_bytes()) == fmt]
+            if not p.name.endswith(".json") and not p.name.startswith("broken-") and sniff(p.read_bytes()) == fmt]
     if not docs:
         return {"format": fmt, "docs": 0}
     ours = _rate(lambda data: extract(data, "bench"), docs, seconds)
