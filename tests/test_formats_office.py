@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -55,14 +54,11 @@ def test_wps_file(word97):
 
 @needs_libreoffice
 def test_one_soffice_serves_a_batch(word97):
-    """About 0.08 s a document once soffice runs (≈12 documents/s); the target is 5."""
+    """The same soffice converts every document (throughput is measured in bench/extraction.py)."""
     office.read_doc(word97["doc"])
     worker = office._converter._worker
-    start = time.perf_counter()
     for _ in range(5):
         office.read_doc(word97["doc"])
-    # Wall time, soffice included, on a machine shared with other work: a floor well under the usual rate.
-    assert 5 / (time.perf_counter() - start) >= 2
     assert office._converter._worker is worker and worker.poll() is None
 
 
