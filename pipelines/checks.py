@@ -38,40 +38,31 @@ def _r1(fields: dict[str, Number], checks: list[Check]) -> None:
                             f"{_fmt(left)} {'=' if _equal(a, b) else '!='} {_fmt(right)}"))
 
 
+def _sum_rule(rule: str, where: str, total: Number, parts: list[Number], checks: list[Check]) -> None:
+    """A stated total against the sum of its stated parts (R2, R3, R4)."""
+    s = _sum(parts)
+    if total is None or s is None:
+        return
+    ok = _equal(total, s)
+    checks.append(Check(rule, ok, where, f"{_fmt(parts)} {'=' if ok else '!='} {total:g}"))
+
+
 def _r2(fields: dict[str, Number], template: str, checks: list[Check]) -> None:
-    leaves = schema.RESULT_LEAVES[template]
     for col in schema.APPLICANT_COLUMNS:
-        total = fields.get(f"applications.total_processed.{col}")
-        parts = [fields.get(f"applications.{leaf}.{col}") for leaf in leaves]
-        s = _sum(parts)
-        if total is None or s is None:
-            continue
-        ok = _equal(total, s)
-        checks.append(Check("R2", ok, f"applications.total_processed.{col}",
-                            f"总计 {total:g} {'=' if ok else '!='} sum of results {s:g}"))
+        _sum_rule("R2", f"applications.total_processed.{col}", fields.get(f"applications.total_processed.{col}"),
+                  [fields.get(f"applications.{leaf}.{col}") for leaf in schema.RESULT_LEAVES[template]], checks)
 
 
 def _r3(fields: dict[str, Number], template: str, checks: list[Check]) -> None:
     for row in schema.APPLICATION_ROWS[template]:
-        total = fields.get(f"applications.{row}.total")
-        parts = [fields.get(f"applications.{row}.{col}") for col in schema.APPLICANT_SUBCOLUMNS]
-        s = _sum(parts)
-        if total is None or s is None:
-            continue
-        ok = _equal(total, s)
-        checks.append(Check("R3", ok, f"applications.{row}.total",
-                            f"{_fmt(parts)} {'=' if ok else '!='} {total:g}"))
+        _sum_rule("R3", f"applications.{row}.total", fields.get(f"applications.{row}.total"),
+                  [fields.get(f"applications.{row}.{col}") for col in schema.APPLICANT_SUBCOLUMNS], checks)
 
 
 def _r4(fields: dict[str, Number], checks: list[Check]) -> None:
     for group in schema.REVIEW_GROUPS:
-        total = fields.get(f"{group}.total")
-        parts = [fields.get(f"{group}.{col}") for col in schema.REVIEW_COLUMNS[:-1]]
-        s = _sum(parts)
-        if total is None or s is None:
-            continue
-        ok = _equal(total, s)
-        checks.append(Check("R4", ok, f"{group}.total", f"{_fmt(parts)} {'=' if ok else '!='} {total:g}"))
+        _sum_rule("R4", f"{group}.total", fields.get(f"{group}.total"),
+                  [fields.get(f"{group}.{col}") for col in schema.REVIEW_COLUMNS[:-1]], checks)
 
 
 def _r5(fields: dict[str, Number], checks: list[Check]) -> None:
