@@ -7,10 +7,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "docs"
-
-
 def _inputs(paths: list[str]) -> Iterator[Path]:
     for name in paths:
         path = Path(name)
@@ -65,13 +61,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    # Until the crawler and the sandbox exist, the demo runs the extraction core over the seed reports and the
-    # fixture corpus, which is the main job available so far.
-    paths = [str(p) for p in (SEEDS, FIXTURES) if p.exists()]
-    print("nianbao demo: extracting the seed reports and the fixture corpus "
-          "(the crawler and sandbox are not built yet)\n", flush=True)
-    cmd_extract(argparse.Namespace(paths=paths, json=False))
-    return 0  # the fixture corpus holds deliberately unreadable files; their errors are the expected output
+    from crawler import demo
+
+    code = demo.run(Path(args.out), scale=args.scale, seed=args.seed, years=args.years)
+    if args.serve and code == 0:
+        return demo.serve_forever(Path(args.out))
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,8 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="files or folders")
     p.add_argument("--json", action="store_true", help="print one JSON object per document")
     p.set_defaults(func=cmd_extract)
-    p = sub.add_parser("demo", help="run the main job end to end on bundled data")
+    p = sub.add_parser("demo", help="crawl the sandbox into a fresh archive under ./demo/ and show coverage")
+    p.add_argument("--out", default="demo", help="folder for the archive (default ./demo)")
+    p.add_argument("--scale", type=int, default=7, help="government portals in the sandbox (default 7)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--years", default="2019-2025")
+    p.add_argument("--serve", action="store_true", help="serve the dashboard over the archive afterwards")
     p.set_defaults(func=cmd_demo)
+    from crawler.registry_cli import add_parsers as add_crawler_parsers
+
+    add_crawler_parsers(sub)
     from archive.cli import add_parsers as add_archive_parsers
     from sandbox.cli import add_parsers as add_sandbox_parsers
 

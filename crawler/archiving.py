@@ -1,0 +1,119 @@
+"""The item pipeline: every exchange into the WARC file, every report candidate into the archive.
+
+Listing and navigation pages are provenance, not documents: they go to the WARC file only. Pages and files that
+may be reports become captures and are ingested with extraction. Extraction is CPU work and runs in worker
+processes; ingestion (`Ingestor.ingest_many`, one transaction per batch) runs in a writer thread, so the crawl's
+event loop never waits for either. The spider learns of each committed document through `archived`, called on
+the reactor thread: only then is the document done for resumption.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from twisted.internet import reactor, task
+
+from archive.db import open_archive
+from archive.ingest import Capture, Ingestor
+from archive.warc import WarcFile
+from crawler.discovered import attach_discovered
+from crawler.items import Fetched
+
+log = logging.getLogger(__name__)
+BATCH = 100
+_STOP = object()
+
+
+def _extract(data: bytes, source: str):  # type: ignore[no-untyped-def]
+    from pipelines.extract import extract
+    return extract(data, source)
+
+
+class ArchivePipeline:
+    def __init__(self, db: str | None, data: str | None, workers: int, batch: int):
+        self.db, self.data, self.workers, self.batch = db, data, workers, batch
+
+    @classmethod
+    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+        s = crawler.settings
+        return cls(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"), s.getint("NIANBAO_EXTRACT_WORKERS", 2),
+                   s.getint("NIANBAO_INGEST_BATCH", BATCH))
+
+    def open_spider(self, spider) -> None:  # type: ignore[no-untyped-def]
+        self.spider = spider
+        self.archive = spider.archive or open_archive(self.db, self.data)
+        self.warc = WarcFile(self.archive.warc_dir, spider.run_id)
+        self.ingestor = Ingestor(self.archive, spider.run_id)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) if self.workers else None
+        self.queue: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._writer, name="archive-writer", daemon=True)
+        self.results: queue.Queue = queue.Queue()
+        self.thread.start()
+        # Committed documents reach the spider on the reactor thread, not from the writer thread.
+        self.drainer = task.LoopingCall(self.drain)
+        self.drainer.start(0.5, now=False)
+
+    def drain(self) -> None:
+        done = []
+        while True:
+            try:
+                done += self.results.get_nowait()
+            except queue.Empty:
+                break
+        if done:
+            self.spider.archived(done)
+
+    def process_item(self, item: Fetched, spider) -> Fetched:  # type: ignore[no-untyped-def]
+        ref = self.warc.write_exchange(item.final_url, item.status, item.headers, item.body, item.fetched_at,
+                                       request_headers=item.request_headers or None, method=item.method)
+        if item.kind == "document":
+            capture = Capture(
+                requested_url=item.url, fetched_at=item.fetched_at, run_id=spider.run_id, final_url=item.final_url,
+                referrer=item.referrer, status=item.status, headers=dict(item.headers), size=len(item.body),
+                warc_file=ref.file, warc_record_id=ref.record_id, warc_offset=ref.offset, portal=item.portal,
+                agency_hint=item.agency_hint, year_hint=item.year_hint)
+            future = self.pool.submit(_extract, item.body, item.final_url) if self.pool else None
+            self.queue.put((capture, item.body, future))
+        return item
+
+    def _writer(self) -> None:
+        done = False
+        while not done:
+            batch = [self.queue.get()]
+            while len(batch) < self.batch:
+                try:
+                    batch.append(self.queue.get(timeout=0.2))
+                except queue.Empty:
+                    break
+            if batch[-1] is _STOP:
+                batch.pop()
+                done = True
+            if not batch:
+                continue
+            try:
+                work = [(c, data, f.result() if f else None) for c, data, f in batch]
+                outcomes = self.ingestor.ingest_many(work, batch=self.batch)
+            except BaseException as exc:  # the crawl must stop, not lose documents silently
+                log.exception("archiving failed")
+                self.error = exc
+                reactor.callFromThread(self.spider.archive_failed, exc)
+                return
+            self.results.put([(c, o) for (c, _, _), o in zip(batch, outcomes)])
+
+    def close_spider(self, spider) -> None:  # type: ignore[no-untyped-def]
+        self.queue.put(_STOP)
+        self.thread.join()
+        if self.drainer.running:
+            self.drainer.stop()
+        self.drain()
+        if self.pool:
+            self.pool.shutdown()
+        self.ingestor.finish()
+        self.warc.close()
+        attach_discovered(self.archive, spider.run_id)
+        if self.error:
+            raise self.error

@@ -1,0 +1,69 @@
+"""Hanweb (大汉) JCMS: a column's list is an XML datastore inside the page; the rest comes from
+`POST /module/web/jpage/dataproxy.jsp?startrecord=&endrecord=&perpage=` with the form fields the page's `jpage`
+script names (domain.md §5). One proxy call asks for every record at once (the proxy serves up to 1,000)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode, urljoin, urlsplit, parse_qsl
+
+import lxml.html
+
+from crawler.platforms.base import Call, Entry, Listing, Page, Platform, anchor_title, listed_date
+from crawler.urls import canonical
+
+RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)|<totalrecord>(\d+)</totalrecord>", re.I)
+PER_PAGE = re.compile(r"perPage\s*:\s*(\d+)")
+PROXY = re.compile(r"proxyUrl\s*:\s*[\"']([^\"']+)[\"']")
+AJAX = re.compile(r"ajaxParam\s*:\s*\{(.*?)\}", re.S)
+PARAM = re.compile(r"(\w+)\s*:\s*(?:\"([^\"]*)\"|'([^']*)'|([^,}\s]+))")
+MAX_RECORDS = 1000
+
+
+def records(page: Page, text: str) -> list[Entry]:
+    out = []
+    for cdata in RECORD.findall(text):
+        fragment = lxml.html.fragment_fromstring(cdata, create_parent="div")
+        for a in fragment.iter("a"):
+            if a.get("href"):
+                out.append(Entry(canonical(a.get("href"), page.url), anchor_title(a), listed_date(a)))
+    return out
+
+
+class Hanweb(Platform):
+    name = "hanweb"
+
+    def detect(self, page: Page) -> bool:
+        return "dataproxy.jsp" in page.text or "<datastore>" in page.text
+
+    def entries(self, page: Page, pairs) -> list[Entry]:
+        return records(page, page.text) + super().entries(page, pairs)
+
+    def more(self, page: Page, pairs) -> list[Call]:
+        total, shown = TOTAL.search(page.text), len(RECORD.findall(page.text))
+        proxy, ajax = PROXY.search(page.text), AJAX.search(page.text)
+        if not (total and proxy and ajax):
+            return []
+        count = int(total[1] or total[2])
+        if count <= shown:
+            return []
+        form = {m[0]: m[1] or m[2] or m[3] for m in PARAM.findall(ajax[1])}
+        per = PER_PAGE.search(page.text)
+        return [self._call(urljoin(page.url, proxy[1]), form, 1, count, int(per[1]) if per else 20)]
+
+    @staticmethod
+    def _call(url: str, form: dict[str, str], start: int, total: int, per: int) -> Call:
+        end = min(total, start + MAX_RECORDS - 1)
+        query = urlencode({"startrecord": start, "endrecord": end, "perpage": per})
+        return Call(f"{url.split('?')[0]}?{query}", "api", "POST", urlencode(form))
+
+    def api(self, page: Page) -> Listing:
+        entries = records(page, page.text)
+        total = TOTAL.search(page.text)
+        query = dict(parse_qsl(urlsplit(page.url).query))
+        end, per = int(query.get("endrecord", "0")), int(query.get("perpage", "20"))
+        calls = []
+        if entries and total and end < int(total[1] or total[2]):
+            calls.append(self._call(page.url, dict(parse_qsl(page.body or "")), end + 1, int(total[1] or total[2]),
+                                    per))
+        return Listing(self.name, entries, calls)

@@ -1,0 +1,57 @@
+"""Scrapy settings of the `reports` spider: polite by default (robots.txt, AutoThrottle, two requests per host,
+retries, a size limit, an identifying User-Agent); every value can be overridden with `-s NAME=value`."""
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; annual reports on government information disclosure)"
+ROBOTSTXT_OBEY = True
+
+# Many hosts in parallel, at most two requests at a time on any one of them.
+CONCURRENT_REQUESTS = 64
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 60
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+# A report is at most a few MB; scans of compilations run to hundreds: stop them (domain.md §5 hazards).
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
+# Government certificates are often broken or expired: like Scrapy's default, do not reject the site for it.
+DOWNLOADER_CLIENT_TLS_METHOD = "TLS"
+
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+DEPTH_LIMIT = 0  # the spider counts navigation depth itself; lists may legitimately be many pages deep
+DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.HostGuard": 50,
+    "crawler.middlewares.ChallengePages": 650,  # after CookiesMiddleware (700) has read the Set-Cookie
+    "crawler.middlewares.EncodingRepair": 120,
+}
+ITEM_PIPELINES = {"crawler.archiving.ArchivePipeline": 300}
+
+# nianbao's own settings.
+NIANBAO_DB = None  # archive database (default: $NIANBAO_DB or data/archive.sqlite)
+NIANBAO_DATA = None  # blobs and WARC files (default: beside a SQLite archive)
+NIANBAO_ALLOWED_SUFFIXES = [".gov.cn"]
+NIANBAO_ALLOW_PRIVATE = False
+NIANBAO_EXTRACT_WORKERS = 2
+NIANBAO_INGEST_BATCH = 100
+NIANBAO_PORTAL_BUDGET = 5000  # requests per portal before it is cut off as a trap
+NIANBAO_NAV_DEPTH = 3  # home → 政务公开 → … → the report column
+NIANBAO_MAX_PAGES = 500  # pages of one list
+NIANBAO_NAV_TTL_DAYS = 7.0  # home and navigation pages: revisited after this long
+NIANBAO_LISTING_TTL_DAYS = 30.0  # complete columns of past years
+NIANBAO_DOCUMENT_TTL_DAYS = 90.0  # known reports: revisited (conditionally) after this long
+NIANBAO_PROGRESS_SECONDS = 10.0

@@ -1,0 +1,155 @@
+"""The crawl's memory between runs: what each listing and article led to, and when it was last asked for.
+
+One SQLite file beside the archive. A node is any fetched page that leads somewhere (home, 政务公开 page, column,
+list page, API page, gkmlpt shell, article): its validators (ETag, Last-Modified), a digest of what it listed, and
+its children (the requests it led to). With that a re-run can
+- ask with If-None-Match / If-Modified-Since, and on 304 or an unchanged digest replay the stored children instead
+  of re-walking the list;
+- skip a node altogether while it is *complete* (every child done: documents archived, nodes complete) and within
+  its TTL — navigation pages and columns of past years are revisited only on a TTL;
+- resume after SIGKILL: nothing is marked done before the archive has committed it, so a killed run's unfinished
+  branches are incomplete and walked again, and its finished ones are not.
+Documents are "done" when the archive holds a capture of their URL, or when they failed for good (soft 404, 404,
+too large): the archive is the truth for the first, this file for the second.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from archive.models import T
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+  key TEXT PRIMARY KEY, url TEXT NOT NULL, role TEXT NOT NULL, fetched_at REAL NOT NULL,
+  etag TEXT, last_modified TEXT, digest TEXT, cold INTEGER NOT NULL DEFAULT 0, children TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS failed_documents (url TEXT PRIMARY KEY, reason TEXT NOT NULL, at REAL NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Child:
+    """A request a node led to, with what the spider needs to make it again without the node's page."""
+
+    url: str
+    role: str  # doc | file | column | page | api | shell | nav
+    method: str = "GET"
+    body: str | None = None
+    title: str = ""
+    agency: str | None = None
+    year: int | None = None
+    date: str | None = None
+    family: str = ""  # the CMS family whose API answers (role api)
+
+    @property
+    def key(self) -> str:
+        return node_key(self.method, self.url, self.body)
+
+    @property
+    def is_document(self) -> bool:
+        return self.role in ("doc", "file")
+
+
+@dataclass
+class Node:
+    key: str
+    url: str
+    role: str
+    fetched_at: float
+    etag: str | None = None
+    last_modified: str | None = None
+    digest: str | None = None
+    cold: bool = False
+    children: list[Child] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Known:
+    """The archive's latest capture of a document URL."""
+
+    fetched_at: float
+    etag: str | None
+    last_modified: str | None
+
+
+def node_key(method: str, url: str, body: str | None) -> str:
+    return f"{method} {url}" + (f" {body}" if body else "")
+
+
+class State:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.known: dict[str, Known] = {}
+        self.failed: set[str] = {row[0] for row in self.db.execute("SELECT url FROM failed_documents")}
+        self._complete: set[str] = set()
+
+    def load_archive(self, archive) -> None:  # type: ignore[no-untyped-def]
+        """Every document URL the archive holds a capture of, with its latest validators."""
+        cap = T["captures"]
+        latest = (select(cap.c.requested_url, func.max(cap.c.fetched_at).label("at"))
+                  .group_by(cap.c.requested_url).subquery())
+        query = (select(cap.c.requested_url, cap.c.fetched_at, cap.c.etag, cap.c.last_modified)
+                 .join(latest, (latest.c.requested_url == cap.c.requested_url) & (latest.c.at == cap.c.fetched_at)))
+        with archive.reader.connect() as conn:
+            for url, at, etag, modified in conn.execute(query):
+                self.known[url] = Known(at.timestamp() if at else 0.0, etag, modified)
+
+    # -- nodes ------------------------------------------------------------------------------------------------
+    def node(self, key: str) -> Node | None:
+        row = self.db.execute("SELECT key, url, role, fetched_at, etag, last_modified, digest, cold, children "
+                              "FROM nodes WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        children = [Child(**c) for c in json.loads(row[8])]
+        return Node(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), children)
+
+    def save(self, node: Node) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (node.key, node.url, node.role, node.fetched_at, node.etag, node.last_modified, node.digest,
+             int(node.cold), json.dumps([asdict(c) for c in node.children], ensure_ascii=False)))
+        self._complete.discard(node.key)
+
+    # -- documents --------------------------------------------------------------------------------------------
+    def archived(self, url: str, at: float, etag: str | None = None, modified: str | None = None) -> None:
+        self.known[url] = Known(at, etag, modified)
+
+    def fail(self, url: str, reason: str) -> None:
+        self.failed.add(url)
+        self.db.execute("INSERT OR REPLACE INTO failed_documents VALUES (?, ?, ?)", (url, reason, time.time()))
+
+    def document_done(self, url: str) -> bool:
+        return url in self.known or url in self.failed
+
+    def complete(self, key: str, _path: frozenset[str] = frozenset()) -> bool:
+        """Whether the node and everything below it is done (documents archived or failed for good)."""
+        if key in self._complete:
+            return True
+        if key in _path:  # a cycle: nothing below it that is not checked elsewhere
+            return True
+        node = self.node(key)
+        if node is None:
+            return False
+        if node.role == "doc" and not self.document_done(node.url):
+            return False
+        for child in node.children:
+            if child.role == "file" or (child.role == "doc" and child.key == key):
+                if not self.document_done(child.url):
+                    return False
+            elif not self.complete(child.key, _path | {key}):
+                return False
+        self._complete.add(key)
+        return True
+
+    def close(self) -> None:
+        self.db.close()
