@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages extraction needs: LibreOffice (DOC/WPS/XLS conversion, PDF fixtures), a CJK font, OCR;
-# the archive's tests need a PostgreSQL server (.ci/run starts a throwaway one).
+# the archive's tests need a PostgreSQL server (.ci/run starts a throwaway one); the dashboard's, a Chromium.
 DEBIAN_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk \
-	tesseract-ocr tesseract-ocr-chi-sim poppler-utils postgresql
+	tesseract-ocr tesseract-ocr-chi-sim poppler-utils postgresql chromium
 
 .PHONY: test demo system-deps install bench fixtures
 

@@ -87,9 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_crawler_parsers(sub)
     from archive.cli import add_parsers as add_archive_parsers
+    from archive.web.cli import add_parsers as add_web_parsers
     from sandbox.cli import add_parsers as add_sandbox_parsers
 
     add_archive_parsers(sub)
+    add_web_parsers(sub)
     add_sandbox_parsers(sub)
     return parser
 

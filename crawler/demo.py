@@ -30,7 +30,8 @@ def fresh_folder(out: Path) -> None:
 def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2019-2025") -> int:
     from archive.cli import _table
     from archive.coverage import COLUMNS, coverage
-    from archive.db import open_archive
+    from archive.db import open_archive, resolve_url
+    from archive.web.search import SearchIndex
     from crawler.evaluate import measure
     from crawler.run import crawl
     from crawler.spiders.reports import parse_years
@@ -69,6 +70,8 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2
     print(f"\ncoverage of {latest} ({len(rows)} agencies: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + "):")
     _table(rows, ("agency", "level", "status", "days_late", "published", "url"), sys.stdout)
+    # The dashboard's full-text search reads its own index; the demo's archive is served right after.
+    SearchIndex.for_writing(resolve_url(str(db))).update(archive.engine)
     print(f"\nfinished in {time.time() - started:.0f} s. The archive: {db}; the run record: {result.record_path}")
     print(f"serve the dashboard over it:  nianbao serve --db {db}")
     print(f"the full coverage table:      nianbao coverage --db {db} --year {latest}")

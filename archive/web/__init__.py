@@ -1,0 +1,1 @@
+"""The read-only coverage dashboard: `nianbao serve` (see app.py)."""

@@ -1,0 +1,90 @@
+"""`nianbao serve` (the dashboard) and `nianbao search-index` (its full-text index).
+
+`crawler.cli` mounts these with `add_parsers(subparsers)`; each sets `func`, which returns the exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import sys
+
+from archive.web.db import ArchiveUnavailable
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from archive.web.app import LOOPBACK_HOSTS, create_app
+    from archive.web.db import open_read_only
+    from archive.web.service import Dashboard
+
+    try:
+        archive = open_read_only(args.db, args.data)
+    except ArchiveUnavailable as exc:
+        print(f"nianbao serve: {exc}", file=sys.stderr)
+        return 2
+    if _loopback(args.host):
+        hosts = list(LOOPBACK_HOSTS)
+    else:
+        hosts = args.allowed_host or ["*"]
+        print(f"nianbao serve: listening on {args.host}, beyond this machine", file=sys.stderr)
+    print(f"nianbao dashboard (read-only) on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    uvicorn.run(create_app(Dashboard(archive), hosts), host=args.host, port=args.port, log_level=args.log_level,
+                server_header=False)
+    return 0
+
+
+def cmd_search_index(args: argparse.Namespace) -> int:
+    from archive.db import resolve_url
+    from archive.web.db import open_read_only
+    from archive.web.search import SearchIndex
+
+    try:
+        archive = open_read_only(args.db, args.data)
+    except ArchiveUnavailable as exc:
+        print(f"nianbao search-index: {exc}", file=sys.stderr)
+        return 2
+    index = SearchIndex.for_writing(resolve_url(args.db))
+    print(json.dumps(index.update(archive.engine), ensure_ascii=False))
+    return 0
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="postgresql://… or a SQLite path (default: $NIANBAO_DB or data/archive.sqlite)")
+        p.add_argument("--data", help="folder of blobs and WARC files (default: beside the SQLite file, or ./data)")
+
+    p = subparsers.add_parser("serve", help="the read-only coverage dashboard (web pages and JSON API)")
+    common(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--allowed-host", action="append", metavar="NAME",
+                   help="Host header to accept when listening beyond loopback (repeatable; default: any)")
+    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(func=cmd_serve)
+
+    p = subparsers.add_parser("search-index", help="bring the dashboard's full-text index up to date")
+    common(p)
+    p.set_defaults(func=cmd_search_index)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m archive.web.cli serve|search-index …`, for use before the `nianbao` CLI mounts these."""
+    parser = argparse.ArgumentParser(prog="nianbao")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The overview's figures: a year's statuses by level and by region, publications per day around the deadlines,
+and the trend over the years. Each piece is one aggregate query, cached per archive state (`snapshots`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, literal, select
+
+from archive.coverage import deadline
+from archive.models import T
+from archive.web import regions
+from archive.web.schemas import DayCount, Deadline, Overview, StatusCounts, StatusGroup, TrendPoint
+from archive.web.snapshots import Snapshots
+from archive.web.status import YearFacts, publication_expr, status_expr
+
+LEVEL_LABELS = {"central": "中央", "province": "省级", "prefecture": "市级", "county": "县级", "township": "乡镇",
+                "department": "部门"}
+KIND_LABELS = {"government": "政府", "department": "部门"}
+# A region filter of 2 digits (a province) is broken down by city (4), a city by county (6); a county is not.
+CHILD_DIGITS = {0: 2, 2: 4, 4: 6}
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One year's status counts by (level, child region), for one region filter."""
+
+    counts: dict[tuple[str | None, str], StatusCounts]
+
+    def totals(self) -> StatusCounts:
+        return _sum(self.counts.values())
+
+    def by(self, index: int) -> dict[Any, StatusCounts]:
+        groups: dict[Any, list[StatusCounts]] = {}
+        for key, counts in self.counts.items():
+            groups.setdefault(key[index], []).append(counts)
+        return {k: _sum(v) for k, v in groups.items()}
+
+
+def _sum(items: Any) -> StatusCounts:
+    out = StatusCounts()
+    for c in items:
+        for name in StatusCounts.model_fields:
+            setattr(out, name, getattr(out, name) + getattr(c, name))
+    return out
+
+
+def breakdown(conn: Connection, facts: YearFacts, region: str | None) -> Breakdown:
+    ag, rep = T["agencies"], T["reports"]
+    digits = CHILD_DIGITS.get(len(region or ""))
+    status = status_expr(conn, facts, ag, rep).label("status")
+    query = select(ag.c.level, status, func.count()).outerjoin(
+        rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == facts.year))
+    # Within a region every agency has a code of its own or inherited; nationally some may have none.
+    codes = regions.effective_codes(region)
+    query = query.join(codes, codes.c.id == ag.c.id, isouter=not region)
+    if digits:  # by the child region of each agency's code
+        child = func.substr(codes.c.code, 1, digits).label("child")
+        query = query.add_columns(child).group_by(ag.c.level, status, child)
+    else:  # a county: no further breakdown
+        query = query.add_columns(literal(region).label("child")).group_by(ag.c.level, status)
+    counts: dict[tuple[str | None, str], StatusCounts] = {}
+    for level, name, n, child in conn.execute(query):
+        key = (level, child if child and (not digits or len(child) == digits) else regions.UNKNOWN)
+        entry = counts.setdefault(key, StatusCounts())
+        setattr(entry, name, getattr(entry, name) + n)
+    return Breakdown(counts)
+
+
+def per_day(conn: Connection, year: int, region: str | None) -> dict[date, int]:
+    rep = T["reports"]
+    day = publication_expr(conn, rep).label("day")
+    query = select(day, func.count()).where(rep.c.year == year).group_by(day)
+    if region:
+        query = query.where(rep.c.agency_id.in_(regions.members(region)))
+    out: dict[date, int] = {}
+    for value, n in conn.execute(query):
+        if value is not None:
+            # SQLite's date() comes back as text, PostgreSQL's as a date.
+            out[value if isinstance(value, date) else date.fromisoformat(value)] = n
+    return out
+
+
+def deadlines(year: int) -> list[Deadline]:
+    if year <= 2018:
+        return [Deadline(label="全部", day=deadline(year, "government", None))]
+    return [Deadline(label="部门", day=deadline(year, "department", "department")),
+            Deadline(label="乡镇", day=deadline(year, "government", "township")),
+            Deadline(label="政府", day=deadline(year, "government", "county"))]
+
+
+def window(year: int) -> tuple[date, date]:
+    """December of the year reported on to April after it: every deadline with a month either side."""
+    return date(year, 12, 1), date(year + 1, 4, 30)
+
+
+def years(conn: Connection) -> list[int]:
+    rep = T["reports"]
+    return list(conn.execute(select(rep.c.year).distinct().order_by(rep.c.year)).scalars())
+
+
+class OverviewBuilder:
+    """Assembles an `Overview` from cached pieces, so that a new year or region reuses the others' figures."""
+
+    def __init__(self, snapshots: Snapshots, facts_for: Callable[[int], YearFacts]):
+        self.snapshots = snapshots
+        self.facts_for = facts_for
+
+    def breakdown(self, year: int, region: str | None):  # type: ignore[no-untyped-def]
+        facts = self.facts_for(year)
+        return self.snapshots.get(("breakdown", year, region), lambda conn: breakdown(conn, facts, region))
+
+    def build(self, year: int, all_years: list[int], region: str | None) -> Overview:
+        names = self.snapshots.get(("region_names",), regions.names)
+        current = self.breakdown(year, region)
+        days = self.snapshots.get(("per_day", year, region), lambda conn: per_day(conn, year, region))
+        trend, oldest = [], min(names.computed_at, current.computed_at, days.computed_at)
+        for y in all_years:
+            snap = self.breakdown(y, region)
+            oldest = min(oldest, snap.computed_at)
+            t = snap.value.totals()
+            trend.append(TrendPoint(year=y, agencies=t.total, found=t.on_time + t.late, on_time=t.on_time,
+                                    on_time_rate=t.on_time / t.total if t.total else 0.0))
+        first, last = window(year)
+        in_window = [DayCount(day=first + timedelta(days=n), count=days.value.get(first + timedelta(days=n), 0))
+                     for n in range((last - first).days + 1)]
+        by_region = current.value.by(1) if CHILD_DIGITS.get(len(region or "")) else {}
+        return Overview(
+            year=year, years=all_years, region=region,
+            region_label=regions.label(names.value, region) if region else None, computed_at=oldest,
+            totals=current.value.totals(),
+            by_level=[StatusGroup(key=k or regions.UNKNOWN, label=LEVEL_LABELS.get(k or "", k or "未知级别"), counts=c)
+                      for k, c in sorted(current.value.by(0).items(), key=lambda kv: _level_order(kv[0]))],
+            by_region=[StatusGroup(key=k, label=regions.label(names.value, k), counts=c)
+                       for k, c in sorted(by_region.items())],
+            per_day=in_window,
+            before_window=sum(n for d, n in days.value.items() if d < first),
+            after_window=sum(n for d, n in days.value.items() if d > last),
+            deadlines=deadlines(year), trend=trend,
+        )
+
+
+def _level_order(level: str | None) -> int:
+    order = list(LEVEL_LABELS)
+    return order.index(level) if level in order else len(order)
+

@@ -1,0 +1,71 @@
+"""Request parameters, validated once for the API and the pages alike.
+
+HTML forms send an empty string for "any" (a select left at its first option), so every optional filter also
+takes "" — said so in the OpenAPI description — and reads it as absent. Anything else outside its range is a 422
+(API) or a 400 page, never an error deeper down: years within the calendar's reach, ids within 64 bits, no NUL
+characters (PostgreSQL refuses them in text).
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import Path, Query
+from pydantic import Field
+
+from archive.agencies import KINDS, LEVELS
+from archive.coverage import STATUSES
+from archive.web.matrix import SORTS, MatrixQuery
+
+MAX_ID = 2**62
+NO_NUL = r"^[^\x00]*$"
+
+Blank = Literal[""]
+Level = Literal[LEVELS]  # type: ignore[valid-type]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+StatusName = Literal[STATUSES]  # type: ignore[valid-type]
+SortName = Literal[SORTS]  # type: ignore[valid-type]
+# Constraints sit on the value's own type: on an optional parameter they would also be applied to None and "".
+Year = Annotated[int, Field(ge=1990, le=2200)]
+Region = Annotated[str, Field(pattern=r"^[0-9]{2,12}$")]
+Version = Annotated[int, Field(ge=1, le=100_000)]
+Text = Annotated[str, Field(max_length=100, pattern=NO_NUL)]
+
+YearParam = Annotated[Year | Blank | None, Query(description="the year reported on (default: the latest)")]
+RegionParam = Annotated[Region | Blank | None, Query(description="division-code prefix: 33 Zhejiang, 3301 Hangzhou")]
+VersionParam = Annotated[Version | Blank | None, Query(description="version number (default: the current one)")]
+AgencyId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CaptureId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+SearchText = Annotated[str, Query(max_length=100, pattern=NO_NUL)]
+
+V = TypeVar("V")
+
+
+def given(value: V | Literal[""] | None) -> V | None:
+    """A parameter's value, None when absent or left blank."""
+    return None if value == "" else value  # type: ignore[return-value]
+
+
+def matrix_params(
+    year: YearParam = None,
+    region: RegionParam = None,
+    level: Annotated[Level | Blank | None, Query()] = None,
+    kind: Annotated[Kind | Blank | None, Query()] = None,
+    status: Annotated[StatusName | Blank | None, Query(description="status in `year`")] = None,
+    q: Annotated[Text | None, Query(description="part of the agency's name")] = None,
+    sort: SortName = "code",
+    order: Literal["asc", "desc"] = "asc",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """The matrix's parameters as given, blanks as None (year too: the service fills in the latest)."""
+    return {"year": given(year), "region": given(region), "level": given(level), "kind": given(kind),
+            "status": given(status), "q": given(q), "sort": sort, "order": order, "page": page,
+            "per_page": per_page}
+
+
+def matrix_query(params: dict[str, Any], default_year: int) -> MatrixQuery:
+    return MatrixQuery(year=params["year"] or default_year, region=params["region"], level=params["level"],
+                       kind=params["kind"], status=params["status"], q=params["q"], sort=params["sort"],
+                       descending=params["order"] == "desc", page=params["page"], per_page=params["per_page"])

@@ -1,0 +1,111 @@
+"""A report's page: one version's tables, prose and checks, its sources with their captures, and its diff."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pipelines.schema import SECTION_HEADINGS, SECTION_KEYS, field_keys
+
+from archive import results
+from archive.coverage import deadline
+from archive.models import T
+from archive.web.agency import version_summary, versions_of
+from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copy_flags
+from archive.web.schemas import (
+    CaptureInfo, FieldChange, ReportDetail, Section, SectionChange, SourceInfo, VersionDiff, WarcRecord,
+)
+from archive.web.status import YearFacts, publication
+from archive.web.tables import build_tables, field_label
+
+
+def raw_download(sha256: str) -> str:
+    return f"/raw/{sha256}"
+
+
+def warc_download(capture_id: int) -> str:
+    return f"/warc/{capture_id}"
+
+
+def sources(conn: Connection, version_id: int) -> list[SourceInfo]:
+    src, blobs, cap = T["sources"], T["blobs"], T["captures"]
+    found = conn.execute(select(blobs.c.sha256, blobs.c.size, blobs.c.format).join(src, src.c.sha256 == blobs.c.sha256)
+                         .where(src.c.version_id == version_id).order_by(blobs.c.sha256)).all()
+    captured: dict[str, list[CaptureInfo]] = {}
+    if found:
+        for c in conn.execute(select(cap.c.id, cap.c.sha256, cap.c.requested_url, cap.c.final_url, cap.c.fetched_at,
+                                     cap.c.status, cap.c.content_type, cap.c.run_id, cap.c.warc_file,
+                                     cap.c.warc_record_id, cap.c.warc_offset)
+                              .where(cap.c.sha256.in_([b.sha256 for b in found]))
+                              .order_by(cap.c.fetched_at, cap.c.id)):
+            warc = (WarcRecord(file=c.warc_file, record_id=c.warc_record_id, offset=c.warc_offset)
+                    if c.warc_file and c.warc_offset is not None else None)
+            captured.setdefault(c.sha256, []).append(CaptureInfo(
+                id=c.id, requested_url=c.requested_url, final_url=c.final_url, fetched_at=c.fetched_at,
+                status=c.status, content_type=c.content_type, run_id=c.run_id, warc=warc,
+                warc_download=warc_download(c.id) if warc else None))
+    # Earliest seen first (captures are in fetch order already).
+    ordered = sorted(found, key=lambda b: (0, captured[b.sha256][0].fetched_at, b.sha256) if b.sha256 in captured
+                     else (1, b.sha256))
+    return [SourceInfo(sha256=b.sha256, size=b.size, format=b.format, download=raw_download(b.sha256),
+                       captures=captured.get(b.sha256, [])) for b in ordered]
+
+
+def version_diff(stored: dict[str, Any] | None, seq: int, template: str | None) -> VersionDiff | None:
+    """`archive.versions.diff` as stored on a version (against seq - 1), with the forms' labels."""
+    if not stored or seq < 2:
+        return None
+    change = stored.get("template")
+    order = {key: n for n, key in enumerate(field_keys(template or "2021"))}  # the tables' order, not the keys'
+    changes = sorted(stored.get("fields") or (), key=lambda f: (order.get(f["key"], len(order)), f["key"]))
+    return VersionDiff(
+        against_seq=seq - 1,
+        fields=[FieldChange(key=f["key"], label=field_label(f["key"], template), old=f.get("old"), new=f.get("new"))
+                for f in changes],
+        sections=[SectionChange(section=s["section"], heading=SECTION_HEADINGS.get(s["section"], s["section"]),
+                                removed=s.get("removed") or [], added=s.get("added") or [])
+                  for s in stored.get("sections") or ()],
+        template_change=[change.get("old"), change.get("new")] if change else None)
+
+
+def report_year(conn: Connection, report_id: int) -> int | None:
+    rep = T["reports"]
+    return conn.execute(select(rep.c.year).where(rep.c.id == report_id)).scalar()
+
+
+def report_detail(conn: Connection, report_id: int, seq: int | None, facts: YearFacts) -> ReportDetail | None:
+    """The report with version `seq` shown (its current version when None); None when either does not exist."""
+    rep, ag, ver, ex = T["reports"], T["agencies"], T["versions"], T["extractions"]
+    r = conn.execute(select(rep).where(rep.c.id == report_id)).first()
+    if r is None:
+        return None
+    agency = agency_ref(conn.execute(select(*AGENCY_COLUMNS).where(ag.c.id == r.agency_id)).one())
+    rows = versions_of(conn, [r.id]).get(r.id, [])
+    shown = next((v for v in rows if v.seq == seq), None) if seq is not None else \
+        next((v for v in rows if v.id == r.current_version_id), rows[-1] if rows else None)
+    if shown is None:
+        return None
+    stored = conn.execute(select(ver.c.diff, ex.c.meta, ex.c.body).join(ex, ex.c.id == ver.c.extraction_id)
+                          .where(ver.c.id == shown.id)).first()
+    result: dict[str, Any] = results.unpack(stored.meta, stored.body) if stored else {}
+    own = checks(result.get("checks"))
+    failed = [c for c in own if not c.ok]
+    if shown.id == r.current_version_id:  # S1/S2 and S5 are kept for the current version only
+        failed += checks(r.cross_checks) + copy_flags(conn, [shown.id]).get(shown.id, [])
+    due = deadline(r.year, agency.kind, agency.level)
+    when, source = publication(r.published, r.first_seen)
+    status, late = facts.status(agency.id, due, when, True)
+    sections = result.get("sections") or {}
+    template = result.get("template") or shown.template
+    return ReportDetail(
+        id=r.id, agency=agency, year=r.year, kind=r.kind, deadline=due, status=status, days_late=late,
+        published=when, date_source=source, first_seen=r.first_seen, url=r.url,
+        versions=[version_summary(v, r.current_version_id) for v in rows],
+        version=version_summary(shown, r.current_version_id), title=result.get("title") or shown.title,
+        template=template, format=result.get("format"), warnings=[str(w) for w in result.get("warnings") or ()],
+        tables=build_tables(template, result.get("fields") or {}, result.get("raw") or {},
+                            [c.model_dump() for c in failed]),
+        sections=[Section(key=k, heading=SECTION_HEADINGS.get(k, k), text=str(sections[k]))
+                  for k in [*SECTION_KEYS, *sorted(set(sections) - set(SECTION_KEYS))] if sections.get(k)],
+        failed_checks=failed, passed_checks=sum(c.ok for c in own), sources=sources(conn, shown.id),
+        diff=version_diff(stored.diff if stored else None, shown.seq, template))

@@ -1,0 +1,287 @@
+"""The JSON API's shapes (and so its OpenAPI description); the HTML pages render these same objects."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+# The archive keeps naive UTC times; the API says so (RFC 3339 date-times carry their offset).
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+
+Status = Literal["on_time", "late", "missing", "portal_unreachable", "found_unparsed"]
+DateSource = Literal["stated", "first_seen"]
+# How a table cell reads: a number (zero apart), blank, a not-applicable mark ("/", "—", 不适用 …), text that is
+# neither, or a cell the document does not have at all. Blank, zero and not applicable are different facts.
+CellState = Literal["value", "zero", "blank", "not_applicable", "unreadable", "absent"]
+
+
+class YearList(BaseModel):
+    years: list[int]
+    default: int
+
+
+class AgencyRef(BaseModel):
+    id: int
+    name: str
+    level: str | None
+    kind: str
+    division_code: str | None
+
+
+class StatusCounts(BaseModel):
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    portal_unreachable: int = 0
+    found_unparsed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.missing + self.portal_unreachable + self.found_unparsed
+
+
+class StatusGroup(BaseModel):
+    key: str
+    label: str
+    counts: StatusCounts
+
+
+class DayCount(BaseModel):
+    day: date
+    count: int
+
+
+class Deadline(BaseModel):
+    label: str
+    day: date
+
+
+class TrendPoint(BaseModel):
+    year: int
+    agencies: int
+    found: int = Field(description="agencies with a report for the year (on time or late)")
+    on_time: int
+    on_time_rate: float = Field(description="on_time / agencies")
+
+
+class Overview(BaseModel):
+    year: int
+    years: list[int]
+    region: str | None = Field(description="division-code prefix the figures are limited to")
+    region_label: str | None
+    computed_at: UtcDateTime = Field(description="when these figures were computed (UTC)")
+    totals: StatusCounts
+    by_level: list[StatusGroup]
+    by_region: list[StatusGroup] = Field(description="provinces, or a province's cities, or a city's counties")
+    per_day: list[DayCount] = Field(description="reports by publication date, from December to April")
+    before_window: int
+    after_window: int
+    deadlines: list[Deadline]
+    trend: list[TrendPoint]
+
+
+class MatrixCell(BaseModel):
+    year: int
+    status: Status
+    deadline: date
+    report_id: int | None
+    published: date | None
+    date_source: DateSource | None
+    days_late: int | None
+    failed_checks: int
+
+
+class MatrixRow(BaseModel):
+    agency: AgencyRef
+    cells: list[MatrixCell] = Field(description="one per year of `years`, in that order")
+
+
+class Matrix(BaseModel):
+    year: int = Field(description="the year the status filter and status sorts apply to")
+    years: list[int]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    rows: list[MatrixRow]
+
+
+class Check(BaseModel):
+    rule: str
+    ok: bool
+    where: str
+    detail: str
+
+
+class VersionSummary(BaseModel):
+    id: int
+    seq: int
+    first_seen: UtcDateTime | None
+    last_seen: UtcDateTime | None
+    published: date | None
+    title: str | None
+    template: str | None
+    current: bool
+
+
+class AgencyYear(BaseModel):
+    year: int
+    deadline: date
+    status: Status
+    days_late: int | None
+    published: date | None
+    date_source: DateSource | None
+    report_id: int | None
+    url: str | None
+    versions: list[VersionSummary]
+    failed_checks: list[Check]
+
+
+class PortalError(BaseModel):
+    run_id: str
+    started_at: UtcDateTime | None
+    kind: str
+    count: int
+
+
+class PortalHealth(BaseModel):
+    url: str
+    last_run: UtcDateTime | None
+    last_run_id: str | None
+    last_success: UtcDateTime | None = Field(description="start of the latest run that fetched pages from the portal")
+    pages_last_run: int | None
+    errors: list[PortalError]
+
+
+class AgencyDetail(BaseModel):
+    agency: AgencyRef
+    parent: AgencyRef | None
+    aliases: list[str]
+    origin: str
+    years: list[AgencyYear]
+    portals: list[PortalHealth]
+
+
+class TableCell(BaseModel):
+    text: str
+    header: bool = False
+    rowspan: int = 1
+    colspan: int = 1
+    key: str | None = None
+    value: float | int | None = None
+    raw: str | None = Field(default=None, description="the cell's text in the document")
+    state: CellState | None = None
+    failed: list[str] = Field(default_factory=list, description="failed checks involving the cell")
+
+
+class ReportTable(BaseModel):
+    name: str
+    heading: str
+    rows: list[list[TableCell]]
+
+
+class Section(BaseModel):
+    key: str
+    heading: str
+    text: str
+
+
+class WarcRecord(BaseModel):
+    file: str
+    record_id: str | None
+    offset: int
+
+
+class CaptureInfo(BaseModel):
+    id: int
+    requested_url: str
+    final_url: str
+    fetched_at: UtcDateTime
+    status: int | None
+    content_type: str | None
+    run_id: str
+    warc: WarcRecord | None
+    warc_download: str | None
+
+
+class SourceInfo(BaseModel):
+    sha256: str
+    size: int
+    format: str | None
+    download: str
+    captures: list[CaptureInfo]
+
+
+class FieldChange(BaseModel):
+    key: str
+    label: str
+    old: float | int | None
+    new: float | int | None
+
+
+class SectionChange(BaseModel):
+    section: str
+    heading: str
+    removed: list[str]
+    added: list[str]
+
+
+class VersionDiff(BaseModel):
+    against_seq: int
+    fields: list[FieldChange]
+    sections: list[SectionChange]
+    template_change: list[str | None] | None = Field(default=None, description="[old, new] when the template changed")
+
+
+class ReportDetail(BaseModel):
+    id: int
+    agency: AgencyRef
+    year: int
+    kind: str
+    deadline: date
+    status: Status
+    days_late: int | None
+    published: date | None
+    date_source: DateSource | None
+    first_seen: UtcDateTime | None
+    url: str | None
+    versions: list[VersionSummary]
+    version: VersionSummary = Field(description="the version shown: the current one unless asked otherwise")
+    title: str | None
+    template: str | None
+    format: str | None
+    warnings: list[str]
+    tables: list[ReportTable]
+    sections: list[Section]
+    failed_checks: list[Check] = Field(description="the version's own failed checks, then S1/S2 and S5 flags")
+    passed_checks: int
+    sources: list[SourceInfo]
+    diff: VersionDiff | None = Field(description="against the previous version")
+
+
+class AgencyHit(BaseModel):
+    agency: AgencyRef
+    matched: str = Field(description="the name or alias that matched")
+
+
+class ReportHit(BaseModel):
+    report_id: int
+    agency: AgencyRef
+    year: int
+    title: str | None
+    snippet: str
+
+
+class SearchResults(BaseModel):
+    q: str
+    agencies: list[AgencyHit]
+    reports: list[ReportHit] = Field(description="the best report matches of the full-text index")
+    report_matches: int = Field(description="how many reports match in all")
+    indexed_reports: int = Field(description="reports in the full-text index (`nianbao search-index` updates it)")
+    index_updated_at: UtcDateTime | None
