@@ -35,6 +35,10 @@ demo: install
 
 bench: install
 	$(PY) -m bench.extraction
+	$(PY) -m bench.archive
+	$(PY) -m bench.sandbox
+	$(PY) -m bench.dashboard
+	$(PY) -m bench.crawl
 
 fixtures: install
 	$(PY) -m tests.build_fixtures
