@@ -3,6 +3,9 @@
 A blob is written to a temporary file in its final folder, fsynced, then renamed over its name, and the folder is
 fsynced: a crash leaves either no file or the whole file under the final name, never a partial blob (a stray
 temporary file at worst, which `sweep_temporaries` removes).
+
+`put_many` does the same for a batch with the fsyncs in parallel threads: the file system commits concurrent fsyncs
+together, so a batch of 300 blobs costs a few journal commits instead of 600 one after another.
 """
 from __future__ import annotations
 
@@ -10,9 +13,16 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 TMP_PREFIX = ".tmp-"
+# Enough fsyncs in flight for the file system to group them; more threads only add scheduling.
+SYNC_THREADS = 16
+# Temporary files open at once, well under the usual limit of 1024 descriptors whatever the batch size.
+OPEN_FILES = 256
 
 
 def sha256_hex(data: bytes) -> str:
@@ -23,41 +33,91 @@ def relative_path(sha256: str) -> Path:
     return Path("blobs") / sha256[:2] / sha256[2:4] / sha256
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _fsync_dirs(paths: list[str]) -> None:
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _fsync_close(files: list[BinaryIO]) -> None:
+    for fh in files:
+        with fh:
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _in_parallel(work, items: list) -> None:  # type: ignore[no-untyped-def]
+    """`work` over `items` split into SYNC_THREADS runs: a task per thread, not per item, keeps the overhead low."""
+    runs = [items[i::SYNC_THREADS] for i in range(min(SYNC_THREADS, len(items)))]
+    if len(runs) == 1:
+        work(runs[0])
+        return
+    with ThreadPoolExecutor(len(runs)) as pool:
+        list(pool.map(work, runs))
+
+
+def _make_folders(folder: str) -> list[str]:
+    """Create `folder` as needed; returns the folders whose entries changed (its own, and each new one's parent)."""
+    changed = [folder]
+    missing = []
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    for path in reversed(missing):
+        os.makedirs(path, exist_ok=True)
+        changed.append(os.path.dirname(path))
+    return changed
 
 
 class BlobStore:
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
+        self._root = str(self.data_dir / "blobs")
 
     def path(self, sha256: str) -> Path:
-        return self.data_dir / relative_path(sha256)
+        return Path(self._file(sha256))
+
+    def _file(self, sha256: str) -> str:
+        # A string, not a Path: building three Paths per blob showed in the profile of a batch.
+        return f"{self._root}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def put(self, data: bytes) -> str:
         """Store `data` (idempotent: an existing blob is not rewritten); returns its sha256."""
         digest = sha256_hex(data)
-        final = self.path(digest)
-        if final.exists():
-            return digest
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            # Two writers of the same blob both rename complete files with identical bytes: last one wins, harmlessly.
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(final.parent)
+        self.put_many({digest: data})
         return digest
+
+    def put_many(self, blobs: Mapping[str, bytes]) -> None:
+        """Store every blob (sha256 → bytes, digests computed by the caller) durably before returning."""
+        pending = [(digest, data) for digest, data in blobs.items() if not os.path.exists(self._file(digest))]
+        folders: set[str] = set()
+        temporaries: dict[str, str] = {}
+        try:
+            for start in range(0, len(pending), OPEN_FILES):
+                opened: list[BinaryIO] = []
+                try:
+                    for digest, data in pending[start:start + OPEN_FILES]:
+                        folder = os.path.dirname(self._file(digest))
+                        folders.update(_make_folders(folder))
+                        fd, temporaries[digest] = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+                        opened.append(os.fdopen(fd, "wb"))
+                        opened[-1].write(data)
+                    files, opened = opened, []
+                    _in_parallel(_fsync_close, files)
+                finally:
+                    for fh in opened:
+                        fh.close()
+            # Two writers of the same blob both rename complete files with identical bytes: last one wins, harmlessly.
+            for digest in list(temporaries):
+                os.replace(temporaries.pop(digest), self._file(digest))
+        finally:
+            for tmp in temporaries.values():
+                Path(tmp).unlink(missing_ok=True)
+        if folders:
+            _in_parallel(_fsync_dirs, sorted(folders))
 
     def get(self, sha256: str) -> bytes:
         data = self.path(sha256).read_bytes()

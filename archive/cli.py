@@ -57,8 +57,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         if args.sha256:
             query = query.where(blobs.c.sha256.in_(args.sha256))
         digests = list(conn.execute(query).scalars())
-    for digest in digests:
-        ingestor.reparse(digest)
+    ingestor.reparse(digests)
     ingestor.finish()
     print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
     return 0

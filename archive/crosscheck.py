@@ -11,13 +11,7 @@ from typing import Any, Mapping
 from pipelines.document import Check
 from pipelines.schema import APPLICANT_COLUMNS
 
-# Keys the rules read: the archive keeps just these per report so checking needs no full extraction result.
 S2_ROWS = ("regulations", "normative_docs")
-KEYS = (
-    *(f"applications.carried_forward.{c}" for c in APPLICANT_COLUMNS),
-    *(f"applications.carried_over.{c}" for c in APPLICANT_COLUMNS),
-    *(f"active.{row}.{col}" for row in S2_ROWS for col in ("issued", "repealed", "in_force")),
-)
 
 
 def s1(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[Check]:

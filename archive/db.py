@@ -50,6 +50,8 @@ def _sqlite_events(engine: Engine) -> None:
         # In WAL mode NORMAL loses at most the last commits on power loss, never consistency.
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # 64 MB rather than 2: ingest writes the indexes on digests and LSH buckets at random places.
+        cur.execute("PRAGMA cache_size=-65536")
         cur.close()
 
     @event.listens_for(engine, "begin")

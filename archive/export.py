@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from pipelines.schema import AMOUNT_COLUMNS, column_of, field_keys
 
-from archive import models as m
+from archive import models as m, results
 from archive.coverage import DEFAULT_TOWNSHIP_DEADLINE, check_labels, deadline, flagged_copies, publication, status_of
 
 FIELD_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(field_keys("2021") + field_keys("2019")))
@@ -28,7 +28,7 @@ def rows(conn: Connection, year: int | None = None,
                                   m.Extraction.__table__, m.VersionSource.__table__, m.Capture.__table__)
     query = (select(ag.c.name, ag.c.level, ag.c.kind, ag.c.division_code, rep.c.year, rep.c.first_seen,
                     rep.c.published, rep.c.versions, rep.c.failed_checks, rep.c.cross_checks,
-                    rep.c.current_version_id, ver.c.template, ver.c.title, ex.c.result)
+                    rep.c.current_version_id, ver.c.template, ver.c.title, ex.c.body)
              .join(rep, rep.c.agency_id == ag.c.id).join(ver, ver.c.id == rep.c.current_version_id)
              .join(ex, ex.c.id == ver.c.extraction_id).order_by(rep.c.year, ag.c.division_code, ag.c.name))
     if year is not None:
@@ -44,7 +44,7 @@ def rows(conn: Connection, year: int | None = None,
     for r in conn.execute(query):
         when, source = publication(r.published, r.first_seen)
         status, late = status_of(deadline(r.year, r.kind, r.level, township_deadline), when, True, False, False)
-        fields = r.result.get("fields") or {}
+        fields = results.fields(r.body)
         yield {
             "agency": r.name, "level": r.level, "kind": r.kind, "division_code": r.division_code, "year": r.year,
             "template": r.template, "title": r.title, "published": when.isoformat() if when else None,

@@ -5,6 +5,10 @@ changed numbers or text must give another. So the fingerprint covers the field v
 sections, with what differs between renderings removed: page chrome (发布时间, 浏览次数, 打印本页 …), page numbers,
 dates and times, whitespace, punctuation and full/half-width forms. Raw cell text is left out: "/" and "—" for one
 blank cell are the same fact rendered twice.
+
+A table-only rendering (a spreadsheet, or a page posting the tables alone) carries the fields but not the prose, so
+its fingerprint cannot match the full report's. It is marked `table_only` and fingerprinted by its fields alone, and
+`archive.chains` files it under the full version whose tables it repeats, whichever of the two arrives first.
 """
 from __future__ import annotations
 
@@ -30,12 +34,29 @@ _PAGE_NUMBER = re.compile(
 _DATE = re.compile(
     r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}:\d{2}(:\d{2})?"
 )
+# Tables with fewer filled cells than this (a report with almost no activity) match by chance, not by copying.
+MIN_FILLED_CELLS = 10
 # Keep letters and digits of every script; everything else (spaces, punctuation, symbols, bullets) is rendering.
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+# Full-width ASCII and the ideographic space, the compatibility characters of Chinese text, to what NFKD makes of them.
+_WIDE = {c: unicodedata.normalize("NFKD", chr(c)) for c in (*range(0xFF01, 0xFF5F), 0x3000)}
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), at half the cost for Chinese prose.
+
+    Replacing characters by their full compatibility decomposition leaves the NFKD form, hence the NFKC form, as it
+    was; so when the replaced text is already NFKC (as Chinese prose is once its full-width forms are gone) it is the
+    NFKC form. Anything else takes the full normalisation.
+    """
+    quick = text.translate(_WIDE)
+    return quick if unicodedata.is_normalized("NFKC", quick) else unicodedata.normalize("NFKC", text)
+
+
 def normalise_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     kept = []
     for line in text.splitlines():
         line = line.strip()
@@ -51,11 +72,17 @@ def prose(sections: Mapping[str, str]) -> str:
     return "".join(normalise_text(sections.get(k) or "") for k in order)
 
 
+_EXACT_INT = 10 ** 27
+
+
 def canonical_value(value: Any) -> str | None:
     """5, 5.0 and "5" are one value; a blank stays distinct from 0."""
     if value is None:
         return None
     if isinstance(value, bool):
+        return str(value)
+    # What the Decimal path gives an int short of the 28-digit context precision, at a fifth of the cost.
+    if type(value) is int and abs(value) < _EXACT_INT:
         return str(value)
     try:
         number = Decimal(str(value))
@@ -65,7 +92,15 @@ def canonical_value(value: Any) -> str | None:
 
 
 def canonical_fields(fields: Mapping[str, Any]) -> dict[str, str]:
-    return {k: v for k in sorted(fields) if (v := canonical_value(fields[k])) is not None}
+    # canonical_value's int case inline: most fields are ints, and the call was most of the cost.
+    return {k: str(v) if type(v) is int and abs(v) < _EXACT_INT else canonical_value(v)  # type: ignore[misc]
+            for k in sorted(fields) if (v := fields[k]) is not None}
+
+
+# Spreadsheet readers turn header cells into stray "prose" (a few characters such as 第二十条第（一）项).
+SPREADSHEETS = frozenset({"xls", "xlsx"})
+# Normalised characters: a real report's prose runs to thousands, a table-only page's leftovers to a few dozen.
+MIN_PROSE = 200
 
 
 @dataclass(frozen=True)
@@ -74,13 +109,37 @@ class Identity:
 
     agency: str
     year: int
-    fingerprint: str
-    prose: str
+    fingerprint: str  # fields and prose; the fields alone for a table-only rendering
+    tables: str  # the fields alone: what a table-only rendering shares with its full version
+    table_only: bool
+    telling_tables: bool  # identical tables would mean copying (rule S5): there is real activity in them
+    prose: str  # empty for a table-only rendering: its leftovers are not the report's text
+
+
+def content_digest(canonical: Mapping[str, str], text: str) -> str:
+    return _content_digest(dumps(canonical), text)
+
+
+def _content_digest(canonical_json: str, text: str) -> str:
+    # dumps({"fields": canonical, "prose": text}), byte for byte, from the fields' JSON the tables digest needs too.
+    payload = '{"fields":' + canonical_json + ',"prose":' + dumps(text) + "}"
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def fingerprint(fields: Mapping[str, Any], sections: Mapping[str, str]) -> str:
-    payload = dumps({"fields": canonical_fields(fields), "prose": prose(sections)})
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return content_digest(canonical_fields(fields), prose(sections))
+
+
+def tables_digest(canonical: Mapping[str, str]) -> str:
+    return _tables_digest(dumps(canonical))
+
+
+def _tables_digest(canonical_json: str) -> str:
+    return hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()
+
+
+def is_table_only(fmt: str | None, canonical: Mapping[str, str], text: str) -> bool:
+    return bool(canonical) and (fmt in SPREADSHEETS or len(text) < MIN_PROSE)
 
 
 def identify(result: Mapping[str, Any], agency_hint: str | None = None,
@@ -95,9 +154,19 @@ def identify(result: Mapping[str, Any], agency_hint: str | None = None,
     year = result.get("year") or year_hint
     if not agency or not year:
         return None
-    fields = result.get("fields") or {}
-    sections = result.get("sections") or {}
-    return Identity(normalise_agency(agency), int(year), fingerprint(fields, sections), prose(sections))
+    canonical = canonical_fields(result.get("fields") or {})
+    text = prose(result.get("sections") or {})
+    table_only = is_table_only(result.get("format"), canonical, text)
+    if table_only:
+        text = ""
+    fields_json = dumps(canonical)
+    return Identity(normalise_agency(agency), int(year), _content_digest(fields_json, text),
+                    _tables_digest(fields_json), table_only, telling_tables(canonical), text)
+
+
+def telling_tables(canonical: Mapping[str, str]) -> bool:
+    """Identical tables mean copying only with real activity in them; fewer filled cells match by chance."""
+    return len(canonical) >= MIN_FILLED_CELLS and any(value != "0" for value in canonical.values())
 
 
 def normalise_agency(name: str) -> str:

@@ -1,46 +1,51 @@
 """Captures in, archive rows out: blobs, captures, extractions, reports, versions, near-duplicate flags, run counts.
 
 Every write is an upsert on a natural key (INSERT … ON CONFLICT), never check-then-insert, so ingesting the same
-captures again changes nothing and two processes ingesting at once cannot create duplicates. One capture is one
-transaction, taken after its blob is safely on disk: a process killed at any point leaves either the whole capture
-or none of it. Within a transaction the agency is locked first (SQLite: the whole database, by BEGIN IMMEDIATE;
-PostgreSQL: the agency row), so a report's version chain and an agency's year-over-year comparison are always
-computed from everything committed before.
+captures again changes nothing and two processes ingesting at once cannot create duplicates. A batch of captures
+(`ingest_many`; `ingest` is a batch of one) is one transaction, taken after all its blobs are safely on disk: a
+process killed at any point leaves either the whole batch or none of it. Within a transaction the batch's agencies
+are locked first (SQLite: the whole database, by BEGIN IMMEDIATE; PostgreSQL: the agency rows, in id order), so a
+report's version chain and an agency's year-over-year comparison are always computed from everything committed
+before. Comparing new versions with other agencies' (rule S5) needs what concurrent transactions commit as well,
+and on PostgreSQL runs after the commit (`archive.copies`); SQLite, one writer at a time, does it in the transaction.
+
+Everything that needs no database — digests, extraction, identity, MinHash, packing the result — is done before the
+transaction. In it, the batch's rows are written a table at a time; reports the batch creates with a single new blob
+are finished set-based (`archive.fresh`), the rest are placed one blob at a time and recomputed once per report
+(`archive.chains`). About twenty statements serve a whole batch.
 """
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
+from functools import cached_property
+from itertools import islice
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, select, tuple_, update
 
 from pipelines.document import Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
 
-from archive import models as m
-from archive import neardup
+from archive import chains, copies, fresh, neardup, results
 from archive.agencies import classify
 from archive.blobs import BlobStore, relative_path, sha256_hex
-from archive.crosscheck import KEYS as CROSS_KEYS, cross_checks
-from archive.db import Archive
+from archive.db import Archive, is_sqlite
 from archive.identity import Identity, identify
-from archive.sql import get_or_create, insert
-from archive.versions import diff
+from archive.models import T
+from archive.sql import insert, insert_new
 
 Outcome = Literal["inserted", "updated", "unchanged", "noop", "not_report", "failed", "unattributed"]
 Extractor = Callable[[bytes, str], "ExtractedReport | Failure"]
 ERROR_OUTCOMES = ("not_report", "failed", "unattributed")
 
-T = {name: model.__table__ for name, model in {
-    "agencies": m.Agency, "aliases": m.AgencyAlias, "runs": m.Run, "run_portals": m.RunPortal,
-    "run_errors": m.RunError, "blobs": m.Blob, "captures": m.Capture, "extractions": m.Extraction,
-    "reports": m.Report, "versions": m.Version, "sources": m.VersionSource, "bands": m.MinhashBand,
-    "neardups": m.NearDuplicate,
-}.items()}
+# Captures per transaction: enough that per-statement costs vanish, few enough to keep locks short.
+BATCH = 300
 
 
 def utcnow() -> datetime:
@@ -108,11 +113,31 @@ def current_extractor() -> tuple[Extractor, str]:
     return extract, PARSER_VERSION
 
 
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+@dataclass
+class _Item:
+    """One capture (or one stored blob to re-parse) with everything that needs no database worked out."""
+
+    sha: str
+    size: int
+    format: str | None  # sniffed from the bytes; None when re-parsing (the blob row exists)
+    capture: Capture | None
+    result: dict[str, Any]
+    stored: bool  # this parser version's extraction of the blob is in the archive already
+    ident: Identity | None
+
+    @cached_property
+    def sig(self) -> tuple[int, ...] | None:
+        return neardup.signature(self.ident.prose) if self.ident and self.ident.prose else None
+
+    @cached_property
+    def packed(self) -> tuple[dict[str, Any], bytes]:
+        return results.pack(self.result)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class Ingestor:
@@ -130,280 +155,311 @@ class Ingestor:
         self.extractor = extractor
         self.parser_version = parser_version
         self.stats = IngestStats()
-        self._agencies: dict[str, tuple[int, str]] = {}
+        self._agencies: dict[str, tuple[int, str]] = {}  # committed agencies only: a rollback cannot stale them
+        self._runs_ready: set[str] = set()  # run rows known to exist
 
     # -- entry points -------------------------------------------------------------------------------------------
 
     def ingest(self, capture: Capture, data: bytes,
                result: ExtractedReport | Failure | None = None) -> Outcome:
         """Archive one capture: its bytes, provenance and extraction (`result`, or run the extractor now)."""
-        sha = sha256_hex(data)
-        if capture.sha256 and capture.sha256 != sha:
-            raise ValueError(f"capture of {capture.requested_url} says sha256 {capture.sha256}, bytes are {sha}")
-        self.blobs.put(data)
-        found = result.as_dict() if result is not None else self._stored_result(sha)
-        if found is None:
-            found = self.extractor(data, capture.final_url or capture.requested_url).as_dict()
-        outcome = self._commit(sha, data, found, capture)
-        self.stats.add(outcome)
-        return outcome
+        blobs, items = self._read([(capture, data, result)])
+        self.blobs.put_many(blobs)  # durable before any row refers to them
+        return self._commit(items)[0]
 
-    def reparse(self, sha256: str) -> Outcome:
-        """Run this ingestor's extractor over a stored blob, recording the result under its parser version."""
-        if self._stored_result(sha256) is not None:
-            outcome: Outcome = "noop"
-        else:
-            data = self.blobs.get(sha256)
-            with self.archive.reader.connect() as conn:
-                hints = conn.execute(
-                    select(T["captures"].c.final_url, T["captures"].c.agency_hint, T["captures"].c.year_hint)
-                    .where(T["captures"].c.sha256 == sha256).order_by(T["captures"].c.fetched_at).limit(1)
-                ).one()
-            found = self.extractor(data, hints.final_url).as_dict()
-            outcome = self._commit(sha256, data, found, None, hints.agency_hint, hints.year_hint)
-        self.stats.add(outcome)
-        return outcome
+    def ingest_many(self, captures: Iterable[tuple[Capture, bytes, ExtractedReport | Failure | None]],
+                    batch: int = BATCH) -> list[Outcome]:
+        """Archive a stream of captures, a transaction per `batch` of them; outcomes in the order given.
+
+        While a batch's transaction runs (in a writer thread), the next batch is prepared and its blobs written: the
+        database server, SQLite's C code and fsync work without the GIL, so they overlap the preparing. The
+        transaction makes a few large statements, so the writer seldom waits for the GIL to come back.
+        """
+        outcomes: list[Outcome] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="archive-writer") as writer:
+            pending: Future[list[Outcome]] | None = None
+            try:
+                for chunk in _chunks(captures, batch):
+                    blobs, items = self._read(chunk)
+                    self.blobs.put_many(blobs)  # durable before any row refers to them
+                    if pending is not None:
+                        done, pending = pending, None
+                        outcomes += done.result()
+                    pending = writer.submit(self._commit, items)
+            finally:  # the batch in flight is committed (or its error raised) even when preparing the next failed
+                if pending is not None:
+                    outcomes += pending.result()
+        return outcomes
+
+    def reparse(self, digests: Iterable[str]) -> list[Outcome]:
+        """Run this ingestor's extractor over stored blobs, recording each result under its parser version."""
+        outcomes: list[Outcome] = []
+        for chunk in _chunks(digests, BATCH):
+            stored = self._stored_results(set(chunk))
+            todo = [sha for sha in chunk if sha not in stored]
+            hints = self._first_sightings(todo)
+            items = []
+            for sha in todo:
+                data = self.blobs.get(sha)
+                url, agency_hint, year_hint = hints[sha]
+                items.append(self._item(sha, len(data), None, None, self.extractor(data, url).as_dict(), False,
+                                        agency_hint, year_hint))
+            done = dict(zip(todo, self._commit(items)))
+            for sha in chunk:
+                if sha in stored:  # already read by this parser version: nothing to do
+                    self.stats.add("noop")
+                outcomes.append(done.get(sha, "noop"))
+        return outcomes
 
     def finish(self) -> None:
         with self.archive.engine.begin() as conn:
-            self._ensure_run(conn)
+            ensure_run(conn, self.run_id, self.kind, self.parser_version)
             conn.execute(update(T["runs"]).where(T["runs"].c.id == self.run_id).values(finished_at=utcnow()))
+
+    # -- before the transaction ---------------------------------------------------------------------------------
+
+    def _read(self, batch: list[tuple[Capture, bytes, ExtractedReport | Failure | None]]
+              ) -> tuple[dict[str, bytes], list[_Item]]:
+        """The batch's blobs by digest, and its items with everything that needs no transaction worked out."""
+        digests = [sha256_hex(data) for _, data, _ in batch]
+        for (capture, _, _), sha in zip(batch, digests):
+            if capture.sha256 and capture.sha256 != sha:
+                raise ValueError(f"capture of {capture.requested_url} says sha256 {capture.sha256}, bytes are {sha}")
+        stored = self._stored_results(set(digests))
+        items = []
+        for (capture, data, given), sha in zip(batch, digests):
+            found = given.as_dict() if given is not None else stored.get(sha)
+            if found is None:
+                found = self.extractor(data, capture.final_url or capture.requested_url).as_dict()
+            items.append(self._item(sha, len(data), sniff(data), capture, found, sha in stored,
+                                    capture.agency_hint, capture.year_hint))
+        return {sha: data for (_, data, _), sha in zip(batch, digests)}, items
+
+    def _item(self, sha: str, size: int, fmt: str | None, capture: Capture | None, result: dict[str, Any],
+              stored: bool, agency_hint: str | None, year_hint: int | None) -> _Item:
+        item = _Item(sha, size, fmt, capture, result, stored, identify(result, agency_hint, year_hint))
+        if not stored:  # likely new content: pay for packing and MinHash now, before the transaction takes locks
+            item.packed, item.sig  # noqa: B018 (fills the cached properties)
+        return item
+
+    def _stored_results(self, digests: set[str]) -> dict[str, dict[str, Any]]:
+        ex = T["extractions"]
+        with self.archive.reader.connect() as conn:
+            rows = conn.execute(select(ex.c.sha256, ex.c.meta, ex.c.body).where(
+                ex.c.sha256.in_(digests), ex.c.parser_version == self.parser_version)).all()
+        return {row.sha256: results.unpack(row.meta, row.body) for row in rows}
+
+    def _first_sightings(self, digests: list[str]) -> dict[str, tuple[str, str | None, int | None]]:
+        """The earliest capture of each blob: its URL and the listing's hints, for re-parsing without refetching."""
+        cap = T["captures"]
+        out: dict[str, tuple[str, str | None, int | None]] = {}
+        if not digests:
+            return out
+        with self.archive.reader.connect() as conn:
+            for row in conn.execute(select(cap.c.sha256, cap.c.final_url, cap.c.agency_hint, cap.c.year_hint)
+                                    .where(cap.c.sha256.in_(digests)).order_by(cap.c.fetched_at, cap.c.id)):
+                out.setdefault(row.sha256, (row.final_url, row.agency_hint, row.year_hint))
+        return out
 
     # -- the transaction ----------------------------------------------------------------------------------------
 
-    def _stored_result(self, sha: str) -> dict[str, Any] | None:
-        ex = T["extractions"]
-        with self.archive.reader.connect() as conn:
-            return conn.execute(select(ex.c.result).where(ex.c.sha256 == sha,
-                                                          ex.c.parser_version == self.parser_version)).scalar()
-
-    def _ensure_run(self, conn: Connection, run_id: str | None = None) -> None:
-        ensure_run(conn, run_id or self.run_id, self.kind, self.parser_version)
-
-    def _commit(self, sha: str, data: bytes, result: dict[str, Any], capture: Capture | None,
-                agency_hint: str | None = None, year_hint: int | None = None) -> Outcome:
-        if capture is not None:
-            agency_hint, year_hint = capture.agency_hint, capture.year_hint
-        ident = identify(result, agency_hint, year_hint)
-        sig = neardup.signature(ident.prose) if ident else None
+    def _commit(self, items: list[_Item]) -> list[Outcome]:
+        if not items:
+            return []
+        runs = ({self.run_id} | {i.capture.run_id for i in items if i.capture}) - self._runs_ready
+        if runs:
+            # Their own transaction: concurrent ingestors of one run would otherwise queue behind each other's
+            # uncommitted run row for the whole of their transactions.
+            with self.archive.engine.begin() as conn:
+                for run_id in sorted(runs):
+                    ensure_run(conn, run_id, self.kind, self.parser_version)
+            self._runs_ready |= runs
+        created: dict[str, tuple[int, str]] = {}
+        one_writer = is_sqlite(self.archive.engine)
         with self.archive.engine.begin() as conn:
-            self._ensure_run(conn)
-            conn.execute(insert(conn, T["blobs"]).values(
-                sha256=sha, size=len(data), format=sniff(data), path=str(relative_path(sha)), stored_at=utcnow(),
-            ).on_conflict_do_nothing(index_elements=["sha256"]))
-            if capture is not None and capture.run_id != self.run_id:
-                self._ensure_run(conn, capture.run_id)
-            capture_new = capture is not None and self._insert_capture(conn, capture, sha, len(data))
-            key = {"sha256": sha, "parser_version": self.parser_version}
-            ext_id, ext_new = get_or_create(conn, T["extractions"], key, {
-                "is_report": bool(result.get("is_report")), "error": result.get("error"),
-                "agency": result.get("agency"), "year": result.get("year"), "template": result.get("template"),
-                "fingerprint": ident.fingerprint if ident else None, "result": result, "created_at": utcnow(),
-            })
-            if ident is None:
-                changed = self._unlink(conn, sha)
+            outcomes = self._apply(conn, items, created)
+            if one_writer:  # nothing else commits during this transaction: compare across agencies now
+                copies.settle_pending(conn)
+        self._agencies.update(created)
+        for outcome in outcomes:
+            self.stats.add(outcome)
+        if not one_writer and {"inserted", "updated"} & set(outcomes):
+            copies.settle(self.archive.engine)
+        return outcomes
+
+    def _apply(self, conn: Connection, items: list[_Item], created: dict[str, tuple[int, str]]) -> list[Outcome]:
+        now = utcnow()
+        captured = [i for i in items if i.capture is not None]
+        new_blobs = {r.sha256 for r in insert_new(conn, T["blobs"], list({i.sha: {
+            "sha256": i.sha, "size": i.size, "format": i.format, "path": str(relative_path(i.sha)), "stored_at": now,
+        } for i in captured}.values()), ("sha256",), (T["blobs"].c.sha256,))}
+        new_keys = self._insert_captures(conn, captured)
+        capture_new = []
+        for item in items:
+            key = item.capture.key(item.sha) if item.capture else None
+            capture_new.append(key in new_keys)
+            new_keys.discard(key)  # the same capture twice in one batch: the second is not new
+        extraction_of, new_extractions = self._extractions(conn, items, now)
+        agencies = self._agency_ids(conn, {i.ident.agency for i in items if i.ident}, now, created)
+        if conn.dialect.name == "postgresql" and agencies:
+            ag = T["agencies"]
+            conn.execute(select(ag.c.id).where(ag.c.id.in_({a for a, _ in agencies.values()})).order_by(ag.c.id)
+                         .with_for_update(key_share=True))
+        report_of, new_reports = self._reports(conn, {
+            (*agencies[i.ident.agency], i.ident.year) for i in items if i.ident})
+
+        def report_key(item: _Item) -> tuple[int, str, int]:
+            agency_id, kind = agencies[item.ident.agency]  # type: ignore[union-attr]
+            return agency_id, kind, item.ident.year  # type: ignore[union-attr]
+
+        per_sha = Counter(i.sha for i in items)
+        per_report = Counter(report_key(i) for i in items if i.ident)
+        outcomes: list[Outcome | None] = [None] * len(items)
+        batch_fresh = []
+        for n, item in enumerate(items):
+            if (item.ident and capture_new[n] and item.sha in new_blobs and per_sha[item.sha] == 1
+                    and report_key(item) in new_reports and per_report[report_key(item)] == 1):
+                agency_id, kind, _ = report_key(item)
+                batch_fresh.append(fresh.FreshReport(
+                    report_of[report_key(item)], agency_id, kind, item.sha, extraction_of[item.sha], item.ident,
+                    item.sig, item.result, as_utc(item.capture.fetched_at),  # type: ignore[union-attr]
+                    item.capture.final_url or item.capture.requested_url))  # type: ignore[union-attr]
+                outcomes[n] = "inserted"
+        fresh.write(conn, batch_fresh)
+        general = [(n, item) for n, item in enumerate(items) if outcomes[n] is None]
+        placer = chains.Placer(conn, {item.sha for _, item in general},
+                               {report_of[report_key(item)] for _, item in general if item.ident}) if general else None
+        counted_new: set[tuple[int, str, int]] = set()
+        for n, item in general:
+            assert placer is not None
+            if item.ident is None:
+                changed = placer.unlink(item.sha)
+                result = item.result
                 outcome: Outcome = ("failed" if result.get("error") else
                                     "not_report" if not result.get("is_report") else "unattributed")
             else:
-                outcome, changed = self._place(conn, sha, ext_id, ident, sig, result, capture_new)
-            if capture is not None and capture_new:
-                self._count(conn, capture.run_id, capture.portal_name(), outcome)
-        if not (capture_new or ext_new or changed):
-            return "noop"
-        return outcome
+                key = report_key(item)
+                version_new, changed = placer.place(chains.Placement(
+                    item.sha, extraction_of[item.sha], item.ident, item.sig, report_of[key], key[0]), capture_new[n])
+                report_new = key in new_reports and key not in counted_new
+                counted_new.add(key)
+                outcome = "inserted" if report_new else "updated" if version_new else "unchanged"
+            ext_new = item.sha in new_extractions
+            new_extractions.discard(item.sha)  # the same blob twice in one batch: its extraction is new once
+            outcomes[n] = outcome if capture_new[n] or ext_new or changed else "noop"
+        if placer is not None:
+            placer.finish()
+        self._count(conn, [(i.capture, o) for i, o, new in zip(items, outcomes, capture_new) if new])
+        return outcomes  # type: ignore[return-value]
 
-    def _insert_capture(self, conn: Connection, c: Capture, sha: str, size: int) -> bool:
-        row = conn.execute(insert(conn, T["captures"]).values(
-            key=c.key(sha), requested_url=c.requested_url, final_url=c.final_url or c.requested_url,
-            referrer=c.referrer, status=c.status, etag=c.header("ETag"), last_modified=c.header("Last-Modified"),
-            content_type=c.header("Content-Type"), content_disposition=c.header("Content-Disposition"),
-            headers=dict(c.headers) or None, fetched_at=as_utc(c.fetched_at), run_id=c.run_id,
-            portal=c.portal_name(), sha256=sha, size=size, warc_file=c.warc_file,
-            warc_record_id=c.warc_record_id, warc_offset=c.warc_offset, agency_hint=c.agency_hint,
-            year_hint=c.year_hint,
-        ).on_conflict_do_nothing(index_elements=["key"]).returning(T["captures"].c.id)).first()
-        return row is not None
+    def _insert_captures(self, conn: Connection, captured: list[_Item]) -> set[str]:
+        cap = T["captures"]
+        rows = {}
+        for item in captured:
+            c = item.capture
+            assert c is not None
+            key = c.key(item.sha)
+            rows.setdefault(key, {
+                "key": key, "requested_url": c.requested_url, "final_url": c.final_url or c.requested_url,
+                "referrer": c.referrer, "status": c.status, "etag": c.header("ETag"),
+                "last_modified": c.header("Last-Modified"), "content_type": c.header("Content-Type"),
+                "content_disposition": c.header("Content-Disposition"), "headers": dict(c.headers) or None,
+                "fetched_at": as_utc(c.fetched_at), "run_id": c.run_id, "portal": c.portal_name(), "sha256": item.sha,
+                "size": item.size, "warc_file": c.warc_file, "warc_record_id": c.warc_record_id,
+                "warc_offset": c.warc_offset, "agency_hint": c.agency_hint, "year_hint": c.year_hint,
+            })
+        return {r.key for r in insert_new(conn, cap, list(rows.values()), ("key",), (cap.c.key,))}
 
-    def _agency(self, conn: Connection, name: str) -> tuple[int, str]:
-        if name in self._agencies:
-            return self._agencies[name]
+    def _extractions(self, conn: Connection, items: list[_Item], now: datetime) -> tuple[dict[str, int], set[str]]:
+        """Extraction ids by blob, and the blobs whose extraction this call inserted."""
+        ex = T["extractions"]
+        rows = {}
+        for item in items:
+            if item.stored or item.sha in rows:
+                continue
+            meta, body = item.packed
+            ident, result = item.ident, item.result
+            rows[item.sha] = {
+                "sha256": item.sha, "parser_version": self.parser_version, "is_report": bool(result.get("is_report")),
+                "error": result.get("error"), "agency": result.get("agency"), "year": result.get("year"),
+                "template": result.get("template"), "fingerprint": ident.fingerprint if ident else None,
+                "tables": ident.tables if ident else None, "table_only": ident.table_only if ident else None,
+                "meta": meta, "body": body, "created_at": now,
+            }
+        inserted = insert_new(conn, ex, list(rows.values()), ("sha256", "parser_version"), (ex.c.sha256, ex.c.id))
+        ids = {r.sha256: r.id for r in inserted}
+        missing = {i.sha for i in items} - set(ids)
+        if missing:
+            ids.update(conn.execute(select(ex.c.sha256, ex.c.id).where(
+                ex.c.sha256.in_(missing), ex.c.parser_version == self.parser_version)).all())
+        return ids, {r.sha256 for r in inserted}
+
+    def _agency_ids(self, conn: Connection, names: set[str], now: datetime,
+                    created: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+        """(id, kind) of each agency named, by alias; unknown names become discovered agencies (into `created`)."""
         ag, al = T["agencies"], T["aliases"]
-        row = conn.execute(select(ag.c.id, ag.c.kind).join(al, al.c.agency_id == ag.c.id)
-                           .where(al.c.alias == name)).first()
-        if row is not None:
-            self._agencies[name] = (row.id, row.kind)
-            return self._agencies[name]
-        # Not cached: this transaction may still roll back, taking the new agency with it.
-        level, kind = classify(name)
-        agency_id, _ = get_or_create(conn, ag, {"name": name}, {
-            "level": level, "kind": kind, "origin": "discovered", "created_at": utcnow()})
-        conn.execute(insert(conn, al).values(alias=name, agency_id=agency_id)
-                     .on_conflict_do_nothing(index_elements=["alias"]))
-        return agency_id, conn.execute(select(ag.c.kind).where(ag.c.id == agency_id)).scalar_one()
+        found = {name: self._agencies[name] for name in names if name in self._agencies}
 
-    def _place(self, conn: Connection, sha: str, ext_id: int, ident: Identity, sig: tuple[int, ...] | None,
-               result: dict[str, Any], capture_new: bool) -> tuple[Outcome, bool]:
-        """Attach the blob to the version of its content, creating report and version as needed."""
-        agency_id, kind = self._agency(conn, ident.agency)
-        if conn.dialect.name == "postgresql":
-            conn.execute(select(T["agencies"].c.id).where(T["agencies"].c.id == agency_id).with_for_update())
-        report_id, report_new = get_or_create(conn, T["reports"], {
-            "agency_id": agency_id, "year": ident.year, "kind": kind}, {"versions": 0})
-        src, ver = T["sources"], T["versions"]
-        link = conn.execute(
-            select(src.c.version_id, src.c.extraction_id, ver.c.report_id, ver.c.fingerprint)
-            .join(ver, ver.c.id == src.c.version_id).where(src.c.sha256 == sha)
-        ).first()
-        stale_report = None
-        version_new = False
-        if link is not None and (link.report_id, link.fingerprint) == (report_id, ident.fingerprint):
-            link_changed = link.extraction_id != ext_id
-            if link_changed:  # same content under a newer parser: the version now carries the newer extraction
-                conn.execute(update(src).where(src.c.sha256 == sha).values(extraction_id=ext_id))
-        else:
-            if link is not None:  # a new parser reads these bytes as different content
-                conn.execute(delete(src).where(src.c.sha256 == sha))
-                stale_report = link.report_id
-            version_id, version_new = get_or_create(conn, ver, {"report_id": report_id,
-                                                                "fingerprint": ident.fingerprint},
-                                                    {"seq": 0, "minhash": neardup.pack(sig) if sig else None})
-            conn.execute(insert(conn, src).values(sha256=sha, version_id=version_id, extraction_id=ext_id)
-                         .on_conflict_do_nothing(index_elements=["sha256"]))
-            link_changed = True
-            if version_new and sig:
-                self._flag_near_duplicates(conn, version_id, agency_id, ident.year, sig, result)
-        if capture_new or link_changed:
-            self._recompute(conn, report_id)
-            if stale_report is not None and stale_report != report_id:
-                self._recompute(conn, stale_report)
-        outcome: Outcome = "inserted" if report_new else "updated" if version_new else "unchanged"
-        return outcome, link_changed
+        def lookup(wanted: set[str]) -> dict[str, tuple[int, str]]:
+            rows = conn.execute(select(al.c.alias, ag.c.id, ag.c.kind).join(ag, ag.c.id == al.c.agency_id)
+                                .where(al.c.alias.in_(wanted))).all()
+            return {row.alias: (row.id, row.kind) for row in rows}
 
-    def _unlink(self, conn: Connection, sha: str) -> bool:
-        """A blob that no longer reads as a report (under a newer parser) leaves its version."""
-        src, ver = T["sources"], T["versions"]
-        link = conn.execute(select(ver.c.report_id).join(src, src.c.version_id == ver.c.id)
-                            .where(src.c.sha256 == sha)).first()
-        if link is None:
-            return False
-        conn.execute(delete(src).where(src.c.sha256 == sha))
-        self._recompute(conn, link.report_id)
-        return True
+        if unknown := names - set(found):
+            known = lookup(unknown)
+            self._agencies.update(known)
+            found.update(known)
+        if missing := names - set(found):
+            rows = []
+            for name in missing:
+                level, kind = classify(name)
+                rows.append({"name": name, "level": level, "kind": kind, "origin": "discovered", "created_at": now})
+            insert_new(conn, ag, rows, ("name",))
+            ids = dict(conn.execute(select(ag.c.name, ag.c.id).where(ag.c.name.in_(missing))).all())
+            insert_new(conn, al, [{"alias": name, "agency_id": ids[name]} for name in missing], ("alias",))
+            # Not cached until the transaction commits: a rollback would take the new agencies with it.
+            created.update(lookup(missing))
+            found.update(created)
+        return found
 
-    def _flag_near_duplicates(self, conn: Connection, version_id: int, agency_id: int, year: int,
-                              sig: tuple[int, ...], result: dict[str, Any]) -> None:
-        """Rule S5: compare a new version with the agency's neighbouring years and with LSH candidates elsewhere.
-
-        Both neighbouring years are compared, and other agencies in both directions, so the flags do not depend on
-        the order reports arrive in.
-        """
-        ver, rep, ex, bands, nd = T["versions"], T["reports"], T["extractions"], T["bands"], T["neardups"]
-        my_buckets = neardup.buckets(sig)
-        conn.execute(insert(conn, bands).on_conflict_do_nothing(),
-                     [{"bucket": b, "version_id": version_id} for b in my_buckets])
-        flags: list[dict[str, Any]] = []
-        neighbours = conn.execute(
-            select(ver.c.id, ver.c.minhash, rep.c.year, ex.c.result)
-            .join(rep, rep.c.id == ver.c.report_id).outerjoin(ex, ex.c.id == ver.c.extraction_id)
-            .where(rep.c.agency_id == agency_id, rep.c.year.in_((year - 1, year + 1)))
-        ).all()
-        for row in neighbours:
-            sim = neardup.similarity(sig, neardup.unpack(row.minhash)) if row.minhash else 0.0
-            same = neardup.same_tables(result.get("fields") or {}, (row.result or {}).get("fields") or {})
-            if sim >= neardup.THRESHOLD or same:
-                later, earlier = (version_id, row.id) if year > row.year else (row.id, version_id)
-                flags.append({"version_id": later, "other_version_id": earlier, "relation": "previous_year",
-                              "similarity": sim, "same_tables": same})
-        sharing = select(bands.c.version_id).where(bands.c.bucket.in_(my_buckets))
-        candidates = conn.execute(
-            select(ver.c.id, ver.c.minhash).join(rep, rep.c.id == ver.c.report_id)
-            .where(ver.c.id.in_(sharing), rep.c.agency_id != agency_id)
-        ).all()
-        for row in candidates:
-            sim = neardup.similarity(sig, neardup.unpack(row.minhash))
-            if sim >= neardup.THRESHOLD:
-                for a, b in ((version_id, row.id), (row.id, version_id)):
-                    flags.append({"version_id": a, "other_version_id": b, "relation": "other_agency",
-                                  "similarity": sim, "same_tables": False})
-        if flags:
-            conn.execute(insert(conn, nd).on_conflict_do_nothing(), flags)
-
-    def _recompute(self, conn: Connection, report_id: int) -> None:
-        """Order a report's versions by when they were first seen and refresh diffs and the report's summary.
-
-        Recomputed from the rows rather than patched, so the result does not depend on ingest order.
-        """
-        src, ver, cap, ex, rep = T["sources"], T["versions"], T["captures"], T["extractions"], T["reports"]
-        sightings = conn.execute(
-            select(src.c.version_id, src.c.sha256, src.c.extraction_id,
-                   func.min(cap.c.fetched_at).label("first"), func.max(cap.c.fetched_at).label("last"))
-            .join(ver, ver.c.id == src.c.version_id).join(cap, cap.c.sha256 == src.c.sha256)
-            .where(ver.c.report_id == report_id)
-            .group_by(src.c.version_id, src.c.sha256, src.c.extraction_id)
-        ).all()
-        live: dict[int, dict[str, Any]] = {}
-        for s in sightings:
-            v = live.setdefault(s.version_id, {"first": s.first, "last": s.last, "defining": (s.first, s.sha256),
-                                               "extraction_id": s.extraction_id})
-            v["last"] = max(v["last"], s.last)
-            if (s.first, s.sha256) < v["defining"]:  # the earliest-seen source speaks for the version
-                v.update(first=s.first, defining=(s.first, s.sha256), extraction_id=s.extraction_id)
-        fingerprints = dict(conn.execute(select(ver.c.id, ver.c.fingerprint).where(ver.c.report_id == report_id)).all())
-        orphans = [vid for vid in fingerprints if vid not in live]
-        if orphans:
-            conn.execute(delete(ver).where(ver.c.id.in_(orphans)))
-        report = conn.execute(select(rep.c.agency_id, rep.c.year, rep.c.kind).where(rep.c.id == report_id)).one()
-        if not live:
-            conn.execute(delete(rep).where(rep.c.id == report_id))
-            self._cross_check(conn, report.agency_id, report.kind, report.year + 1)
-            return
-        order = sorted(live, key=lambda vid: (live[vid]["first"], fingerprints[vid]))
-        results = dict(conn.execute(select(ex.c.id, ex.c.result)
-                                    .where(ex.c.id.in_({live[v]["extraction_id"] for v in order}))).all())
-        previous = None
-        for seq, vid in enumerate(order, 1):
-            res = results[live[vid]["extraction_id"]]
-            conn.execute(update(ver).where(ver.c.id == vid).values(
-                seq=seq, extraction_id=live[vid]["extraction_id"], first_seen=live[vid]["first"],
-                last_seen=live[vid]["last"], published=_date(res.get("published")), title=res.get("title"),
-                template=res.get("template"), diff=diff(previous, res) if previous is not None else None,
-            ))
-            previous = res
-        current = order[-1]
-        url = conn.execute(
-            select(cap.c.final_url).join(src, src.c.sha256 == cap.c.sha256).where(src.c.version_id == current)
-            .order_by(cap.c.final_url.like("file:%"), cap.c.fetched_at, cap.c.final_url).limit(1)
-        ).scalar()
-        stated = [d for vid in order if (d := _date(results[live[vid]["extraction_id"]].get("published")))]
-        conn.execute(update(rep).where(rep.c.id == report_id).values(
-            current_version_id=current, versions=len(order), first_seen=live[order[0]]["first"],
-            published=min(stated) if stated else None, url=url,
-            failed_checks=[c for c in previous.get("checks") or [] if not c.get("ok")],  # type: ignore[union-attr]
-            carry={k: (previous.get("fields") or {}).get(k) for k in CROSS_KEYS},  # type: ignore[union-attr]
-        ))
-        self._cross_check(conn, report.agency_id, report.kind, report.year)
-        self._cross_check(conn, report.agency_id, report.kind, report.year + 1)
-
-    def _cross_check(self, conn: Connection, agency_id: int, kind: str, year: int) -> None:
-        """Refresh S1/S2 of the agency's report for `year`, which read the previous year's report."""
+    def _reports(self, conn: Connection, keys: set[tuple[int, str, int]]
+                 ) -> tuple[dict[tuple[int, str, int], int], set[tuple[int, str, int]]]:
+        """Report ids by (agency, kind, year), creating the missing ones; and the keys this call created."""
         rep = T["reports"]
-        carries = dict(conn.execute(select(rep.c.year, rep.c.carry).where(
-            rep.c.agency_id == agency_id, rep.c.kind == kind, rep.c.year.in_((year - 1, year)))).all())
-        if year not in carries:
-            return
-        failing = [c.as_dict() for c in cross_checks(carries.get(year - 1), carries[year] or {}) if not c.ok]
-        conn.execute(update(rep).where(rep.c.agency_id == agency_id, rep.c.kind == kind, rep.c.year == year)
-                     .values(cross_checks=failing))
+        if not keys:
+            return {}, set()
+        rows = [{"agency_id": a, "kind": k, "year": y, "versions": 0} for a, k, y in keys]
+        inserted = insert_new(conn, rep, rows, ("agency_id", "year", "kind"),
+                              (rep.c.id, rep.c.agency_id, rep.c.kind, rep.c.year))
+        ids = {(r.agency_id, r.kind, r.year): r.id for r in inserted}
+        if missing := keys - set(ids):
+            found = conn.execute(select(rep.c.id, rep.c.agency_id, rep.c.kind, rep.c.year).where(
+                tuple_(rep.c.agency_id, rep.c.kind, rep.c.year).in_(missing))).all()
+            ids.update({(r.agency_id, r.kind, r.year): r.id for r in found})
+        return ids, {(r.agency_id, r.kind, r.year) for r in inserted}
 
-    def _count(self, conn: Connection, run_id: str, portal: str, outcome: Outcome) -> None:
-        rp = T["run_portals"]
-        counts = {"pages": 1, "new": int(outcome == "inserted"), "updated": int(outcome == "updated"),
-                  "unchanged": int(outcome == "unchanged")}
-        stmt = insert(conn, rp).values(run_id=run_id, portal=portal, **counts)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal"], set_={
-            k: rp.c[k] + stmt.excluded[k] for k in counts}))
-        if outcome in ERROR_OUTCOMES:
-            record_error(conn, run_id, portal, outcome)
+    def _count(self, conn: Connection, seen: list[tuple[Capture | None, Outcome | None]]) -> None:
+        """Per run and portal: pages, new / updated / unchanged reports, errors by kind."""
+        pages: dict[tuple[str, str], Counter[str]] = {}
+        for capture, outcome in seen:
+            assert capture is not None and outcome is not None
+            counts = pages.setdefault((capture.run_id, capture.portal_name()), Counter())
+            counts["pages"] += 1
+            counts[{"inserted": "new", "updated": "updated", "unchanged": "unchanged"}.get(outcome, outcome)] += 1
+        rp, re_ = T["run_portals"], T["run_errors"]
+        columns = ("pages", "new", "updated", "unchanged")
+        rows = [{"run_id": run_id, "portal": portal, **{c: counts[c] for c in columns}}
+                for (run_id, portal), counts in sorted(pages.items())]
+        if rows:
+            stmt = insert(conn, rp)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal"], set_={
+                c: rp.c[c] + stmt.excluded[c] for c in columns}), rows)
+        errors = [{"run_id": run_id, "portal": portal, "kind": kind, "count": counts[kind]}
+                  for (run_id, portal), counts in sorted(pages.items()) for kind in ERROR_OUTCOMES if counts[kind]]
+        if errors:
+            stmt = insert(conn, re_)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],
+                                                    set_={"count": re_.c.count + stmt.excluded["count"]}), errors)
 
 
 def ensure_run(conn: Connection, run_id: str, kind: str, parser_version: str | None = None) -> None:

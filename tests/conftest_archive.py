@@ -53,6 +53,17 @@ def db_url(request, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def other_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty database on the backend of `db_url`, to build an archive another way and compare."""
+    if db_url.startswith("postgresql"):
+        url, drop = pg_database()
+        yield url
+        drop()
+    else:
+        yield str(tmp_path / "other.sqlite")
+
+
+@pytest.fixture
 def archive(db_url: str, tmp_path: Path) -> Iterator[Archive]:
     arc = open_archive(db_url, tmp_path / "data")
     yield arc
@@ -101,4 +112,4 @@ def snapshot(archive: Archive) -> dict[str, object]:
 
 
 __all__ = ["BACKENDS", "PARSER", "T0", "archive", "capture", "count", "db_url", "ingestor", "m", "no_extractor",
-           "snapshot"]
+           "other_db_url", "snapshot"]

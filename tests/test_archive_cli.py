@@ -123,12 +123,13 @@ def test_warc_exchange_round_trip(tmp_path):
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docs"
 RENDERINGS = ("seed000.txt", "seed000.plain.html", "seed000.gbk.html", "seed000.word.html", "seed000.pdf",
-              "seed000.docx")
+              "seed000.docx", "seed000.xlsx", "seed000.xls")
 
 
 @pytest.mark.skipif(not all((FIXTURES / name).exists() for name in RENDERINGS), reason="fixtures not built")
-def test_one_report_in_six_renderings_is_one_version_with_six_sources(tmp_path, capsys):
-    """Real extraction: the same report as text, HTML (UTF-8, GBK, Word-exported), PDF and DOCX."""
+def test_one_report_in_eight_renderings_is_one_version_with_eight_sources(tmp_path, capsys):
+    """Real extraction: the same report as text, HTML (UTF-8, GBK, Word-exported), PDF, DOCX, and its tables alone
+    as XLSX and XLS."""
     folder = tmp_path / "renderings"
     folder.mkdir()
     for name in RENDERINGS:
@@ -136,10 +137,10 @@ def test_one_report_in_six_renderings_is_one_version_with_six_sources(tmp_path, 
     common = ("--db", str(tmp_path / "a.sqlite"))
     assert nianbao("import", str(folder), *common) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "inserted": 1, "updated": 0, "unchanged": 5, "noop": 0, "not_report": 0, "failed": 0, "unattributed": 0}
+        "inserted": 1, "updated": 0, "unchanged": 7, "noop": 0, "not_report": 0, "failed": 0, "unattributed": 0}
     arc = open_archive(common[1])
     with arc.engine.connect() as conn:
         formats = conn.execute(text(
             "SELECT b.format FROM version_sources s JOIN blobs b ON b.sha256 = s.sha256 ORDER BY 1")).scalars().all()
         assert conn.execute(text("SELECT count(*) FROM versions")).scalar() == 1
-    assert formats == ["docx", "html", "html", "html", "pdf", "text"]
+    assert formats == ["docx", "html", "html", "html", "pdf", "text", "xls", "xlsx"]

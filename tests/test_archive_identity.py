@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
 from archive import neardup
-from archive.identity import canonical_fields, fingerprint, normalise_text, prose
+from archive.identity import (
+    canonical_fields, fingerprint, identify, nfkc, normalise_text, prose, tables_digest, telling_tables,
+)
 from archive.versions import diff
 from pipelines.extract import extract
 from tests.archive import synthetic
@@ -86,9 +89,30 @@ def test_minhash_estimates_jaccard(seed, share):
     assert abs(neardup.similarity(neardup.signature(a), neardup.signature(b)) - exact) < 0.15
 
 
-def test_same_tables_needs_real_activity():
+def test_identical_tables_mean_copying_only_with_real_activity():
+    """S5 on tables compares the digests of the canonical fields; all-zero or near-empty tables match by chance."""
     full = synthetic.fields("x")
-    assert neardup.same_tables(full, dict(full))
-    assert not neardup.same_tables(full, dict(full, **{"review.total": 12345}))
-    zeros = {k: 0 for k in full}
-    assert not neardup.same_tables(zeros, dict(zeros))
+    as_floats = {k: float(v) if isinstance(v, int) else v for k, v in full.items()}
+    assert tables_digest(canonical_fields(full)) == tables_digest(canonical_fields(as_floats))
+    assert tables_digest(canonical_fields(full)) != tables_digest(canonical_fields(dict(full, **{"review.total": 1})))
+    assert telling_tables(canonical_fields(full))
+    assert not telling_tables(canonical_fields({k: 0 for k in full}))
+    assert not telling_tables(canonical_fields(dict.fromkeys(list(full)[:9], 7)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    list("报告年度，。：；（）！？０１２３ＡＢｃ　 \t\nabc123") + ["\u0301", "\u00e9", "\u1100", "\u1161", "\uac00", "\uf900",
+                                                               "\u2460", "\u00bd", "\u2f00", "\u301c", "\ufb01"])))
+def test_nfkc_shortcut_is_unicode_nfkc(text):
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_a_table_only_rendering_is_fingerprinted_by_its_tables():
+    full = synthetic.report("岚皋县行政审批服务局", 2023).as_dict()
+    spreadsheet = dict(full, format="xlsx", sections={"active": "第二十条第（一）项"})  # header cells read as prose
+    bare_page = dict(full, format="html", sections={"overview": "附件：年度报告表格"})
+    whole, sheet, page = identify(full), identify(spreadsheet), identify(bare_page)
+    assert not whole.table_only and sheet.table_only and page.table_only
+    assert sheet.fingerprint == page.fingerprint != whole.fingerprint
+    assert sheet.tables == page.tables == whole.tables and sheet.prose == ""

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 
 from sqlalchemy import func, select, text
 
+from archive import preset, results
 from archive.blobs import BlobStore
+from archive.db import open_archive
 from archive.ingest import Capture
 from tests.archive import synthetic
 from tests.conftest_archive import (  # noqa: F401 (fixtures)
-    T0, archive, capture, count, db_url, ingestor, m, snapshot,
+    T0, archive, capture, count, db_url, ingestor, m, other_db_url, snapshot,
 )
 
 
@@ -185,9 +188,79 @@ def test_wrong_sha256_in_capture_is_refused(archive):
     assert count(archive, m.Capture) == 0
 
 
-def test_chinese_json_is_stored_unescaped(archive):
+def test_the_preset_dictionary_of_stored_results_never_changes():
+    """Bodies written with it cannot be read without it, byte for byte (archive/preset.py)."""
+    assert hashlib.sha256(preset.dictionary()).hexdigest() == (
+        "a111d2917d9d51b4ef28683b4537dd999d186161b0329d8de1f19b919f35b4e4")
+
+
+def test_chinese_json_is_stored_unescaped_and_the_result_round_trips(archive):
     r = synthetic.report("上海市", 2022)
+    r.raw = {k: ("/" if v is None else str(v)) for k, v in r.fields.items()}  # "/" for a blank: kept, unlike "0"
     ingestor(archive).ingest(capture("https://shanghai.gov.cn/a.html"), synthetic.body(r), r)
     with archive.engine.connect() as conn:
-        stored = conn.execute(text("SELECT CAST(result AS TEXT) FROM extractions")).scalar_one()
+        stored = conn.execute(text("SELECT CAST(meta AS TEXT) FROM extractions")).scalar_one()
+        meta, body = conn.execute(select(m.Extraction.meta, m.Extraction.body)).one()
     assert "上海市" in stored and "\\u" not in stored
+    assert results.unpack(meta, body) == r.as_dict()
+
+
+def sources_of(archive, agency: str) -> list[tuple[int, str]]:
+    with archive.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT v.seq, b.format FROM version_sources s JOIN versions v ON v.id = s.version_id "
+            "JOIN blobs b ON b.sha256 = s.sha256 JOIN reports r ON r.id = v.report_id "
+            "JOIN agencies a ON a.id = r.agency_id WHERE a.name = :a ORDER BY v.seq, s.sha256"), {"a": agency})]
+
+
+def test_a_spreadsheet_of_the_tables_joins_the_full_version_whichever_comes_first(db_url, other_db_url, tmp_path):
+    full = synthetic.report("紫阳县教育体育局", 2023)
+    sheet = synthetic.spreadsheet(full)
+    items = {"html": (capture("https://zy.gov.cn/a.html"), synthetic.body(full), full),
+             "xlsx": (capture("https://zy.gov.cn/a.xlsx", 5), synthetic.body(sheet), sheet)}
+    snapshots = []
+    for order, outcomes in ((("html", "xlsx"), ["inserted", "unchanged"]), (("xlsx", "html"), ["inserted", "updated"])):
+        arc = open_archive(other_db_url if snapshots else db_url, tmp_path / "-".join(order))
+        ing = ingestor(arc)
+        assert [ing.ingest(*items[name]) for name in order] == outcomes
+        [version] = versions_of(arc, "紫阳县教育体育局", 2023)
+        assert version["sources"] == 2 and version["diff"] is None
+        with arc.engine.connect() as conn:  # the full rendering speaks for the version: title, sections, checks
+            sections = conn.execute(text("SELECT e.fingerprint FROM versions v "
+                                         "JOIN extractions e ON e.id = v.extraction_id")).scalar_one()
+        assert sections == version["fingerprint"]
+        snapshots.append(snapshot(arc))
+        arc.engine.dispose()
+    assert snapshots[0] == snapshots[1]
+
+
+def test_a_spreadsheet_joins_the_earliest_full_version_with_its_tables(archive):
+    ing = ingestor(archive)
+    first = synthetic.report("旬阳市", 2023, seed="xy")
+    reworded = copy.deepcopy(first)
+    reworded.sections["problems"] += "\n补充一段说明。"  # prose revised, tables not
+    ing.ingest(capture("https://xy.gov.cn/r.html", 60), synthetic.body(reworded), reworded)
+    ing.ingest(capture("https://xy.gov.cn/r.xls", 90), synthetic.body(synthetic.spreadsheet(first)),
+               synthetic.spreadsheet(first))
+    assert sources_of(archive, "旬阳市") == [(1, "text"), (1, "text")]  # the reworded one, alone so far
+    ing.ingest(capture("https://xy.gov.cn/r.html", 0), synthetic.body(first), first)  # the original, seen earlier
+    assert sources_of(archive, "旬阳市") == [(1, "text"), (1, "text"), (2, "text")]
+    v1, v2 = versions_of(archive, "旬阳市", 2023)
+    assert (v1["sources"], v2["sources"]) == (2, 1)
+
+
+def test_a_spreadsheet_matching_no_full_version_is_a_version_of_its_own(archive):
+    ing = ingestor(archive)
+    full = synthetic.report("白河县", 2023)
+    corrected = copy.deepcopy(full)
+    corrected.fields["review.total"] = 4321
+    ing.ingest(capture("https://bh.gov.cn/r.html"), synthetic.body(full), full)
+    sheet = synthetic.spreadsheet(corrected)
+    assert ing.ingest(capture("https://bh.gov.cn/r.xlsx", 30), synthetic.body(sheet), sheet) == "updated"
+    v1, v2 = versions_of(archive, "白河县", 2023)
+    assert [d["key"] for d in v2["diff"]["fields"]] == ["review.total"]
+    assert v2["diff"]["sections"]  # the spreadsheet has no prose: the diff says so
+    assert ing.ingest(capture("https://bh.gov.cn/r2.html", 40), synthetic.body(corrected), corrected) == "updated"
+    v1, v2 = versions_of(archive, "白河县", 2023)  # the corrected full report took the spreadsheet in
+    assert v2["sources"] == 2 and [d["key"] for d in v2["diff"]["fields"]] == ["review.total"]
+    assert v2["diff"]["sections"] == []

@@ -1,6 +1,7 @@
 """Synthetic extraction results for archive tests and the benchmark: real field keys, varied prose."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import random
 
@@ -62,3 +63,11 @@ def body(r: Report, stamp: str = "") -> bytes:
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def spreadsheet(r: Report) -> Report:
+    """The report's tables alone, as an XLS/XLSX rendering gives them (a header cell read as a line of prose)."""
+    sheet = copy.deepcopy(r)
+    sheet.format = "xlsx"
+    sheet.sections = {"active": "第二十条第（一）项"}
+    return sheet

@@ -1,7 +1,9 @@
 """A separate process that ingests a deterministic batch of synthetic captures (concurrency and crash tests).
 
-python -m tests.archive.worker DB DATA COUNT [reverse] [big]
-Prints "ingested N" after each commit so a parent can kill it mid-run.
+python -m tests.archive.worker DB DATA COUNT [reverse] [big] [batch]
+python -m tests.archive.worker DB DATA COUNT copies SIDE
+Prints "ingested N" after each commit so a parent can kill it mid-run. `batch`: through ingest_many, three captures
+a transaction. `copies`: COUNT reports of agencies on SIDE (甲 or 乙), the i-th worded like the other side's i-th.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from tests.archive import synthetic
 from tests.conftest_archive import capture, ingestor
 
 AGENCIES = 7
+BATCH = 3
 
 
 def items(count: int, big: bool = False):
@@ -23,12 +26,24 @@ def items(count: int, big: bool = False):
         yield capture(f"https://p{i % 3}.gov.cn/{i}.html", i), synthetic.body(r) + padding, r
 
 
+def copies(count: int, side: str):
+    for i in range(count):
+        r = synthetic.report(f"{side}县第{i}局", 2023, seed=f"copy{i}")
+        r.fields = synthetic.fields(f"{side}{i}")  # their own numbers: only the wording is copied
+        yield capture(f"https://{'ab'[side == '乙']}.gov.cn/{i}.html", i), synthetic.body(r), r
+
+
 def main(argv: list[str]) -> None:
     db, data, count = argv[0], argv[1], int(argv[2])
-    batch = list(items(count, "big" in argv))
+    batch = list(copies(count, argv[4]) if "copies" in argv else items(count, "big" in argv))
     if "reverse" in argv:
         batch.reverse()
     ing = ingestor(open_archive(db, data))
+    if "batch" in argv:
+        for n in range(0, len(batch), BATCH):
+            ing.ingest_many(batch[n:n + BATCH])
+            print(f"ingested {min(n + BATCH, len(batch))}", flush=True)
+        return
     for n, (cap, body, report) in enumerate(batch, 1):
         ing.ingest(cap, body, report)
         print(f"ingested {n}", flush=True)

@@ -1,0 +1,365 @@
+"""Version chains: which version of which report each blob belongs to, and what follows from a report's versions.
+
+This is ingest's general path — a blob joining a report that already has content, a re-parse, a blob that stops
+reading as a report — and the one place that knows the rules. Everything derived (version order, diffs, the current
+version, the report's summary and S1/S2 checks, the home of table-only renderings) is recomputed from the rows rather
+than patched, so the archive does not depend on the order captures arrive in. It is set-based: a `Placer` reads the
+batch's links and versions once, and `recompute` does every touched report of a batch in a few statements.
+
+Table-only renderings (identity.py): a spreadsheet carrying the report's tables belongs to the full version whose
+tables it repeats. When several full versions share those tables (the prose was revised, the numbers were not), it
+belongs to the earliest-seen of them; when none does, it is a version of its own, fingerprinted by its tables.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, select, update
+
+from archive import copies, neardup, results
+from archive.crosscheck import cross_checks
+from archive.identity import Identity, canonical_fields, telling_tables
+from archive.models import T
+from archive.sql import get_or_create, update_rows
+from archive.versions import diff
+
+
+def published_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def failed_checks(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in result.get("checks") or [] if not c.get("ok")]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A blob to file under a report: its bytes' digest, this parser's extraction of them, and what that says."""
+
+    sha: str
+    extraction_id: int
+    ident: Identity
+    sig: tuple[int, ...] | None
+    report_id: int
+    agency_id: int
+
+
+@dataclass(frozen=True)
+class _Link:
+    version_id: int
+    extraction_id: int
+    report_id: int
+    fingerprint: str
+
+
+class Placer:
+    """Places a batch's blobs, with their current links and their reports' versions read once up front.
+
+    Nothing else changes those rows meanwhile: the transaction holds the agencies' locks.
+    """
+
+    def __init__(self, conn: Connection, shas: set[str], report_ids: set[int]):
+        src, ver = T["sources"], T["versions"]
+        self.conn = conn
+        self.links = {row.sha256: _Link(row.version_id, row.extraction_id, row.report_id, row.fingerprint)
+                      for row in conn.execute(
+                          select(src.c.sha256, src.c.version_id, src.c.extraction_id, ver.c.report_id,
+                                 ver.c.fingerprint)
+                          .join(ver, ver.c.id == src.c.version_id).where(src.c.sha256.in_(shas)))}
+        self.versions = {(row.report_id, row.fingerprint): row.id for row in conn.execute(
+            select(ver.c.id, ver.c.report_id, ver.c.fingerprint).where(ver.c.report_id.in_(report_ids)))}
+        self.touched: set[int] = set()  # reports to recompute
+
+    def place(self, p: Placement, capture_new: bool) -> tuple[bool, bool]:
+        """Attach the blob to the version of its content, creating the version as needed; (version new, changed)."""
+        src, ver = T["sources"], T["versions"]
+        link = self.links.get(p.sha)
+        version_new = False
+        # A table-only rendering may sit in the full version it repeats rather than under its own fingerprint.
+        if link is not None and link.report_id == p.report_id and (link.fingerprint == p.ident.fingerprint
+                                                                   or p.ident.table_only):
+            changed = link.extraction_id != p.extraction_id
+            if changed:  # same content under a newer parser: the version now carries the newer extraction
+                self.conn.execute(update(src).where(src.c.sha256 == p.sha).values(extraction_id=p.extraction_id))
+                self.links[p.sha] = _Link(link.version_id, p.extraction_id, link.report_id, link.fingerprint)
+        else:
+            if link is not None:  # a new parser reads these bytes as different content
+                self.conn.execute(delete(src).where(src.c.sha256 == p.sha))
+                self.touched.add(link.report_id)
+            fingerprint = p.ident.fingerprint
+            if p.ident.table_only:  # into a full version with these tables if there is one; `recompute` picks which
+                fingerprint = _full_version_with(self.conn, p.report_id, p.ident.tables) or fingerprint
+            version_id = self.versions.get((p.report_id, fingerprint))
+            if version_id is None:
+                # The extraction is set at once (recompute may choose another source of the version later): a
+                # version's tables must be known to S5 before its report is recomputed.
+                version_id, version_new = get_or_create(
+                    self.conn, ver, {"report_id": p.report_id, "fingerprint": fingerprint},
+                    {"seq": 0, "extraction_id": p.extraction_id, "minhash": neardup.pack(p.sig) if p.sig else None})
+                self.versions[(p.report_id, fingerprint)] = version_id
+            self.conn.execute(src.insert().values(sha256=p.sha, version_id=version_id,
+                                                  extraction_id=p.extraction_id))
+            self.links[p.sha] = _Link(version_id, p.extraction_id, p.report_id, fingerprint)
+            changed = True
+            if version_new:
+                copies.add_versions(self.conn, [copies.NewVersion(version_id, p.agency_id, p.ident.year, p.sig,
+                                                                  p.ident.tables, p.ident.telling_tables)])
+        if capture_new or changed:  # a new sighting or a new link: the report's summary may change
+            self.touched.add(p.report_id)
+        return version_new, changed
+
+    def unlink(self, sha: str) -> bool:
+        """A blob that no longer reads as a report (under a newer parser) leaves its version."""
+        link = self.links.pop(sha, None)
+        if link is None:
+            return False
+        self.conn.execute(delete(T["sources"]).where(T["sources"].c.sha256 == sha))
+        self.touched.add(link.report_id)
+        return True
+
+    def finish(self) -> None:
+        recompute(self.conn, self.touched)
+
+
+def _full_version_with(conn: Connection, report_id: int, tables: str) -> str | None:
+    src, ver, ex = T["sources"], T["versions"], T["extractions"]
+    return conn.execute(
+        select(ver.c.fingerprint).join(src, src.c.version_id == ver.c.id).join(ex, ex.c.id == src.c.extraction_id)
+        .where(ver.c.report_id == report_id, ex.c.tables == tables, ex.c.table_only.is_(False)).limit(1)
+    ).scalar()
+
+
+@dataclass
+class _Source:
+    """One blob of a report as `recompute` sees it: where it sits, what it reads as, when it was seen."""
+
+    sha: str
+    version_id: int
+    extraction_id: int
+    fingerprint: str
+    tables: str
+    table_only: bool
+    first: datetime
+    last: datetime
+
+
+def _sources(conn: Connection, report_ids: list[int]) -> dict[int, list[_Source]]:
+    src, ver, cap, ex = T["sources"], T["versions"], T["captures"], T["extractions"]
+    keys = (ver.c.report_id, src.c.sha256, src.c.version_id, src.c.extraction_id, ex.c.fingerprint, ex.c.tables,
+            ex.c.table_only)
+    out: dict[int, list[_Source]] = {}
+    for r in conn.execute(
+        select(*keys, func.min(cap.c.fetched_at), func.max(cap.c.fetched_at))
+        .join(ver, ver.c.id == src.c.version_id).join(ex, ex.c.id == src.c.extraction_id)
+        .join(cap, cap.c.sha256 == src.c.sha256)
+        .where(ver.c.report_id.in_(report_ids)).group_by(*keys)
+    ):
+        out.setdefault(r[0], []).append(_Source(r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8]))
+    return out
+
+
+def _rehome_table_only(conn: Connection, report_id: int, sources: list[_Source], fingerprints: dict[int, str]) -> None:
+    """Move each table-only source to the version the rule gives it (module docstring), creating that if needed."""
+    src = T["sources"]
+    full: dict[int, tuple[datetime, str]] = {}  # version → (first sighting of its full sources, their tables)
+    for s in sources:
+        if not s.table_only:
+            first = min(full[s.version_id][0], s.first) if s.version_id in full else s.first
+            full[s.version_id] = (first, s.tables)
+    by_fingerprint = {fp: vid for vid, fp in fingerprints.items()}
+    for s in sources:
+        if not s.table_only:
+            continue
+        homes = sorted((first, fingerprints[vid], vid) for vid, (first, tables) in full.items() if tables == s.tables)
+        if homes:
+            target = homes[0][2]
+        elif s.fingerprint in by_fingerprint:
+            target = by_fingerprint[s.fingerprint]
+        else:
+            target = _table_only_version(conn, report_id, s)
+            fingerprints[target], by_fingerprint[s.fingerprint] = s.fingerprint, target
+        if target != s.version_id:
+            conn.execute(update(src).where(src.c.sha256 == s.sha).values(version_id=target))
+            s.version_id = target
+
+
+def _table_only_version(conn: Connection, report_id: int, s: _Source) -> int:
+    """A version of its own for a table-only rendering whose full version went away (a re-parse read it otherwise)."""
+    ver, rep, ex = T["versions"], T["reports"], T["extractions"]
+    version_id, created = get_or_create(conn, ver, {"report_id": report_id, "fingerprint": s.fingerprint},
+                                        {"seq": 0, "extraction_id": s.extraction_id, "minhash": None})
+    if created:
+        report = conn.execute(select(rep.c.agency_id, rep.c.year).where(rep.c.id == report_id)).one()
+        body = conn.execute(select(ex.c.body).where(ex.c.id == s.extraction_id)).scalar_one()
+        telling = telling_tables(canonical_fields(results.fields(body)))
+        copies.add_versions(conn, [copies.NewVersion(version_id, report.agency_id, report.year, None, s.tables,
+                                                     telling)])
+    return version_id
+
+
+# What `recompute` writes to a version and to a report; rows that already hold these values are not written again.
+_VERSION_SUMMARY = ("seq", "extraction_id", "first_seen", "last_seen", "published", "title", "template", "diff")
+_REPORT_SUMMARY = ("current_version_id", "versions", "first_seen", "published", "url", "failed_checks")
+
+
+@dataclass
+class _Chain:
+    """One report's versions as `recompute` orders them."""
+
+    report: Row
+    before: dict[int, Row]  # its live versions' rows as they were
+    live: dict[int, dict[str, Any]]  # version → first, last sighting and the extraction that speaks for it
+    order: list[int]  # versions by first sighting
+    lost: bool  # a version went (its last source left)
+
+    def unchanged(self) -> bool:
+        """Same versions in the same order with the same extractions: titles, dates, diffs and checks stand."""
+        return not self.lost and set(self.before) == set(self.order) and all(
+            self.before[v].seq == seq and self.before[v].extraction_id == self.live[v]["extraction_id"]
+            for seq, v in enumerate(self.order, 1))
+
+
+def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
+    """Order each report's versions by when they were first seen; refresh diffs and the report's summary."""
+    ver, ex, rep = T["versions"], T["extractions"], T["reports"]
+    ids = sorted(set(report_ids))
+    if not ids:
+        return
+    reports = {row.id: row for row in conn.execute(
+        select(rep.c.id, rep.c.agency_id, rep.c.year, rep.c.kind, rep.c.cross_checks,
+               *(rep.c[k] for k in _REPORT_SUMMARY)).where(rep.c.id.in_(ids)))}
+    sources = _sources(conn, ids)
+    versions: dict[int, dict[int, Row]] = {}
+    for row in conn.execute(select(ver.c.id, ver.c.report_id, ver.c.fingerprint, *(ver.c[k] for k in _VERSION_SUMMARY))
+                            .where(ver.c.report_id.in_(ids))):
+        versions.setdefault(row.report_id, {})[row.id] = row
+    chains: dict[int, _Chain] = {}
+    orphans: list[int] = []
+    emptied: list[int] = []
+    checks_due: set[tuple[int, str, int]] = set()  # (agency, kind, year) whose S1/S2 to refresh
+    for rid in ids:
+        report, before = reports[rid], versions.get(rid, {})
+        fingerprints = {vid: row.fingerprint for vid, row in before.items()}
+        mine = sources.get(rid, [])
+        _rehome_table_only(conn, rid, mine, fingerprints)
+        live: dict[int, dict[str, Any]] = {}
+        for s in mine:
+            # A full source speaks for its version before a table-only one, then the earliest seen.
+            rank = (s.table_only, s.first, s.sha)
+            v = live.setdefault(s.version_id, {"first": s.first, "last": s.last, "rank": rank,
+                                               "extraction_id": s.extraction_id})
+            v["first"], v["last"] = min(v["first"], s.first), max(v["last"], s.last)
+            if rank < v["rank"]:
+                v.update(rank=rank, extraction_id=s.extraction_id)
+        orphans += [vid for vid in fingerprints if vid not in live]
+        if not live:
+            emptied.append(rid)
+            checks_due.add((report.agency_id, report.kind, report.year + 1))
+            continue
+        chains[rid] = _Chain(report, {v: row for v, row in before.items() if v in live}, live,
+                             sorted(live, key=lambda vid: (live[vid]["first"], fingerprints[vid])),
+                             any(v not in live for v in before))
+    if orphans:
+        conn.execute(delete(ver).where(ver.c.id.in_(orphans)))
+    if emptied:
+        conn.execute(delete(rep).where(rep.c.id.in_(emptied)))
+    needed = {c.live[v]["extraction_id"] for c in chains.values() if not c.unchanged() for v in c.order}
+    found = {row.id: results.unpack(row.meta, row.body) for row in conn.execute(
+        select(ex.c.id, ex.c.meta, ex.c.body).where(ex.c.id.in_(needed)))} if needed else {}
+    urls = _preferred_urls(conn, [c.order[-1] for c in chains.values()])
+    version_rows, report_rows = [], []
+    for rid, c in chains.items():
+        current = c.order[-1]
+        if c.unchanged():  # only sightings changed: their dates and the report's first sighting and URL
+            for vid in c.order:
+                values = {"first_seen": c.live[vid]["first"], "last_seen": c.live[vid]["last"]}
+                if any(getattr(c.before[vid], k) != v for k, v in values.items()):
+                    version_rows.append({"id": vid, **{k: getattr(c.before[vid], k) for k in _VERSION_SUMMARY},
+                                         **values})
+            summary = {k: getattr(c.report, k) for k in _REPORT_SUMMARY}
+            summary.update(first_seen=c.live[c.order[0]]["first"], url=urls.get(current))
+        else:
+            previous: dict[str, Any] | None = None
+            for seq, vid in enumerate(c.order, 1):
+                res = found[c.live[vid]["extraction_id"]]
+                values = {"seq": seq, "extraction_id": c.live[vid]["extraction_id"],
+                          "first_seen": c.live[vid]["first"], "last_seen": c.live[vid]["last"],
+                          "published": published_date(res.get("published")), "title": res.get("title"),
+                          "template": res.get("template"), "diff": diff(previous, res) if previous is not None else None}
+                if vid not in c.before or any(getattr(c.before[vid], k) != v for k, v in values.items()):
+                    version_rows.append({"id": vid, **values})
+                previous = res
+            assert previous is not None
+            stated = [d for vid in c.order if (d := published_date(found[c.live[vid]["extraction_id"]].get("published")))]
+            summary = {"current_version_id": current, "versions": len(c.order), "first_seen": c.live[c.order[0]]["first"],
+                       "published": min(stated) if stated else None, "url": urls.get(current),
+                       "failed_checks": failed_checks(previous)}
+            # S1/S2 read the current version's fields, here and in the following year.
+            checks_due |= {(c.report.agency_id, c.report.kind, c.report.year + d) for d in (0, 1)}
+        if c.report.cross_checks is None:  # never checked: a report the fresh path did not write
+            checks_due.add((c.report.agency_id, c.report.kind, c.report.year))
+        if any(getattr(c.report, k) != v for k, v in summary.items()):
+            report_rows.append({"id": rid, **summary})
+    update_rows(conn, ver, version_rows)
+    update_rows(conn, rep, report_rows)
+    refresh_cross_checks(conn, checks_due)
+
+
+def _preferred_urls(conn: Connection, version_ids: list[int]) -> dict[int, str]:
+    """Each version's URL to show: a web address before a file, then the earliest seen."""
+    src, cap = T["sources"], T["captures"]
+    best: dict[int, tuple[bool, datetime, str]] = {}
+    for vid, url, seen in conn.execute(select(src.c.version_id, cap.c.final_url, cap.c.fetched_at)
+                                       .join(cap, cap.c.sha256 == src.c.sha256).where(src.c.version_id.in_(version_ids))):
+        rank = (url.startswith("file:"), seen, url)
+        if vid not in best or rank < best[vid]:
+            best[vid] = rank
+    return {vid: rank[2] for vid, rank in best.items()}
+
+
+def current_fields(conn: Connection, agency_ids: set[int], years: set[int]) -> dict[tuple[int, str, int], Row]:
+    """Each report of these agencies and years with a current version, by (agency, kind, year): its id, S1/S2
+    failures and the current extraction's body."""
+    rep, ver, ex = T["reports"], T["versions"], T["extractions"]
+    rows = conn.execute(
+        select(rep.c.id, rep.c.agency_id, rep.c.kind, rep.c.year, rep.c.cross_checks, ex.c.body)
+        .join(ver, ver.c.id == rep.c.current_version_id).join(ex, ex.c.id == ver.c.extraction_id)
+        .where(rep.c.agency_id.in_(agency_ids), rep.c.year.in_(years))
+    ).all()
+    return {(r.agency_id, r.kind, r.year): r for r in rows}
+
+
+def failing_cross_checks(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c.as_dict() for c in cross_checks(previous, current) if not c.ok]
+
+
+def refresh_cross_checks(conn: Connection, due: set[tuple[int, str, int]],
+                         known: dict[int, dict[str, Any]] | None = None) -> None:
+    """Refresh S1/S2 of the reports (agency, kind, year) named, which read the same agency's previous year.
+
+    `known`: current fields by report id, where the caller has them (spares decompressing the stored result).
+    """
+    if not due:
+        return
+    reports = current_fields(conn, {a for a, _, _ in due}, {y - d for _, _, y in due for d in (0, 1)})
+    known = known or {}
+
+    def fields(report: Row) -> dict[str, Any]:
+        return known[report.id] if report.id in known else results.fields(report.body)
+
+    rows = []
+    for agency_id, kind, year in sorted(due):
+        report = reports.get((agency_id, kind, year))
+        if report is None:
+            continue
+        before = reports.get((agency_id, kind, year - 1))
+        failing = failing_cross_checks(fields(before) if before else None, fields(report))
+        if failing != report.cross_checks:
+            rows.append({"id": report.id, "cross_checks": failing})
+    update_rows(conn, T["reports"], rows)

@@ -1,0 +1,115 @@
+"""Rule S5 over the archive: flag versions whose prose (or whose tables) copy another report's.
+
+Within an agency (its previous and next year) a new version is compared in the ingest transaction, which holds the
+agency's lock and so sees every version of that agency. Across agencies it cannot be: two PostgreSQL transactions
+ingesting different agencies at once do not see each other's new versions, so each would miss the pair. A new
+version is therefore queued (`pending_copy_checks`) in its transaction and compared with other agencies' versions by
+`settle`, in a transaction after the commit, which sees everything committed by then: of two versions committed at
+about the same time, the one committed later finds the other. A process killed between the two transactions leaves
+its queue rows, and the next `settle` by anyone takes them up. SQLite lets one writer in at a time, so there the
+queue is settled before the commit, in the same transaction (`settle_pending`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy.exc import IntegrityError
+
+from archive import neardup
+from archive.models import T
+from archive.sql import insert_new
+
+# A concurrent re-parse can delete a candidate version between the query and the insert of its flag; trying again
+# sees it gone.
+SETTLE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    version_id: int
+    agency_id: int
+    year: int
+    sig: tuple[int, ...] | None  # None for prose too short to compare (a table-only rendering)
+    tables: str  # identity.tables_digest of its fields
+    telling_tables: bool  # identical tables would mean copying
+
+
+def _flag(later: int, earlier: int, relation: str, similarity: float, same: bool) -> dict[str, Any]:
+    return {"version_id": later, "other_version_id": earlier, "relation": relation, "similarity": similarity,
+            "same_tables": same}
+
+
+def add_versions(conn: Connection, new: list[NewVersion]) -> None:
+    """File new versions for S5: LSH buckets, previous- and next-year flags now, other agencies after commit."""
+    signed = [v for v in new if v.sig]
+    insert_new(conn, T["bands"], [{"bucket": b, "version_id": v.version_id}
+                                  for v in signed for b in set(neardup.buckets(v.sig))], ("bucket", "version_id"))
+    insert_new(conn, T["pending"], [{"version_id": v.version_id} for v in signed], ("version_id",))
+    _flag_neighbouring_years(conn, [v for v in new if v.sig or v.telling_tables])
+
+
+def _flag_neighbouring_years(conn: Connection, new: list[NewVersion]) -> None:
+    if not new:
+        return
+    ver, rep, ex = T["versions"], T["reports"], T["extractions"]
+    years = {y for v in new for y in (v.year - 1, v.year + 1)}
+    rows = conn.execute(
+        select(ver.c.id, ver.c.minhash, rep.c.agency_id, rep.c.year, ex.c.tables)
+        .join(rep, rep.c.id == ver.c.report_id).outerjoin(ex, ex.c.id == ver.c.extraction_id)
+        .where(rep.c.agency_id.in_({v.agency_id for v in new}), rep.c.year.in_(years))
+    ).all()
+    by_agency_year: dict[tuple[int, int], list[Any]] = {}
+    for row in rows:
+        by_agency_year.setdefault((row.agency_id, row.year), []).append(row)
+    flags = []
+    for v in new:
+        for year in (v.year - 1, v.year + 1):
+            for row in by_agency_year.get((v.agency_id, year), ()):
+                sim = neardup.similarity(v.sig, neardup.unpack(row.minhash)) if v.sig and row.minhash else 0.0
+                same = v.telling_tables and row.tables == v.tables
+                if sim >= neardup.THRESHOLD or same:
+                    later, earlier = (v.version_id, row.id) if v.year > year else (row.id, v.version_id)
+                    flags.append(_flag(later, earlier, "previous_year", sim, same))
+    insert_new(conn, T["neardups"], flags, ("version_id", "other_version_id"))
+
+
+def settle(engine: Engine) -> None:
+    """Compare every queued version with other agencies' versions sharing an LSH bucket; flag both ways."""
+    for attempt in range(SETTLE_ATTEMPTS):
+        try:
+            with engine.begin() as conn:
+                settle_pending(conn)
+            return
+        except IntegrityError:
+            if attempt == SETTLE_ATTEMPTS - 1:
+                raise
+
+
+def settle_pending(conn: Connection) -> None:
+    pending, bands, ver, rep = T["pending"], T["bands"], T["versions"], T["reports"]
+    # Another process settling at the same time takes other rows (PostgreSQL); SQLite runs one writer at a time.
+    queued = list(conn.execute(select(pending.c.version_id).with_for_update(skip_locked=True)).scalars())
+    if not queued:
+        return
+    mine, theirs = bands.alias("mine"), bands.alias("theirs")
+    pairs = conn.execute(
+        select(mine.c.version_id, theirs.c.version_id).distinct()
+        .join(theirs, and_(theirs.c.bucket == mine.c.bucket, theirs.c.version_id != mine.c.version_id))
+        .where(mine.c.version_id.in_(queued))
+    ).all()
+    involved = {v for pair in pairs for v in pair}
+    info = {row.id: row for row in conn.execute(
+        select(ver.c.id, ver.c.minhash, rep.c.agency_id).join(rep, rep.c.id == ver.c.report_id)
+        .where(ver.c.id.in_(involved)))} if involved else {}
+    flags = []
+    for a, b in pairs:
+        if a not in info or b not in info or info[a].agency_id == info[b].agency_id:
+            continue
+        sim = neardup.similarity(neardup.unpack(info[a].minhash), neardup.unpack(info[b].minhash))
+        if sim >= neardup.THRESHOLD:
+            flags += [_flag(a, b, "other_agency", sim, False), _flag(b, a, "other_agency", sim, False)]
+    unique = {(f["version_id"], f["other_version_id"]): f for f in flags}
+    insert_new(conn, T["neardups"], list(unique.values()), ("version_id", "other_version_id"))
+    conn.execute(pending.delete().where(pending.c.version_id.in_(queued)))
