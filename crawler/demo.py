@@ -73,8 +73,10 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2
     # The dashboard's full-text search reads its own index; the demo's archive is served right after.
     SearchIndex.for_writing(resolve_url(str(db))).update(archive.engine)
     print(f"\nfinished in {time.time() - started:.0f} s. The archive: {db}; the run record: {result.record_path}")
-    print(f"serve the dashboard over it:  nianbao serve --db {db}")
-    print(f"the full coverage table:      nianbao coverage --db {db} --year {latest}")
+    # `make demo` installs into .venv without activating it: print the command as it can be pasted.
+    nianbao = ".venv/bin/nianbao" if Path(".venv/bin/nianbao").exists() else "nianbao"
+    print(f"serve the dashboard over it:  {nianbao} serve --db {db}   (then open http://127.0.0.1:8000/)")
+    print(f"the full coverage table:      {nianbao} coverage --db {db} --year {latest}")
     return 0 if result.record.reason == "finished" else 1
 
 
