@@ -11,10 +11,11 @@ queue is settled before the commit, in the same transaction (`settle_pending`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, Row, select
 from sqlalchemy.exc import IntegrityError
 
 from archive import neardup
@@ -24,6 +25,8 @@ from archive.sql import insert_new
 # A concurrent re-parse can delete a candidate version between the query and the insert of its flag; trying again
 # sees it gone.
 SETTLE_ATTEMPTS = 3
+# Versions compared per query: their LSH buckets go into one IN list, which must stay within SQLite's parameter limit.
+SETTLE_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -88,28 +91,41 @@ def settle(engine: Engine) -> None:
 
 
 def settle_pending(conn: Connection) -> None:
-    pending, bands, ver, rep = T["pending"], T["bands"], T["versions"], T["reports"]
+    """Compare the queued versions with every other agency's version that shares an LSH bucket with them."""
+    pending = T["pending"]
     # Another process settling at the same time takes other rows (PostgreSQL); SQLite runs one writer at a time.
     queued = list(conn.execute(select(pending.c.version_id).with_for_update(skip_locked=True)).scalars())
-    if not queued:
-        return
-    mine, theirs = bands.alias("mine"), bands.alias("theirs")
-    pairs = conn.execute(
-        select(mine.c.version_id, theirs.c.version_id).distinct()
-        .join(theirs, and_(theirs.c.bucket == mine.c.bucket, theirs.c.version_id != mine.c.version_id))
-        .where(mine.c.version_id.in_(queued))
-    ).all()
-    involved = {v for pair in pairs for v in pair}
-    info = {row.id: row for row in conn.execute(
-        select(ver.c.id, ver.c.minhash, rep.c.agency_id).join(rep, rep.c.id == ver.c.report_id)
-        .where(ver.c.id.in_(involved)))} if involved else {}
-    flags = []
+    for start in range(0, len(queued), SETTLE_CHUNK):
+        chunk = queued[start:start + SETTLE_CHUNK]
+        _compare_across_agencies(conn, chunk)
+        conn.execute(pending.delete().where(pending.c.version_id.in_(chunk)))
+
+
+def _compare_across_agencies(conn: Connection, queued: list[int]) -> None:
+    bands, ver, rep = T["bands"], T["versions"], T["reports"]
+
+    def versions(ids: Iterable[int]) -> dict[int, Row]:
+        return {row.id: row for row in conn.execute(
+            select(ver.c.id, ver.c.minhash, rep.c.agency_id).join(rep, rep.c.id == ver.c.report_id)
+            .where(ver.c.id.in_(ids)))}
+
+    mine = {vid: row for vid, row in versions(queued).items() if row.minhash}
+    # Their buckets come from their signatures, and the candidates from the buckets' index: looking the bands up by
+    # version instead made PostgreSQL scan all of them once the archive grew.
+    wanted: dict[int, set[int]] = {}
+    for vid, row in mine.items():
+        for bucket in neardup.buckets(neardup.unpack(row.minhash)):
+            wanted.setdefault(bucket, set()).add(vid)
+    pairs: set[tuple[int, int]] = set()
+    for bucket, other in conn.execute(select(bands.c.bucket, bands.c.version_id).where(bands.c.bucket.in_(wanted))):
+        pairs.update((vid, other) for vid in wanted[bucket] if vid != other)
+    info = {**versions({b for _, b in pairs} - set(mine)), **mine} if pairs else mine
+    flags = {}
     for a, b in pairs:
-        if a not in info or b not in info or info[a].agency_id == info[b].agency_id:
+        if b not in info or info[a].agency_id == info[b].agency_id:
             continue
         sim = neardup.similarity(neardup.unpack(info[a].minhash), neardup.unpack(info[b].minhash))
         if sim >= neardup.THRESHOLD:
-            flags += [_flag(a, b, "other_agency", sim, False), _flag(b, a, "other_agency", sim, False)]
-    unique = {(f["version_id"], f["other_version_id"]): f for f in flags}
-    insert_new(conn, T["neardups"], list(unique.values()), ("version_id", "other_version_id"))
-    conn.execute(pending.delete().where(pending.c.version_id.in_(queued)))
+            flags[(a, b)] = _flag(a, b, "other_agency", sim, False)
+            flags[(b, a)] = _flag(b, a, "other_agency", sim, False)
+    insert_new(conn, T["neardups"], list(flags.values()), ("version_id", "other_version_id"))

@@ -3,7 +3,7 @@
 python -m tests.archive.worker DB DATA COUNT [reverse] [big] [batch]
 python -m tests.archive.worker DB DATA COUNT copies SIDE
 Prints "ingested N" after each commit so a parent can kill it mid-run. `batch`: through ingest_many, three captures
-a transaction. `copies`: COUNT reports of agencies on SIDE (甲 or 乙), the i-th worded like the other side's i-th.
+a transaction, two transactions a call. `copies`: COUNT reports of agencies on SIDE (甲 or 乙), the i-th worded like the other side's i-th.
 """
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ def main(argv: list[str]) -> None:
     if "reverse" in argv:
         batch.reverse()
     ing = ingestor(open_archive(db, data))
-    if "batch" in argv:
-        for n in range(0, len(batch), BATCH):
-            ing.ingest_many(batch[n:n + BATCH])
-            print(f"ingested {min(n + BATCH, len(batch))}", flush=True)
+    if "batch" in argv:  # two batches a call, so that one is written while the next is prepared
+        for n in range(0, len(batch), 2 * BATCH):
+            ing.ingest_many(batch[n:n + 2 * BATCH], BATCH)
+            print(f"ingested {min(n + 2 * BATCH, len(batch))}", flush=True)
         return
     for n, (cap, body, report) in enumerate(batch, 1):
         ing.ingest(cap, body, report)
