@@ -172,3 +172,43 @@ SECTION_HEADINGS = {
     "problems": "五、存在的主要问题及改进情况",
     "other": "六、其他需要报告的事项",
 }
+
+
+# Printed on the national forms but not field labels.
+NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+APPLICANT = "申请人情况"
+ORG = "法人或其他组织"
+RESULTS = "三、本年度办理结果"
+CONTENT = "信息内容"
+LITIGATION = "行政诉讼"
+
+
+def _by_template(label: str | dict[str, str], template: str) -> str:
+    return label[template] if isinstance(label, dict) else label
+
+
+def block_id(item: str) -> str:
+    """`active.block.一` for the block headed 第二十条第（一）项."""
+    return "active.block." + item.strip("（）")
+
+
+def national_labels(template: str) -> dict[str, str]:
+    labels = {"active.content": CONTENT, "applications.note": NOTE, "applications.applicant": APPLICANT,
+              "applications.org": ORG, "applications.results": RESULTS, "review.litigation": LITIGATION}
+    for item, rows in ACTIVE_BLOCKS[template]:
+        labels[block_id(item)] = f"第二十条第{item}项"
+        for row in rows:
+            labels[f"active.row.{row}"] = _by_template(ACTIVE_ROW_LABELS[row], template)
+    for col, label in ACTIVE_COLUMN_LABELS.items():
+        labels[f"active.col.{col}"] = _by_template(label, template)
+    for col, label in APPLICANT_COLUMN_LABELS.items():
+        labels[f"applications.col.{col}"] = label
+    for row in APPLICATION_ROWS[template]:
+        labels[f"applications.row.{row}"] = APPLICATION_ROW_LABELS[row]
+    for group, (label, _) in APPLICATION_GROUP_LABELS.items():
+        labels[f"applications.group.{group}"] = label
+    for group, label in REVIEW_GROUP_LABELS.items():
+        labels[f"review.group.{group}"] = label
+    for col, label in REVIEW_COLUMN_LABELS.items():
+        labels[f"review.col.{col}"] = label
+    return labels

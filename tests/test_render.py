@@ -21,7 +21,8 @@ from pipelines.schema import (
 )
 from sandbox.reports.excel_book import SheetStyle
 from sandbox.reports.html_page import DATE_STYLES, EDITORS, ENCODINGS, HtmlStyle
-from sandbox.reports.labels import QUIRKS, apply_quirks, national_labels
+from pipelines.schema import national_labels
+from sandbox.reports.labels import QUIRKS, apply_quirks
 from sandbox.reports.layout import applications_table
 from sandbox.reports.render import Request, render_all, render_direct
 from sandbox.reports.seeds import seed_specs

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipelines import schema
 from pipelines.values import NULL_MARKERS, normal
-from sandbox.reports.labels import block_id, national_labels
+from pipelines.schema import block_id, national_labels
 
 from archive.web.schemas import CellState, ReportTable, TableCell
 

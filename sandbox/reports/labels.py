@@ -1,4 +1,4 @@
-"""The printed labels of the three tables, by label id, and the label quirks real reports show (domain.md §2).
+"""Label quirks real reports show (domain.md §2), applied to the national forms' printed labels (pipelines.schema).
 
 Label ids: `active.block.<一|五|…>` (第二十条 item rows), `active.content` (信息内容), `active.col.<col>`,
 `active.row.<row>`, `applications.note|applicant|org|results`, `applications.col.<col>`, `applications.row.<row>`,
@@ -10,50 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pipelines.schema import (
-    ACTIVE_BLOCKS, ACTIVE_COLUMN_LABELS, ACTIVE_ROW_LABELS, APPLICANT_COLUMN_LABELS, APPLICATION_GROUP_LABELS,
-    APPLICATION_ROW_LABELS, APPLICATION_ROWS, REVIEW_COLUMN_LABELS, REVIEW_GROUP_LABELS, SECTION_HEADINGS,
-)
-
-# Printed on the national forms but not field labels, so not in the schema.
-NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-APPLICANT = "申请人情况"
-ORG = "法人或其他组织"
-RESULTS = "三、本年度办理结果"
-CONTENT = "信息内容"
-LITIGATION = "行政诉讼"
-
-
-def _by_template(label: str | dict[str, str], template: str) -> str:
-    return label[template] if isinstance(label, dict) else label
-
-
-def block_id(item: str) -> str:
-    """`active.block.一` for the block headed 第二十条第（一）项."""
-    return "active.block." + item.strip("（）")
-
-
-def national_labels(template: str) -> dict[str, str]:
-    labels = {"active.content": CONTENT, "applications.note": NOTE, "applications.applicant": APPLICANT,
-              "applications.org": ORG, "applications.results": RESULTS, "review.litigation": LITIGATION}
-    for item, rows in ACTIVE_BLOCKS[template]:
-        labels[block_id(item)] = f"第二十条第{item}项"
-        for row in rows:
-            labels[f"active.row.{row}"] = _by_template(ACTIVE_ROW_LABELS[row], template)
-    for col, label in ACTIVE_COLUMN_LABELS.items():
-        labels[f"active.col.{col}"] = _by_template(label, template)
-    for col, label in APPLICANT_COLUMN_LABELS.items():
-        labels[f"applications.col.{col}"] = label
-    for row in APPLICATION_ROWS[template]:
-        labels[f"applications.row.{row}"] = APPLICATION_ROW_LABELS[row]
-    for group, (label, _) in APPLICATION_GROUP_LABELS.items():
-        labels[f"applications.group.{group}"] = label
-    for group, label in REVIEW_GROUP_LABELS.items():
-        labels[f"review.group.{group}"] = label
-    for col, label in REVIEW_COLUMN_LABELS.items():
-        labels[f"review.col.{col}"] = label
-    return labels
-
+from pipelines.schema import SECTION_HEADINGS, national_labels
 
 def label_text(template: str, overrides: dict[str, str], label_id: str) -> str:
     return overrides.get(label_id) or national_labels(template)[label_id]

@@ -12,7 +12,8 @@ from pipelines.schema import (
     ACTIVE_2019, ACTIVE_2021, ACTIVE_BLOCKS, APPLICANT_COLUMNS, APPLICATION_GROUP_LABELS, REVIEW_COLUMNS,
     REVIEW_GROUPS, RESULT_LEAVES, SECTION_KEYS,
 )
-from sandbox.reports.labels import block_id, label_text
+from pipelines.schema import block_id
+from sandbox.reports.labels import label_text
 from sandbox.reports.spec import ReportSpec
 
 
