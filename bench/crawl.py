@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     port = free_port()
     proxy = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "sandbox", "serve", "--scale", str(args.scale), "--seed",
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "sandbox", "serve", "--scale", str(args.scale), "--seed",
                                str(args.seed), "--port", str(port), "--documents", "1"],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -192,7 +192,7 @@ def _free_port() -> int:
 def measure(db: str, data: Path, report_id: int, repeats: int) -> dict[str, object]:
     """Start `nianbao serve` on the archive and time each page `repeats` times after one warm-up request."""
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "archive.web.cli", "serve", "--db", db, "--data", str(data),
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "--db", db, "--data", str(data),
                                "--port", str(port), "--log-level", "warning"])
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)

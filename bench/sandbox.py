@@ -54,7 +54,7 @@ def free_port() -> int:
 
 
 def start_server(scale: int, seed: int, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "sandbox", "serve", "--scale", str(scale),
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "sandbox", "serve", "--scale", str(scale),
                              "--seed", str(seed), "--port", str(port), "--no-prewarm"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:

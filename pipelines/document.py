@@ -111,7 +111,6 @@ class Report:
     raw: dict[str, str | None] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -49,11 +49,6 @@ def _reader(fmt: str) -> Callable[[bytes], Document]:
     return read
 
 
-def read_document(data: bytes) -> Document:
-    """Detect the format from the bytes and read the document."""
-    return _reader(sniff(data))(data)
-
-
 def _template(mapped: Mapped, year: int | None, headings: int) -> str:
     if mapped.template_votes:
         (best, votes), *rest = mapped.template_votes.most_common()
@@ -94,8 +89,7 @@ def build_report(doc: Document, source: str, sha256: str) -> Report:
     lines = doc.text.split("\n")
     title_line = find_title_line(lines)
     title = doc.title if doc.title and "信息公开" in doc.title else (title_line[1] if title_line else doc.title)
-    sections, first_heading = split_sections(doc.text)
-    head_lines = lines[: first_heading if first_heading > 0 else 10]
+    sections, _ = split_sections(doc.text)
     agency = agency_from_title(title) if title else None
     if not agency:
         above = lines[max(0, title_line[0] - 2): title_line[0]] if title_line else []
@@ -109,8 +103,7 @@ def build_report(doc: Document, source: str, sha256: str) -> Report:
     report = Report(
         source=source, sha256=sha256, format=doc.format, is_report=is_report, reason=reason, agency=agency,
         year=year, template=template if is_report else None, title=title,
-        published=publication_date(doc.published, "\n".join(head_lines) + "\n" + doc.text, year),
-        links=doc.links,
+        published=publication_date(doc.published, doc.text, year),
     )
     if not is_report:
         report.warnings = warnings

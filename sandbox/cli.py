@@ -88,14 +88,3 @@ def add_parsers(subparsers) -> None:
     p.add_argument("-o", "--out", default="sandbox-out", help="folder for manifest.json and registry.csv")
     p.add_argument("--no-fields", action="store_true", help="leave out expected field values (large worlds)")
     p.set_defaults(func=cmd_manifest)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nianbao")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -76,15 +76,3 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("search-index", help="bring the dashboard's full-text index up to date")
     common(p)
     p.set_defaults(func=cmd_search_index)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m archive.web.cli serve|search-index …`, for use before the `nianbao` CLI mounts these."""
-    parser = argparse.ArgumentParser(prog="nianbao")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
