@@ -1,6 +1,8 @@
 """The HTML reader on a CMS-style article page: chrome, meta tags, layout table, attachments, wrong charset."""
+import lxml.html
+
 from pipelines.extract import extract
-from pipelines.formats.html import read
+from pipelines.formats.html import _fallback_text, read
 
 ARTICLE = """<!DOCTYPE html>
 <html><head>
@@ -74,3 +76,13 @@ def test_headings_without_tables_warn_and_keep_nulls():
     assert any("table 三 not found" in w for w in report.warnings)
     assert report.sections["problems"] == "一是信息公开更新还不够及时。"
     assert [c.ok for c in report.checks if c.rule == "S3"] == []  # no table value to compare against
+
+
+
+def test_body_text_fallback_leaves_the_page_tree_alone():
+    # The title, links and date are read from the same tree after the fallback ran: it must not strip tables there.
+    tree = lxml.html.document_fromstring(
+        "<html><body><p>正文</p><table><tr><td><a href='/files/report.pdf'>附件</a></td></tr></table>"
+        "<script>var x;</script></body></html>")
+    assert _fallback_text(tree) == "正文"
+    assert tree.find(".//table") is not None and tree.find(".//script") is not None

@@ -6,6 +6,7 @@ links, so those come from the raw tree.
 """
 from __future__ import annotations
 
+import copy
 import re
 from urllib.parse import urljoin
 
@@ -122,13 +123,14 @@ def _page_title(tree: etree._Element, meta: dict[str, str]) -> str | None:
     return None
 
 
-def _published(meta: dict[str, str], page_text: str) -> str | None:
+def _published(meta: dict[str, str], body: etree._Element | None) -> str | None:
     for name in _PUBDATE_META:
         if meta.get(name):
             date = parse_date(meta[name])
             if date:
                 return date.isoformat()
-    date = labelled_date(page_text)
+    # Only without a meta date is the page text flattened (the whole body: too costly to do for every page).
+    date = labelled_date(cell_text(body)[:3000]) if body is not None else None
     return date.isoformat() if date else None
 
 
@@ -150,8 +152,7 @@ def read(data: bytes, url: str | None = None, content_type: str | None = None) -
         grid = table_grid(table, f"html table {n + 1}")
         if grid is not None:
             grids.append(grid)
-    body = tree.find("body")
-    page_text = cell_text(body) if body is not None else ""
+    published = _published(meta, tree.find("body"))
     main = trafilatura.extract(
         text, include_tables=False, include_comments=False, include_links=False, favor_recall=True,
         deduplicate=False,
@@ -165,7 +166,7 @@ def read(data: bytes, url: str | None = None, content_type: str | None = None) -
         text=main,
         grids=grids,
         title=_page_title(tree, meta),
-        published=_published(meta, page_text[:3000]),
+        published=published,
         meta=meta,
         links=_links(tree, url or meta.get("url")),
         warnings=warnings,
@@ -176,6 +177,7 @@ def _fallback_text(tree: etree._Element) -> str:
     body = tree.find("body")
     if body is None:
         return ""
+    body = copy.deepcopy(body)  # the title, links and date are read from the page's own tree, tables included
     for bad in body.xpath(".//script|.//style|.//table"):
         bad.getparent().remove(bad)
     lines = (line.strip() for line in body.text_content().split("\n"))
