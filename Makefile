@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages extraction needs: LibreOffice (DOC/WPS/XLS conversion, PDF fixtures), a CJK font, OCR;
-# the archive's tests need a PostgreSQL server (.ci/run starts a throwaway one); the dashboard's, a Chromium.
+# the archive's tests need a PostgreSQL server (.ci/run starts a throwaway one); the dashboard's, a Chromium;
+# the distributed crawl's, a Redis server (.ci/run again).
 DEBIAN_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk \
-	tesseract-ocr tesseract-ocr-chi-sim poppler-utils postgresql chromium
+	tesseract-ocr tesseract-ocr-chi-sim poppler-utils postgresql chromium redis-server
 
 .PHONY: test demo system-deps install bench fixtures
 
@@ -39,6 +40,7 @@ bench: install
 	$(PY) -m bench.sandbox
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.crawl
+	$(PY) -m bench.distributed
 
 fixtures: install
 	$(PY) -m tests.build_fixtures

@@ -8,7 +8,9 @@ batch's links and versions once, and `recompute` does every touched report of a 
 
 Table-only renderings (identity.py): a spreadsheet carrying the report's tables belongs to the full version whose
 tables it repeats. When several full versions share those tables (the prose was revised, the numbers were not), it
-belongs to the earliest-seen of them; when none does, it is a version of its own, fingerprinted by its tables.
+belongs to the earliest-seen of them; when none does, it is a version of its own, fingerprinted by its tables. A
+shell (no tables, next to no prose: the page announcing a report published as its attachment) belongs to the
+earliest-seen version with content of its own, and is a version only while the report has nothing else.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from sqlalchemy import Connection, Row, delete, func, select, update
 
 from archive import copies, neardup, results
 from archive.crosscheck import cross_checks
-from archive.identity import Identity, canonical_fields, telling_tables
+from archive.identity import Identity, canonical_fields, is_shell, telling_tables
 from archive.models import T
 from archive.sql import get_or_create, update_rows
 from archive.versions import diff
@@ -93,8 +95,8 @@ class Placer:
                 self.conn.execute(delete(src).where(src.c.sha256 == p.sha))
                 self.touched.add(link.report_id)
             fingerprint = p.ident.fingerprint
-            if p.ident.table_only:  # into a full version with these tables if there is one; `recompute` picks which
-                fingerprint = _full_version_with(self.conn, p.report_id, p.ident.tables) or fingerprint
+            if p.ident.table_only:  # into a version it belongs to if there is one; `recompute` picks which
+                fingerprint = _home_of(self.conn, p.report_id, p.ident) or fingerprint
             version_id = self.versions.get((p.report_id, fingerprint))
             if version_id is None:
                 # The extraction is set at once (recompute may choose another source of the version later): a
@@ -127,12 +129,16 @@ class Placer:
         recompute(self.conn, self.touched)
 
 
-def _full_version_with(conn: Connection, report_id: int, tables: str) -> str | None:
+def _home_of(conn: Connection, report_id: int, ident: Identity) -> str | None:
+    """A version of the report a table-only rendering may join: a full one with its tables; for a shell, any with
+    content of its own."""
     src, ver, ex = T["sources"], T["versions"], T["extractions"]
-    return conn.execute(
-        select(ver.c.fingerprint).join(src, src.c.version_id == ver.c.id).join(ex, ex.c.id == src.c.extraction_id)
-        .where(ver.c.report_id == report_id, ex.c.tables == tables, ex.c.table_only.is_(False)).limit(1)
-    ).scalar()
+    query = select(ver.c.fingerprint).join(src, src.c.version_id == ver.c.id).join(ex, ex.c.id == src.c.extraction_id)
+    if is_shell(ident.tables, ident.table_only):
+        query = query.where(ver.c.report_id == report_id, ex.c.tables != ident.tables)
+    else:
+        query = query.where(ver.c.report_id == report_id, ex.c.tables == ident.tables, ex.c.table_only.is_(False))
+    return conn.execute(query.limit(1)).scalar()
 
 
 @dataclass
@@ -166,27 +172,40 @@ def _sources(conn: Connection, report_ids: list[int]) -> dict[int, list[_Source]
 
 def _rehome_table_only(conn: Connection, report_id: int, sources: list[_Source], fingerprints: dict[int, str]) -> None:
     """Move each table-only source to the version the rule gives it (module docstring), creating that if needed."""
-    src = T["sources"]
     full: dict[int, tuple[datetime, str]] = {}  # version → (first sighting of its full sources, their tables)
     for s in sources:
         if not s.table_only:
             first = min(full[s.version_id][0], s.first) if s.version_id in full else s.first
             full[s.version_id] = (first, s.tables)
     by_fingerprint = {fp: vid for vid, fp in fingerprints.items()}
+    shells = [s for s in sources if is_shell(s.tables, s.table_only)]
     for s in sources:
-        if not s.table_only:
+        if not s.table_only or s in shells:
             continue
         homes = sorted((first, fingerprints[vid], vid) for vid, (first, tables) in full.items() if tables == s.tables)
-        if homes:
-            target = homes[0][2]
-        elif s.fingerprint in by_fingerprint:
-            target = by_fingerprint[s.fingerprint]
-        else:
-            target = _table_only_version(conn, report_id, s)
-            fingerprints[target], by_fingerprint[s.fingerprint] = s.fingerprint, target
-        if target != s.version_id:
-            conn.execute(update(src).where(src.c.sha256 == s.sha).values(version_id=target))
-            s.version_id = target
+        _move(conn, report_id, s, homes, fingerprints, by_fingerprint)
+    content: dict[int, datetime] = {}  # version → first sighting of its sources with content (the others now placed)
+    for s in sources:
+        if s not in shells:
+            content[s.version_id] = min(content.get(s.version_id, s.first), s.first)
+    for s in shells:
+        _move(conn, report_id, s, sorted((first, fingerprints[vid], vid) for vid, first in content.items()),
+              fingerprints, by_fingerprint)
+
+
+def _move(conn: Connection, report_id: int, s: _Source, homes: list[tuple[datetime, str, int]],
+          fingerprints: dict[int, str], by_fingerprint: dict[str, int]) -> None:
+    """Put table-only source `s` in the first of `homes`, else in the version of its own fingerprint."""
+    if homes:
+        target = homes[0][2]
+    elif s.fingerprint in by_fingerprint:
+        target = by_fingerprint[s.fingerprint]
+    else:
+        target = _table_only_version(conn, report_id, s)
+        fingerprints[target], by_fingerprint[s.fingerprint] = s.fingerprint, target
+    if target != s.version_id:
+        conn.execute(update(T["sources"]).where(T["sources"].c.sha256 == s.sha).values(version_id=target))
+        s.version_id = target
 
 
 def _table_only_version(conn: Connection, report_id: int, s: _Source) -> int:
@@ -219,9 +238,11 @@ class _Chain:
     lost: bool  # a version went (its last source left)
 
     def unchanged(self) -> bool:
-        """Same versions in the same order with the same extractions: titles, dates, diffs and checks stand."""
+        """Same versions in the same order with the same extractions: titles, dates, diffs and checks stand — unless
+        an undated version has several sources, one of which may state its date (`_published`)."""
         return not self.lost and set(self.before) == set(self.order) and all(
             self.before[v].seq == seq and self.before[v].extraction_id == self.live[v]["extraction_id"]
+            and (self.before[v].published is not None or len(self.live[v]["all"]) == 1)
             for seq, v in enumerate(self.order, 1))
 
 
@@ -250,11 +271,12 @@ def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
         _rehome_table_only(conn, rid, mine, fingerprints)
         live: dict[int, dict[str, Any]] = {}
         for s in mine:
-            # A full source speaks for its version before a table-only one, then the earliest seen.
-            rank = (s.table_only, s.first, s.sha)
+            # A full source speaks for its version before a table-only one, a shell last, then the earliest seen.
+            rank = (is_shell(s.tables, s.table_only), s.table_only, s.first, s.sha)
             v = live.setdefault(s.version_id, {"first": s.first, "last": s.last, "rank": rank,
-                                               "extraction_id": s.extraction_id})
+                                               "extraction_id": s.extraction_id, "all": set()})
             v["first"], v["last"] = min(v["first"], s.first), max(v["last"], s.last)
+            v["all"].add(s.extraction_id)
             if rank < v["rank"]:
                 v.update(rank=rank, extraction_id=s.extraction_id)
         orphans += [vid for vid in fingerprints if vid not in live]
@@ -269,7 +291,7 @@ def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
         conn.execute(delete(ver).where(ver.c.id.in_(orphans)))
     if emptied:
         conn.execute(delete(rep).where(rep.c.id.in_(emptied)))
-    needed = {c.live[v]["extraction_id"] for c in chains.values() if not c.unchanged() for v in c.order}
+    needed = {e for c in chains.values() if not c.unchanged() for v in c.order for e in c.live[v]["all"]}
     found = {row.id: results.unpack(row.meta, row.body) for row in conn.execute(
         select(ex.c.id, ex.c.meta, ex.c.body).where(ex.c.id.in_(needed)))} if needed else {}
     urls = _preferred_urls(conn, [c.order[-1] for c in chains.values()])
@@ -286,17 +308,18 @@ def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
             summary.update(first_seen=c.live[c.order[0]]["first"], url=urls.get(current))
         else:
             previous: dict[str, Any] | None = None
+            stated = []
             for seq, vid in enumerate(c.order, 1):
                 res = found[c.live[vid]["extraction_id"]]
                 values = {"seq": seq, "extraction_id": c.live[vid]["extraction_id"],
                           "first_seen": c.live[vid]["first"], "last_seen": c.live[vid]["last"],
-                          "published": published_date(res.get("published")), "title": res.get("title"),
+                          "published": _published(res, [found[e] for e in c.live[vid]["all"]]), "title": res.get("title"),
                           "template": res.get("template"), "diff": diff(previous, res) if previous is not None else None}
                 if vid not in c.before or any(getattr(c.before[vid], k) != v for k, v in values.items()):
                     version_rows.append({"id": vid, **values})
+                stated += [values["published"]] if values["published"] else []
                 previous = res
             assert previous is not None
-            stated = [d for vid in c.order if (d := published_date(found[c.live[vid]["extraction_id"]].get("published")))]
             summary = {"current_version_id": current, "versions": len(c.order), "first_seen": c.live[c.order[0]]["first"],
                        "published": min(stated) if stated else None, "url": urls.get(current),
                        "failed_checks": failed_checks(previous)}
@@ -309,6 +332,13 @@ def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
     update_rows(conn, ver, version_rows)
     update_rows(conn, rep, report_rows)
     refresh_cross_checks(conn, checks_due)
+
+
+def _published(speaker: dict[str, Any], sources: list[dict[str, Any]]) -> date | None:
+    """A version's publication date: its speaking source's, else the earliest another of its sources states (an
+    attachment seldom carries the date its announcing page shows)."""
+    stated = [d for res in sources if (d := published_date(res.get("published")))]
+    return published_date(speaker.get("published")) or (min(stated) if stated else None)
 
 
 def _preferred_urls(conn: Connection, version_ids: list[int]) -> dict[int, str]:

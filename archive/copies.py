@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from archive import neardup
 from archive.models import T
-from archive.sql import insert_new
+from archive.sql import insert_new, transaction
 
 # A concurrent re-parse can delete a candidate version between the query and the insert of its flag; trying again
 # sees it gone.
@@ -82,8 +82,7 @@ def settle(engine: Engine) -> None:
     """Compare every queued version with other agencies' versions sharing an LSH bucket; flag both ways."""
     for attempt in range(SETTLE_ATTEMPTS):
         try:
-            with engine.begin() as conn:
-                settle_pending(conn)
+            transaction(engine, settle_pending)
             return
         except IntegrityError:
             if attempt == SETTLE_ATTEMPTS - 1:

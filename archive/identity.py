@@ -138,8 +138,21 @@ def _tables_digest(canonical_json: str) -> str:
     return hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()
 
 
+EMPTY_TABLES = _tables_digest(dumps({}))
+
+
 def is_table_only(fmt: str | None, canonical: Mapping[str, str], text: str) -> bool:
-    return bool(canonical) and (fmt in SPREADSHEETS or len(text) < MIN_PROSE)
+    """A rendering that is not a version of its own while the report has another: the tables without the prose, or
+    a shell — no table and next to no prose, like the page announcing a report that is in its attachment
+    ("……已经编制完成，现予以公布。详见附件。")."""
+    if not canonical:
+        return len(text) < MIN_PROSE
+    return fmt in SPREADSHEETS or len(text) < MIN_PROSE
+
+
+def is_shell(tables: str, table_only: bool) -> bool:
+    """A table-only rendering without tables (see is_table_only), from its extraction's identity columns."""
+    return table_only and tables == EMPTY_TABLES
 
 
 def identify(result: Mapping[str, Any], agency_hint: str | None = None,

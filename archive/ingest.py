@@ -32,13 +32,13 @@ from sqlalchemy import Connection, select, tuple_, update
 from pipelines.document import Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
 
-from archive import chains, copies, fresh, neardup, results
+from archive import chains, copies, fresh, neardup, pictures, results
 from archive.agencies import classify
 from archive.blobs import BlobStore, relative_path, sha256_hex
 from archive.db import Archive, is_sqlite
 from archive.identity import Identity, identify
 from archive.models import T
-from archive.sql import insert, insert_new
+from archive.sql import insert, insert_new, transaction
 
 Outcome = Literal["inserted", "updated", "unchanged", "noop", "not_report", "failed", "unattributed"]
 Extractor = Callable[[bytes, str], "ExtractedReport | Failure"]
@@ -76,6 +76,7 @@ class Capture:
     portal: str | None = None  # the portal being crawled; the final URL's host when not given
     agency_hint: str | None = None  # what the listing said, used only when the document does not say
     year_hint: int | None = None
+    tls: str | None = None  # https: what the crawler saw of the certificate ("verified", "unverified: expired …")
 
     def key(self, sha256: str) -> str:
         parts = (self.requested_url, self.final_url or self.requested_url, as_utc(self.fetched_at).isoformat(), sha256)
@@ -124,6 +125,7 @@ class _Item:
     result: dict[str, Any]
     stored: bool  # this parser version's extraction of the blob is in the archive already
     ident: Identity | None
+    replaces: bool = False  # a page's joint reading with its pictures (archive.pictures) replaces its extraction
 
     @cached_property
     def sig(self) -> tuple[int, ...] | None:
@@ -165,7 +167,9 @@ class Ingestor:
         """Archive one capture: its bytes, provenance and extraction (`result`, or run the extractor now)."""
         blobs, items = self._read([(capture, data, result)])
         self.blobs.put_many(blobs)  # durable before any row refers to them
-        return self._commit(items)[0]
+        outcome = self._commit(items)[0]
+        self._join_pictures(_pages_to_join(items))
+        return outcome
 
     def ingest_many(self, captures: Iterable[tuple[Capture, bytes, ExtractedReport | Failure | None]],
                     batch: int = BATCH) -> list[Outcome]:
@@ -176,11 +180,13 @@ class Ingestor:
         transaction makes a few large statements, so the writer seldom waits for the GIL to come back.
         """
         outcomes: list[Outcome] = []
+        joins: set[str] = set()
         with ThreadPoolExecutor(1, thread_name_prefix="archive-writer") as writer:
             pending: Future[list[Outcome]] | None = None
             try:
                 for chunk in _chunks(captures, batch):
                     blobs, items = self._read(chunk)
+                    joins |= _pages_to_join(items)
                     self.blobs.put_many(blobs)  # durable before any row refers to them
                     if pending is not None:
                         done, pending = pending, None
@@ -189,6 +195,7 @@ class Ingestor:
             finally:  # the batch in flight is committed (or its error raised) even when preparing the next failed
                 if pending is not None:
                     outcomes += pending.result()
+        self._join_pictures(joins)
         return outcomes
 
     def reparse(self, digests: Iterable[str]) -> list[Outcome]:
@@ -205,11 +212,32 @@ class Ingestor:
                 items.append(self._item(sha, len(data), None, None, self.extractor(data, url).as_dict(), False,
                                         agency_hint, year_hint))
             done = dict(zip(todo, self._commit(items)))
+            self._join_pictures({hints[sha][0] for sha, item in zip(todo, items) if pictures.may_show(item.result)})
             for sha in chunk:
                 if sha in stored:  # already read by this parser version: nothing to do
                     self.stats.add("noop")
                 outcomes.append(done.get(sha, "noop"))
         return outcomes
+
+    def _join_pictures(self, urls: set[str]) -> None:
+        """The pages at `urls` read again with the table pictures they show, where these changed (archive.pictures).
+        Not counted in the run's statistics: no capture is new, the page's own capture was counted."""
+        if not urls:
+            return
+        with self.archive.reader.connect() as conn:
+            pages = pictures.find(conn, urls, self.blobs)
+        stored = self._stored_results({page.sha for page in pages} | {sha for p in pages for _, sha in p.pictures})
+        items = []
+        for page in pages:
+            if (stored.get(page.sha) or {}).get("pictures") == page.listing():
+                continue
+            shown = [(url, stored.get(sha) or self.extractor(self.blobs.get(sha), url).as_dict())
+                     for url, sha in page.pictures]
+            item = self._item(page.sha, page.size, None, None, pictures.read_together(page, self.blobs, shown), False,
+                              page.agency_hint, page.year_hint)
+            item.replaces = True
+            items.append(item)
+        self._commit(items, count=False)
 
     def finish(self) -> None:
         with self.archive.engine.begin() as conn:
@@ -228,7 +256,9 @@ class Ingestor:
         stored = self._stored_results(set(digests))
         items = []
         for (capture, data, given), sha in zip(batch, digests):
-            found = given.as_dict() if given is not None else stored.get(sha)
+            # This parser's stored reading first: a page's may be the joint one with its pictures (archive.pictures),
+            # which reading its bytes alone would undo.
+            found = stored.get(sha) or (given.as_dict() if given is not None else None)
             if found is None:
                 found = self.extractor(data, capture.final_url or capture.requested_url).as_dict()
             items.append(self._item(sha, len(data), sniff(data), capture, found, sha in stored,
@@ -263,7 +293,7 @@ class Ingestor:
 
     # -- the transaction ----------------------------------------------------------------------------------------
 
-    def _commit(self, items: list[_Item]) -> list[Outcome]:
+    def _commit(self, items: list[_Item], count: bool = True) -> list[Outcome]:
         if not items:
             return []
         runs = ({self.run_id} | {i.capture.run_id for i in items if i.capture}) - self._runs_ready
@@ -276,12 +306,17 @@ class Ingestor:
             self._runs_ready |= runs
         created: dict[str, tuple[int, str]] = {}
         one_writer = is_sqlite(self.archive.engine)
-        with self.archive.engine.begin() as conn:
+
+        def apply(conn: Connection) -> list[Outcome]:
+            created.clear()  # a transaction run again starts afresh
             outcomes = self._apply(conn, items, created)
             if one_writer:  # nothing else commits during this transaction: compare across agencies now
                 copies.settle_pending(conn)
+            return outcomes
+
+        outcomes = transaction(self.archive.engine, apply)
         self._agencies.update(created)
-        for outcome in outcomes:
+        for outcome in outcomes if count else ():
             self.stats.add(outcome)
         if not one_writer and {"inserted", "updated"} & set(outcomes):
             copies.settle(self.archive.engine)
@@ -366,7 +401,7 @@ class Ingestor:
                 "content_disposition": c.header("Content-Disposition"), "headers": dict(c.headers) or None,
                 "fetched_at": as_utc(c.fetched_at), "run_id": c.run_id, "portal": c.portal_name(), "sha256": item.sha,
                 "size": item.size, "warc_file": c.warc_file, "warc_record_id": c.warc_record_id,
-                "warc_offset": c.warc_offset, "agency_hint": c.agency_hint, "year_hint": c.year_hint,
+                "warc_offset": c.warc_offset, "agency_hint": c.agency_hint, "year_hint": c.year_hint, "tls": c.tls,
             })
         return {r.key for r in insert_new(conn, cap, list(rows.values()), ("key",), (cap.c.key,))}
 
@@ -386,6 +421,11 @@ class Ingestor:
                 "tables": ident.tables if ident else None, "table_only": ident.table_only if ident else None,
                 "meta": meta, "body": body, "created_at": now,
             }
+        for item in items:  # a page's joint reading: its extraction under this parser is now that (archive.pictures)
+            if item.replaces and conn.execute(update(ex).where(
+                    ex.c.sha256 == item.sha, ex.c.parser_version == self.parser_version).values(
+                    {k: v for k, v in rows[item.sha].items() if k not in ("sha256", "parser_version")})).rowcount:
+                del rows[item.sha]
         inserted = insert_new(conn, ex, list(rows.values()), ("sha256", "parser_version"), (ex.c.sha256, ex.c.id))
         ids = {r.sha256: r.id for r in inserted}
         missing = {i.sha for i in items} - set(ids)
@@ -460,6 +500,19 @@ class Ingestor:
             stmt = insert(conn, re_)
             conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],
                                                     set_={"count": re_.c.count + stmt.excluded["count"]}), errors)
+
+
+def _pages_to_join(items: list[_Item]) -> set[str]:
+    """The pages of the table pictures among `items`, and the report pages among them that may show their tables as
+    pictures (archive.pictures)."""
+    urls = set()
+    for item in items:
+        c = item.capture
+        if c is not None and pictures.is_table_picture(item.result) and c.referrer:
+            urls.add(c.referrer)
+        elif c is not None and pictures.may_show(item.result):
+            urls.add(c.final_url or c.requested_url)
+    return urls
 
 
 def ensure_run(conn: Connection, run_id: str, kind: str, parser_version: str | None = None) -> None:

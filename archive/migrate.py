@@ -5,6 +5,11 @@ transaction that first takes the database's write lock (BEGIN IMMEDIATE on SQLit
 """
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+import zipfile
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -18,9 +23,22 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PG_LOCK_KEY = 0x6E69616E62616F
 
 
+@cache
+def _unpacked_migrations() -> Path:
+    """The migration scripts of a zipped egg (as Scrapyd runs the project), unpacked: Alembic reads files only."""
+    egg = zipfile.ZipFile(__loader__.archive)  # type: ignore[name-defined]  # the zipimporter's file
+    folder = Path(tempfile.mkdtemp(prefix="nianbao-migrations-"))
+    atexit.register(shutil.rmtree, folder, True)
+    prefix = f"{__package__}/migrations/"
+    for name in egg.namelist():
+        if name.startswith(prefix) and not name.endswith("/"):
+            egg.extract(name, folder)
+    return folder / prefix
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(MIGRATIONS if MIGRATIONS.is_dir() else _unpacked_migrations()))
     cfg.attributes["connection"] = connection
     return cfg
 

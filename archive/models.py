@@ -63,10 +63,16 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     parser_version: Mapped[str | None] = mapped_column(String(64))
+    # A crawl's own account (crawler.runrecord): the years asked for, why it stopped, requests sent.
+    years: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    requests: Mapped[int | None] = mapped_column(Integer)
 
 
 class RunPortal(Base):
-    """Per run and portal: pages fetched and what they did to the archive."""
+    """Per run and portal: pages archived and what they did to the archive (counted by the ingestor), and the
+    crawler's record of the portal: responses of any kind, report entries listed, documents fetched, report columns
+    reached, the CMS family detected, why it needs attention. The crawler's columns are NULL for imports."""
 
     __tablename__ = "run_portals"
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
@@ -75,6 +81,13 @@ class RunPortal(Base):
     new: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    agency: Mapped[str | None] = mapped_column(Text)
+    family: Mapped[str | None] = mapped_column(String(32))
+    responses: Mapped[int | None] = mapped_column(Integer)
+    listed: Mapped[int | None] = mapped_column(Integer)
+    documents: Mapped[int | None] = mapped_column(Integer)
+    columns: Mapped[int | None] = mapped_column(Integer)
+    attention: Mapped[str | None] = mapped_column(Text)
 
 
 class RunError(Base):
@@ -98,6 +111,10 @@ class Capture(Base):
     """One fetch (or one imported file): where and when some bytes were seen, and the WARC record holding them."""
 
     __tablename__ = "captures"
+    # archive.pictures joins a page and its table pictures by URL. Hash indexes on PostgreSQL: a B-tree row may not
+    # exceed ~2.7 kB, and some government URLs carry session garbage longer than that.
+    __table_args__ = (Index("ix_captures_referrer", "referrer", postgresql_using="hash"),
+                      Index("ix_captures_final_url", "final_url", postgresql_using="hash"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)  # digest of url + time + bytes: re-ingest is a no-op
     requested_url: Mapped[str] = mapped_column(Text)
@@ -120,6 +137,8 @@ class Capture(Base):
     # What the listing said before the document was read; used only when extraction cannot say.
     agency_hint: Mapped[str | None] = mapped_column(Text)
     year_hint: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Fetched over https: "verified", or "unverified: " and what was wrong with the certificate (crawler.tls).
+    tls: Mapped[str | None] = mapped_column(Text)
 
 
 class Extraction(Base):

@@ -8,13 +8,40 @@ each — either way ten times the client CPU.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Connection, Row, Table, bindparam, select, update
+from sqlalchemy import JSON, Column, Connection, Engine, Row, Table, bindparam, select, update
+from sqlalchemy.exc import DBAPIError
 
 from archive.db import dumps
+
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen as the victim and is rolled
+# back whole; running it again is the documented remedy.
+RETRYABLE = frozenset({"40P01", "40001"})
+ATTEMPTS = 5
+
+
+def transaction(engine: Engine, work: Callable[[Connection], _T]) -> _T:
+    """`work` in one transaction, run again when PostgreSQL aborts it for a deadlock with concurrent writers (several
+    crawl workers ingesting into one archive lock overlapping report rows in different orders)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with engine.begin() as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in RETRYABLE or attempt == ATTEMPTS:
+                raise
+            log.warning("transaction aborted (%s), attempt %d of %d", exc.orig.sqlstate, attempt, ATTEMPTS)
+            time.sleep(random.uniform(0.05, 0.25) * attempt)
+    raise AssertionError("unreachable")
 
 
 def insert(conn: Connection, table: Table):  # type: ignore[no-untyped-def]

@@ -1,7 +1,10 @@
 """Extraction throughput and peak memory per format, on one core, beside the raw library call as a baseline.
 
 Each format runs in its own subprocess pinned to one CPU, so its peak RSS is its own. The corpus is the fixture
-corpus (tests/fixtures/docs), repeated until each measurement lasts at least a few seconds.
+corpus (tests/fixtures/docs), repeated until each measurement lasts at least a few seconds. Images are the sandbox's
+table pictures (both forms, as drawn and as JPEG screenshots), read cold (OCR's cache emptied before each picture, as
+for the first table a process sees) and warm (the cache kept, as for a portal whose tables look alike), against
+tesseract's plain text OCR of the same pictures.
 
     python -m bench.extraction [--seconds 3] [--json out.json]
 """
@@ -17,7 +20,8 @@ import time
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "docs"
-TARGETS = {"html": 15, "docx": 30, "pdf": 4, "xlsx": 100, "doc": 5, "wps": 5, "xls": None, "text": None}
+TARGETS = {"html": 15, "docx": 30, "pdf": 4, "xlsx": 100, "doc": 5, "wps": 5, "xls": None, "text": None,
+           "image": None}
 
 
 def _baseline(fmt: str):
@@ -48,6 +52,11 @@ def _baseline(fmt: str):
         import xlrd
 
         return lambda data: xlrd.open_workbook(file_contents=data).sheet_by_index(0).nrows
+    if fmt == "image":
+        import pytesseract
+        from PIL import Image
+
+        return lambda data: pytesseract.image_to_string(Image.open(io.BytesIO(data)), lang="chi_sim")
     if fmt in ("doc", "wps"):
         from pipelines.formats import office
 
@@ -64,9 +73,52 @@ def _rate(fn, docs: list[bytes], seconds: float) -> float:
     return n / (time.perf_counter() - start)
 
 
+def _table_pictures() -> tuple[list[bytes], list[bytes]]:
+    """The three tables of the five seed reports and of three variants (both forms), as PNG and as JPEG."""
+    import io
+
+    from PIL import Image
+
+    from sandbox.documents import tables
+    from sandbox.reports.seeds import seed_specs
+    from sandbox.reports.variants import Plan, variant
+    from sandbox.table_image import table_png
+
+    seeds = seed_specs()
+    specs = [*seeds.values(), *(variant(seeds[n], Plan(seed=20 + n, template=("2021", "2019")[n % 2]))
+                                for n in range(3))]
+    pngs = [table_png(t) for spec in specs for t in tables(spec)]
+    jpegs = []
+    for png in pngs:
+        out = io.BytesIO()
+        Image.open(io.BytesIO(png)).convert("RGB").save(out, "JPEG", quality=75)
+        jpegs.append(out.getvalue())
+    return pngs, jpegs
+
+
+def _images(seconds: float) -> dict:
+    from pipelines.extract import extract
+    from pipelines.formats import image_tables
+
+    def cold(data: bytes) -> None:
+        image_tables._recognise.cache_clear()
+        extract(data, "bench")
+
+    pngs, jpegs = _table_pictures()
+    rates = {"cold": _rate(cold, pngs, seconds), "jpeg_cold": _rate(cold, jpegs, seconds),
+             "warm": _rate(lambda data: extract(data, "bench"), pngs, seconds)}
+    base = _rate(_baseline("image"), pngs, seconds)
+    return {"format": "image", "docs": len(pngs), "docs_per_s": round(rates["cold"], 2),
+            "baseline_docs_per_s": round(base, 2), "ratio_to_baseline": round(rates["cold"] / base, 2),
+            "s_per_table": {k: round(1 / v, 3) for k, v in rates.items()}, "baseline_s_per_table": round(1 / base, 3),
+            "target": None, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 def measure(fmt: str, seconds: float) -> dict:
     """Runs inside the pinned subprocess."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    if fmt == "image":
+        return _images(seconds)
     from pipelines.extract import extract
     from pipelines.sniff import sniff
 
@@ -117,6 +169,12 @@ def main() -> int:
         r = results[-1]
         if r["docs"]:
             verdict = "" if r["target"] is None else (" ✓" if r["docs_per_s"] >= r["target"] else " ✗ below target")
+            if fmt == "image":
+                t = r["s_per_table"]
+                print(f"image {r['docs_per_s']:8.2f} tables/s: {t['cold']} s a table picture cold, {t['jpeg_cold']} s "
+                      f"as JPEG, {t['warm']} s warm; baseline (tesseract's plain text) {r['baseline_s_per_table']} s "
+                      f"a picture; ratio {r['ratio_to_baseline']}; peak RSS {r['peak_rss_mb']} MB")
+                continue
             print(f"{fmt:5} {r['docs_per_s']:8.1f} docs/s (target {r['target']}){verdict}; baseline "
                   f"{r['baseline_docs_per_s']:.1f} docs/s; ratio {r['ratio_to_baseline']}; peak RSS "
                   f"{r['peak_rss_mb']} MB" + (f"; lxml {r['lxml_parse_per_s']}/s vs bs4 {r['bs4_parse_per_s']}/s"

@@ -36,7 +36,7 @@ def html_urls(scale: int, seed: int, limit: int) -> list[str]:
         if portal.down or set(portal.hazards) & STATEFUL:
             continue
         site, platform = sb.site(portal), sb.platform(portal)
-        base = f"http://{portal.host}"
+        base = f"http://{portal.netloc}"
         urls += [base + "/", base + platform.openness(site)]
         for col in site.columns:
             urls += [base + c.url for c in platform.listing_calls(site, col, sb.today) if c.method == "GET"][:2]

@@ -9,8 +9,10 @@ the reactor thread: only then is the document done for resumption.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -27,6 +29,17 @@ BATCH = 100
 _STOP = object()
 
 
+def _exit_with(parent: int) -> None:
+    """Extraction workers end with the crawl: a crawl killed with SIGKILL cannot stop its pool, and a worker waiting
+    for work never sees the queue close (it holds the queue's writing end too), so each one watches its parent."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _extract(data: bytes, source: str):  # type: ignore[no-untyped-def]
     from pipelines.extract import extract
     return extract(data, source)
@@ -39,15 +52,20 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
-        return cls(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"), s.getint("NIANBAO_EXTRACT_WORKERS", 2),
-                   s.getint("NIANBAO_INGEST_BATCH", BATCH))
+        pipeline = cls(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"), s.getint("NIANBAO_EXTRACT_WORKERS", 2),
+                       s.getint("NIANBAO_INGEST_BATCH", BATCH))
+        pipeline.crawler = crawler
+        return pipeline
 
-    def open_spider(self, spider) -> None:  # type: ignore[no-untyped-def]
-        self.spider = spider
+    def open_spider(self) -> None:
+        self.spider = spider = self.crawler.spider
         self.archive = spider.archive or open_archive(self.db, self.data)
-        self.warc = WarcFile(self.archive.warc_dir, spider.run_id)
+        # Records are fsynced once per batch, by the writer thread, before the batch's rows are committed.
+        self.warc = WarcFile(self.archive.warc_dir, ".".join(filter(None, (spider.run_id, spider.worker))),
+                             sync_each=False)
         self.ingestor = Ingestor(self.archive, spider.run_id)
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) if self.workers else None
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+                                                     initializer=_exit_with, initargs=(os.getpid(),)) if self.workers else None
         self.queue: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._writer, name="archive-writer", daemon=True)
@@ -67,15 +85,15 @@ class ArchivePipeline:
         if done:
             self.spider.archived(done)
 
-    def process_item(self, item: Fetched, spider) -> Fetched:  # type: ignore[no-untyped-def]
+    def process_item(self, item: Fetched) -> Fetched:
         ref = self.warc.write_exchange(item.final_url, item.status, item.headers, item.body, item.fetched_at,
                                        request_headers=item.request_headers or None, method=item.method)
         if item.kind == "document":
             capture = Capture(
-                requested_url=item.url, fetched_at=item.fetched_at, run_id=spider.run_id, final_url=item.final_url,
+                requested_url=item.url, fetched_at=item.fetched_at, run_id=self.spider.run_id, final_url=item.final_url,
                 referrer=item.referrer, status=item.status, headers=dict(item.headers), size=len(item.body),
                 warc_file=ref.file, warc_record_id=ref.record_id, warc_offset=ref.offset, portal=item.portal,
-                agency_hint=item.agency_hint, year_hint=item.year_hint)
+                agency_hint=item.agency_hint, year_hint=item.year_hint, tls=item.tls)
             future = self.pool.submit(_extract, item.body, item.final_url) if self.pool else None
             self.queue.put((capture, item.body, future))
         return item
@@ -96,6 +114,7 @@ class ArchivePipeline:
                 continue
             try:
                 work = [(c, data, f.result() if f else None) for c, data, f in batch]
+                self.warc.sync()
                 outcomes = self.ingestor.ingest_many(work, batch=self.batch)
             except BaseException as exc:  # the crawl must stop, not lose documents silently
                 log.exception("archiving failed")
@@ -104,7 +123,7 @@ class ArchivePipeline:
                 return
             self.results.put([(c, o) for (c, _, _), o in zip(batch, outcomes)])
 
-    def close_spider(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def close_spider(self) -> None:
         self.queue.put(_STOP)
         self.thread.join()
         if self.drainer.running:
@@ -114,6 +133,6 @@ class ArchivePipeline:
             self.pool.shutdown()
         self.ingestor.finish()
         self.warc.close()
-        attach_discovered(self.archive, spider.run_id)
+        attach_discovered(self.archive, self.spider.run_id)
         if self.error:
             raise self.error

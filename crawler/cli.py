@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     from crawler.registry_cli import add_parsers as add_crawler_parsers
 
     add_crawler_parsers(sub)
+    from crawler import distributed_cli
+    distributed_cli.add_parsers(sub)
+    from crawler import health_cli, schedule_cli
+
+    schedule_cli.add_parsers(sub)
+    health_cli.add_parsers(sub)
     from archive.cli import add_parsers as add_archive_parsers
     from archive.web.cli import add_parsers as add_web_parsers
     from sandbox.cli import add_parsers as add_sandbox_parsers

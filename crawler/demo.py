@@ -29,7 +29,7 @@ def fresh_folder(out: Path) -> None:
 
 def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2019-2025") -> int:
     from archive.cli import _table
-    from archive.coverage import COLUMNS, coverage
+    from archive.coverage import coverage
     from archive.db import open_archive, resolve_url
     from archive.web.search import SearchIndex
     from crawler.evaluate import measure

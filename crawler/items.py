@@ -21,3 +21,4 @@ class Fetched:
     request_headers: list[tuple[str, str]] = field(default_factory=list, repr=False)
     agency_hint: str | None = None
     year_hint: int | None = None
+    tls: str | None = None  # https only: what was seen of the certificate (crawler.tls)

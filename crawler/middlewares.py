@@ -1,4 +1,4 @@
-"""Downloader middlewares: the host guard, encoding repair and challenge pages, each one job.
+"""Downloader middlewares: the host guard, retries with backoff, encoding repair and challenge pages, each one job.
 
 Order (see settings): the host guard first, so that nothing leaves for a host that is not allowed; challenge
 detection after the cookies middleware has stored the challenge's Set-Cookie and before retries; encoding repair
@@ -9,10 +9,17 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import random
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, UsageError
-from scrapy.http import TextResponse
+from scrapy.http import Request, TextResponse
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.blocking import is_challenge, spelled_cookie
 from pipelines.decoding import decode
@@ -28,6 +35,12 @@ def _private(hostname: str) -> bool:
     except ValueError:
         return False
     return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+
+
+def _proxied(url: str) -> bool:
+    """Whether the request goes through an environment proxy (which then resolves the name, not us)."""
+    parts = urlsplit(url)
+    return parts.scheme in getproxies() and not proxy_bypass(parts.hostname or "")
 
 
 class HostGuard:
@@ -48,7 +61,9 @@ class HostGuard:
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
-        return cls(s.getlist("NIANBAO_ALLOWED_SUFFIXES"), s.getbool("NIANBAO_ALLOW_PRIVATE"))
+        guard = cls(s.getlist("NIANBAO_ALLOWED_SUFFIXES"), s.getbool("NIANBAO_ALLOW_PRIVATE"))
+        guard.crawler = crawler
+        return guard
 
     def allowed(self, hostname: str, registry_hosts: set[str]) -> bool:
         hostname = hostname.lower()
@@ -57,21 +72,89 @@ class HostGuard:
         return hostname in registry_hosts or hostname.endswith(self.suffixes) or \
             any(hostname == s.lstrip(".") for s in self.suffixes)
 
-    def process_request(self, request, spider):  # type: ignore[no-untyped-def]
+    async def process_request(self, request):  # type: ignore[no-untyped-def]
         hostname = urlsplit(request.url).hostname or ""
-        if not self.allowed(hostname, getattr(spider, "registry_hosts", set())):
+        if not self.allowed(hostname, getattr(self.crawler.spider, "registry_hosts", set())):
             raise IgnoreRequest(f"host guard: {hostname} is neither a registry host nor an allowed domain")
+        if not self.allow_private and not _proxied(request.url) and not _is_address(hostname):
+            # A government name may point into a private network (split-horizon DNS, a hijacked record): ask the
+            # resolver the downloader itself uses (cached), so the check sees the address that will be contacted.
+            from twisted.internet import reactor
+
+            address = await maybe_deferred_to_future(reactor.resolve(hostname))
+            if _private(address):
+                raise IgnoreRequest(f"host guard: {hostname} resolves to the private address {address}")
         return None
+
+
+def _is_address(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def backoff_delay(retry: int, base: float, cap: float, retry_after: str | None = None,
+                  jitter: float | None = None) -> float:
+    """Seconds to wait before retry number `retry` (1, 2, …): the server's Retry-After when it gives one (seconds or
+    an HTTP date), else `base` doubled per retry, at most `cap`, with jitter in [½, 1] so that the retries of many
+    requests to a struggling host do not arrive together."""
+    if retry_after:
+        wanted: float | None
+        try:
+            wanted = float(retry_after)
+        except ValueError:
+            try:
+                wanted = (parsedate_to_datetime(retry_after) - datetime.now(timezone.utc)).total_seconds()
+            except (TypeError, ValueError):
+                wanted = None  # unreadable: the exponential pause
+        if wanted is not None:
+            return min(cap, max(0.0, wanted))
+    share = random.uniform(0.5, 1.0) if jitter is None else jitter
+    return min(cap, base * 2 ** (retry - 1)) * share
+
+
+class BackoffRetry(RetryMiddleware):
+    """Scrapy's retries (RETRY_TIMES, RETRY_HTTP_CODES, network errors), each after an exponentially growing pause:
+    a server answering 500/503 is usually overloaded, and an immediate retry only adds to it."""
+
+    def __init__(self, settings):  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.base = settings.getfloat("NIANBAO_RETRY_BACKOFF")
+        self.cap = settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX")
+
+    async def _paused(self, retry: Request | None, retry_after: str | None = None) -> Request | None:
+        if retry is not None and self.base > 0:
+            await sleep(backoff_delay(retry.meta.get("retry_times", 1), self.base, self.cap, retry_after))
+        return retry
+
+    async def process_response(self, request, response):  # type: ignore[no-untyped-def]
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            value = response.headers.get("Retry-After")
+            return await self._paused(result, value.decode("latin-1") if value else None)
+        return result
+
+    async def process_exception(self, request, exception):  # type: ignore[no-untyped-def]
+        return await self._paused(super().process_exception(request, exception))
 
 
 class ChallengePages:
     """A WAF challenge (200/412/521 with a cookie-setting script) is retried once with the cookie it hands out;
     a second challenge means the site is blocking us, and the page is dropped — never archived as content."""
 
-    def process_response(self, request, response, spider):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+        return cls(crawler)
+
+    def process_response(self, request, response):  # type: ignore[no-untyped-def]
         if not is_challenge(response.status, response.body):
             return response
-        spider.crawler.stats.inc_value("nianbao/challenges")
+        self.crawler.stats.inc_value("nianbao/challenges")
         if request.meta.get("nianbao_challenged"):
             raise IgnoreRequest(f"challenge page again after its cookie: {request.url}")
         cookies = dict(request.cookies) if isinstance(request.cookies, dict) else {}
@@ -85,7 +168,7 @@ class EncodingRepair:
     """Chinese pages declare GBK as UTF-8 or Latin-1, or nothing: the body is decoded by `pipelines.decoding`
     (never by the declaration alone) and the response carries the encoding that actually worked."""
 
-    def process_response(self, request, response, spider):  # type: ignore[no-untyped-def]
+    def process_response(self, request, response):  # type: ignore[no-untyped-def]
         if not isinstance(response, TextResponse) or not response.body:
             return response
         _, encoding = decode(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))

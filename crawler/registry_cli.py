@@ -57,7 +57,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         overrides["NIANBAO_ALLOW_PRIVATE"] = True
     if args.quiet:
         overrides.setdefault("LOG_LEVEL", "WARNING")
-    result = crawl(args.registry, args.years, args.run_id, overrides)
+    run_id, years = args.run_id, args.years
+    redis_url = args.distributed or overrides.get("NIANBAO_REDIS")
+    if redis_url:
+        from crawler.distributed_cli import worker
+
+        run_id, years, distributed = worker(redis_url, args.run_id, args.worker, args.idle_exit)
+        overrides.update(distributed)
+    result = crawl(args.registry, years, run_id, overrides)
     print(result.record.summary())
     if result.record_path:
         print(f"run record: {result.record_path}")
@@ -69,12 +76,16 @@ def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
 
     p = sub.add_parser("crawl", help="find and archive the annual reports of every portal in a registry")
     p.add_argument("--registry", default=str(BUNDLED), help="registry CSV (default: the bundled one)")
-    p.add_argument("--years", default="2019-2025", help="years reported on, YYYY or YYYY-YYYY (default 2019-2025)")
+    p.add_argument("--years", default="2019-2025",
+                   help="years reported on, YYYY, YYYY-YYYY or YYYY- (to last year; default 2019-2025)")
     p.add_argument("--run-id", help="name of this run (default crawl-<UTC time>)")
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback/private addresses as hosts or proxy (the sandbox needs it)")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy or NIANBAO_ setting")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings only, and the summary")
+    from crawler.distributed_cli import add_crawl_options
+
+    add_crawl_options(p)
     _common(p)
     p.set_defaults(func=cmd_crawl)
 

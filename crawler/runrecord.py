@@ -46,6 +46,12 @@ class PortalRecord:
                 "listed": self.listed, "documents": self.documents, "columns": self.columns,
                 "outcomes": dict(self.outcomes), "errors": dict(self.errors), "attention": self.attention}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> PortalRecord:
+        return cls(d["portal"], d.get("agency") or "", d.get("pages") or 0, d.get("listed") or 0,
+                   d.get("documents") or 0, d.get("columns") or 0, Counter(d.get("outcomes") or {}),
+                   Counter(d.get("errors") or {}), d.get("family") or "")
+
 
 @dataclass
 class RunRecord:
@@ -68,8 +74,22 @@ class RunRecord:
 
     def as_dict(self) -> dict:
         return {"run_id": self.run_id, "years": list(self.years), "requests": self.requests, "reason": self.reason,
+                "started": self.started, "finished": self.finished,
                 "seconds": round(self.finished - self.started, 1), "totals": dict(self.totals()),
                 "portals": [p.as_dict() for p in self.portals.values()]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunRecord:
+        """A record as `write` left it (records written before "started" was kept count as started at 0)."""
+        first, last = d["years"]
+        portals = [PortalRecord.from_dict(p) for p in d.get("portals", [])]
+        started = d.get("started") or 0.0
+        return cls(d["run_id"], (first, last), {p.portal: p for p in portals}, d.get("requests") or 0, started,
+                   d.get("finished") or started + (d.get("seconds") or 0.0), d.get("reason") or "")
+
+    @classmethod
+    def read(cls, path: Path) -> RunRecord:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,9 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0
+# Scrapy starts this many asyncio tasks for every callback's output; a callback here yields a few requests and at
+# most one item, and the default of 100 made task creation a tenth of the event loop's time.
+CONCURRENT_ITEMS = 8
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -38,6 +41,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HostGuard": 50,
     "crawler.middlewares.ChallengePages": 650,  # after CookiesMiddleware (700) has read the Set-Cookie
     "crawler.middlewares.EncodingRepair": 120,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetry": 550,  # Scrapy's retries, with exponential backoff and Retry-After
 }
 ITEM_PIPELINES = {"crawler.archiving.ArchivePipeline": 300}
 
@@ -45,7 +50,9 @@ ITEM_PIPELINES = {"crawler.archiving.ArchivePipeline": 300}
 NIANBAO_DB = None  # archive database (default: $NIANBAO_DB or data/archive.sqlite)
 NIANBAO_DATA = None  # blobs and WARC files (default: beside a SQLite archive)
 NIANBAO_ALLOWED_SUFFIXES = [".gov.cn"]
-NIANBAO_ALLOW_PRIVATE = False
+NIANBAO_ALLOW_PRIVATE = False  # also refuses registry names that resolve to private addresses (without a proxy)
+NIANBAO_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each further one
+NIANBAO_RETRY_BACKOFF_MAX = 60.0
 NIANBAO_EXTRACT_WORKERS = 2
 NIANBAO_INGEST_BATCH = 100
 NIANBAO_PORTAL_BUDGET = 5000  # requests per portal before it is cut off as a trap
@@ -55,3 +62,9 @@ NIANBAO_NAV_TTL_DAYS = 7.0  # home and navigation pages: revisited after this lo
 NIANBAO_LISTING_TTL_DAYS = 30.0  # complete columns of past years
 NIANBAO_DOCUMENT_TTL_DAYS = 90.0  # known reports: revisited (conditionally) after this long
 NIANBAO_PROGRESS_SECONDS = 10.0
+# Distributed mode (crawler.distributed): a Redis URL makes this process a worker of the run named NIANBAO_RUN.
+NIANBAO_REDIS = None
+NIANBAO_RUN = None
+NIANBAO_WORKER = None  # default: host name and process id
+NIANBAO_IDLE_EXIT = 30.0  # a worker stops once the shared frontier has had no work for this long
+NIANBAO_LEASE_SECONDS = 30.0  # a worker silent this long is dead: its requests go back to the frontier

@@ -11,6 +11,9 @@ its children (the requests it led to). With that a re-run can
   branches are incomplete and walked again, and its finished ones are not.
 Documents are "done" when the archive holds a capture of their URL, or when they failed for good (soft 404, 404,
 too large): the archive is the truth for the first, this file for the second.
+
+Workers of a distributed crawl (`crawler.distributed`) run on several machines: `SharedState` keeps the same two
+tables in the archive's database (PostgreSQL there), so that what one worker learnt the others and later runs see.
 """
 from __future__ import annotations
 
@@ -20,9 +23,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, func, select
 
 from archive.models import T
+from archive.sql import insert
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -153,3 +157,74 @@ class State:
 
     def close(self) -> None:
         self.db.close()
+
+
+# Outside the archive's own models and migrations: the crawl's working memory, not archived data.
+SAVE_BATCH = 50
+_shared = MetaData()
+NODES = Table("crawl_nodes", _shared,
+              Column("key", Text, primary_key=True), Column("url", Text, nullable=False),
+              Column("role", Text, nullable=False), Column("fetched_at", Float, nullable=False),
+              Column("etag", Text), Column("last_modified", Text), Column("digest", Text),
+              Column("cold", Integer, nullable=False, default=0), Column("children", Text, nullable=False))
+FAILED = Table("crawl_failed_documents", _shared, Column("url", Text, primary_key=True),
+               Column("reason", Text, nullable=False), Column("at", Float, nullable=False))
+
+
+class SharedState(State):
+    """The same memory in the archive's database, shared by the workers of a distributed crawl."""
+
+    def __init__(self, archive):  # type: ignore[no-untyped-def]
+        _shared.create_all(archive.engine, checkfirst=True)
+        # One connection for the spider's thread, each statement its own transaction: a lookup or a save is one
+        # round trip to the server (a pooled connection per call costs a ping, BEGIN and COMMIT besides).
+        self.conn = archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.known = {}
+        self.failed = set(self.conn.execute(select(FAILED.c.url)).scalars())
+        self._complete = set()
+        # Saves are written a batch at a time: a worker killed before writing them only loses the shortcut they
+        # would give a later run (the node is fetched again), never a document.
+        self.unsaved: dict[str, Node] = {}
+
+    def node(self, key: str) -> Node | None:
+        if key in self.unsaved:
+            return self.unsaved[key]
+        row = self.conn.execute(select(NODES).where(NODES.c.key == key)).first()
+        if row is None:
+            return None
+        children = [Child(**c) for c in json.loads(row.children)]
+        return Node(row.key, row.url, row.role, row.fetched_at, row.etag, row.last_modified, row.digest,
+                    bool(row.cold), children)
+
+    def save(self, node: Node) -> None:
+        self.unsaved[node.key] = node
+        self._complete.discard(node.key)
+        if len(self.unsaved) >= SAVE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.unsaved:
+            return
+        rows = [{"key": n.key, "url": n.url, "role": n.role, "fetched_at": n.fetched_at, "etag": n.etag,
+                 "last_modified": n.last_modified, "digest": n.digest, "cold": int(n.cold),
+                 "children": json.dumps([asdict(c) for c in n.children], ensure_ascii=False)}
+                for n in self.unsaved.values()]
+        stmt = insert(self.conn, NODES)
+        self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=["key"], set_={c: stmt.excluded[c] for c in rows[0] if c != "key"}), rows)
+        self.unsaved.clear()
+
+    def fail(self, url: str, reason: str) -> None:
+        self.failed.add(url)
+        values = {"url": url, "reason": reason, "at": time.time()}
+        stmt = insert(self.conn, FAILED).values(**values)
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_={"reason": reason, "at": values["at"]}))
+
+    def close(self) -> None:
+        self.flush()
+        self.conn.close()
+
+
+def open_state(archive, shared: bool) -> State:  # type: ignore[no-untyped-def]
+    """The crawl's memory: a file beside the archive, or the archive's database when workers share it."""
+    return SharedState(archive) if shared else State(archive.data_dir / "crawl-state.sqlite")

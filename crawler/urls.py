@@ -21,6 +21,9 @@ _ARTICLE_SEGMENT = re.compile(
     r"^(?:t\d{8}_\d+|art_\d+_\d+|post_\d+|\d{5,}|[0-9a-f]{24,}\d*|Pages_\d+_\d+|.*\d{6,}.*|content_\d+|doc_[0-9a-f]+)"
     r"\.(?:s?html?|aspx?|jsp|php)$", re.I)
 _INDEX_SEGMENT = re.compile(r"^(?:index|default|list)(?:_\d+)?\.\w+$", re.I)
+# Articles named by their query: Hanweb's xxgkAnnualReport.jsp?fbtime=YYYY&area=<统一社会信用代码> (one agency's report
+# of one year), content.jsp?code=… (domain.md §5).
+_QUERY_ARTICLE = {"xxgkannualreport.jsp": "area", "content.jsp": "code"}
 
 
 def canonical(url: str, base: str | None = None) -> str:
@@ -45,6 +48,8 @@ def last_segment(url: str) -> str:
 
 def is_article(url: str) -> bool:
     segment = last_segment(url)
+    if segment.lower() in _QUERY_ARTICLE:
+        return bool(dict(parse_qsl(urlsplit(url).query)).get(_QUERY_ARTICLE[segment.lower()]))
     return bool(segment) and not _INDEX_SEGMENT.match(segment) and bool(_ARTICLE_SEGMENT.match(segment))
 
 

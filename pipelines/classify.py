@@ -16,7 +16,7 @@ NEAR_MISSES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), rea
     (r"法治政府建设", "法治政府建设年度报告"),
     (r"政府工作报告", "政府工作报告"),
     (r"绩效评价|绩效自评|支出绩效", "部门整体支出绩效评价报告"),
-    (r"评估报告|第三方评估|测评", "third-party evaluation report"),
+    (r"评估(?:报告|结果|情况)|第三方评估|测评|评议", "third-party evaluation report"),
     (r"年度报告制度|报告制度", "年度报告制度 document"),
     (r"年度报告格式|60号|30号", "copy of the national report format notice"),
     (r"通知|会议|培训|部署|编制|工作方案|安排", "部署通知 (a deployment notice about compiling the reports)"),

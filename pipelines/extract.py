@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pipelines import schema, values
 from pipelines.checks import run_checks
 from pipelines.classify import classify
-from pipelines.document import Document, ExtractionError, Failure, Report
+from pipelines.document import Cell, Document, ExtractionError, Failure, Grid, Report
 from pipelines.mapping import Mapped, map_grids
 from pipelines.metadata import (
     agency_from_lines, agency_from_title, find_title_line, publication_date, report_year,
@@ -15,7 +17,9 @@ from pipelines.metadata import (
 from pipelines.sections import split_sections
 from pipelines.sniff import sniff
 
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"  # 0.2: tables read from pictures, and pages joined with their table pictures
+
+TABLE_PICTURE = "a picture of tables alone: its cells belong to the report of the page that shows it"
 
 _SECTION_NAMES = {"active": "二", "applications": "三", "review_litigation": "四"}
 
@@ -125,13 +129,73 @@ def build_report(doc: Document, source: str, sha256: str) -> Report:
     return report
 
 
-def extract(data: bytes, source: str) -> Report | Failure:
-    """Extract one document. Never raises for bad input: an unreadable document is a `Failure`."""
+def _document(data: bytes, source: str) -> tuple[str, Document | Failure]:
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = None
     try:
         fmt = sniff(data)
-        doc = _reader(fmt)(data)
+        return sha256, _reader(fmt)(data)
     except ExtractionError as exc:
-        return Failure(source, sha256, str(exc), fmt)
+        return sha256, Failure(source, sha256, str(exc), fmt)
+
+
+@dataclass
+class PictureReport(Report):
+    """A picture of tables alone: not a report, but its tables go with the result, for the page that shows it to be
+    read with them (`extract_page`) without reading the picture again."""
+
+    grids: list[Grid] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "grids": [grid_as_json(g) for g in self.grids]}
+
+
+def grid_as_json(grid: Grid) -> dict[str, Any]:
+    """A grid as JSON: its size and each cell once, at its origin, with its spans."""
+    rows = grid.rows
+    cells = []
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if cell.origin == (r, c):
+                rowspan = sum(1 for below in rows[r:] if below[c].origin == (r, c))
+                colspan = sum(1 for right in row[c:] if right.origin == (r, c))
+                cells.append([r, c, rowspan, colspan, cell.text])
+    return {"source": grid.source, "size": [len(rows), len(rows[0]) if rows else 0], "cells": cells}
+
+
+def grid_from_json(data: dict[str, Any]) -> Grid:
+    n_rows, n_cols = data["size"]
+    rows = [[Cell("", (r, c)) for c in range(n_cols)] for r in range(n_rows)]
+    for r, c, rowspan, colspan, text in data["cells"]:
+        for dr in range(rowspan):
+            for dc in range(colspan):
+                rows[r + dr][c + dc] = Cell(text, (r, c))
+    return Grid(rows, data["source"])
+
+
+def extract(data: bytes, source: str) -> Report | Failure:
+    """Extract one document. Never raises for bad input: an unreadable document is a `Failure`."""
+    sha256, doc = _document(data, source)
+    if isinstance(doc, Failure):
+        return doc
+    report = build_report(doc, source, sha256)
+    if doc.format == "image" and doc.grids and not doc.text:
+        # The tables of a page that publishes them as pictures: the page's report, not one of its own.
+        return PictureReport(**{**vars(report), "is_report": False, "reason": TABLE_PICTURE}, grids=doc.grids)
+    return report
+
+
+def extract_page(page: bytes, source: str, pictures: list[tuple[str, dict[str, Any]]]) -> Report | Failure:
+    """A page read together with the pictures of tables it shows: one report with the page's text and the pictures'
+    cells. `pictures`: each picture's URL and its own extraction result (a `PictureReport`'s, or whatever reading
+    it gave: a picture that is no table, or cannot be read, is a warning), in the page's order."""
+    sha256, doc = _document(page, source)
+    if isinstance(doc, Failure):
+        return doc
+    for url, result in pictures:
+        if result.get("error"):
+            doc.warnings.append(f"picture {url}: {result['error']}")
+        elif not result.get("grids"):
+            doc.warnings.append(f"picture {url}: no ruled table found")
+        doc.grids.extend(replace(grid_from_json(g), source=f"picture {url}") for g in result.get("grids") or ())
     return build_report(doc, source, sha256)

@@ -87,7 +87,10 @@ class Sandbox:
         if req.host == CONTROL_HOST:
             return self.control(req)
         portal = self.world.portal(req.host)
-        if portal is None or portal.down:
+        if portal is None and (original := self.world.cloned(req.host)):
+            return self.clone_page(original, req)
+        # An IP-only portal answers on its own port only; nothing listens on port 80 of that address.
+        if portal is None or portal.down or req.port not in ((portal.port,) if portal.port else (None, 80)):
             return Response(502, f"proxy: cannot connect to {req.host}\n".encode(), "text/plain")
         if req.method not in ("GET", "HEAD", "POST"):
             return Response(405, b"", None)
@@ -109,6 +112,13 @@ class Sandbox:
             if (trap := hazards.trap_page(portal, req, links)) is not None:
                 return html(trap)
         return platform.serve(ctx, req) or hazards.not_found(portal)
+
+    def clone_page(self, original: Portal, req: Request) -> Response:
+        """A spam clone: the government portal's page, copied under the clone's domain (no WAF, no traps)."""
+        if req.method not in ("GET", "HEAD"):
+            return Response(405, b"", None)
+        req.path = hazards.SESSION.sub("", req.path)
+        return self.platform(original).serve(self.ctx(original), req) or Response(404, b"", "text/html")
 
     def control(self, req: Request) -> Response:
         if req.path == "/registry.csv":

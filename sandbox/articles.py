@@ -6,6 +6,7 @@ an onclick handler, or only a string in a script.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
@@ -16,6 +17,8 @@ from sandbox.documents import ReportRef, html_body, image_body
 from sandbox.seeding import rng
 
 HUGE_SIZE = 100 * 1024 * 1024
+_ROW = re.compile(r"<tr[\s>]", re.I)
+_TABLE = re.compile(r"<table[^>]*>", re.I)
 LINK_STYLES = ("block", "block", "related", "onclick", "script", "iframe")
 
 
@@ -88,3 +91,20 @@ def body(site: Site, item: Item, today: dt.date, href: Callable[[Attachment], st
         cells = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
         text += f'\n<table border="1" cellspacing="0" cellpadding="4" width="100%"><tbody>{cells}</tbody></table>'
     return text
+
+
+def split_body(text: str, parts: int) -> list[str]:
+    """A long article body cut into `parts` pages the way a CMS pages it: at row boundaries, so that a table runs
+    on over the break (each page closes the table, the next reopens it with the same tag)."""
+    rows = [m.start() for m in _ROW.finditer(text)]
+    if len(rows) < parts:
+        raise ValueError("too few table rows to page the article")
+    out, start, carry = [], 0, ""
+    for k in range(1, parts):
+        cut = rows[k * len(rows) // parts]
+        table = list(_TABLE.finditer(text, 0, cut))[-1]
+        tbody = "<tbody" in text[table.end():cut].lower()
+        out.append(carry + text[start:cut] + ("</tbody>" if tbody else "") + "</table>")
+        carry, start = table.group(0) + ("<tbody>" if tbody else ""), cut
+    out.append(carry + text[start:])
+    return out

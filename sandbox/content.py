@@ -50,6 +50,7 @@ class Item:
     revised: dt.date | None = None  # from this day the page shows a second version with other numbers
     reuploaded: dt.date | None = None  # from this day the attachment is new bytes with the same content
     huge: bool = False
+    parts: int = 1  # TRS articles split over `t…_1.html`, `t…_2.html`, … (a table spans the break)
 
     @property
     def has_attachment(self) -> bool:
@@ -133,6 +134,23 @@ def _report_column(portal: Portal, unit: Agency, year: int) -> str:
             "by_unit": f"nb/{unit.slug}"}[portal.layout]
 
 
+# Hanweb's information-disclosure platform: reports by (year, unit credit code), outside every column tree.
+ANNUAL_JSP = "xxgk/nb"
+
+
+def annual_jsp_only(seed: int, portal: Portal, unit: Agency) -> bool:
+    """On portals with the xxgkAnnualReport.jsp module, the owner's reports and some units' are published there
+    only (domain.md §5 and §6 item 22)."""
+    return portal.annual_jsp and (unit is portal.owner or chance(0.3, seed, "jsp-unit", unit.name))
+
+
+def paged_article(seed: int, portal: Portal, unit: Agency, year: int, form: str) -> int:
+    """How many pages a TRS report article runs to: a few long ones continue in `t…_1.html` (domain.md §5)."""
+    if portal.family not in ("trs_static", "trs_dynamic") or form not in ("html", "html+att"):
+        return 1
+    return rng(seed, "pages", unit.name, year).choice((2, 2, 3)) if chance(0.1, seed, "paged", unit.name, year) else 1
+
+
 def _columns(world: World, portal: Portal) -> dict[str, Column]:
     t = _Tree(world.seed, portal.host)
     r = rng(world.seed, "column-names", portal.host)
@@ -150,6 +168,8 @@ def _columns(world: World, portal: Portal) -> dict[str, Column]:
         return t.freeze()
     title, slug = portal.column
     t.add("nb", title, slug, None)
+    if portal.annual_jsp:
+        t.add(ANNUAL_JSP, "政府信息公开年度报告", "xxgkAnnualReport", None)
     year_slug = r.choice(YEAR_SLUGS)
     if portal.layout in ("by_year", "by_year_unit"):
         for y in reversed(YEARS):
@@ -199,9 +219,11 @@ def _reports(world: World, portal: Portal, slots: dict) -> list[dict]:
                 continue
             form, fmt = _report_form(world.seed, unit, year, slots)
             title = report_title(world.seed, unit, year)[0]
+            column = ANNUAL_JSP if annual_jsp_only(world.seed, portal, unit) else _report_column(portal, unit, year)
             out.append({"kind": "report", "title": title, "published": pub.published, "unit": unit, "year": year,
                         "template": pub.template, "form": form, "fmt": fmt, "url_date": pub.url_date,
-                        "deadline": pub.deadline, "column": _report_column(portal, unit, year),
+                        "deadline": pub.deadline, "column": column,
+                        "parts": paged_article(world.seed, portal, unit, year, form),
                         "editor": rng(world.seed, "editor", unit.name, year).choice(EDITORS)})
     return out
 
@@ -212,7 +234,8 @@ def _near_misses(world: World, portal: Portal, columns: dict[str, Column]) -> li
     for year in YEARS:
         kinds = [k for k, p in (("interpretation", 0.5), ("website_report", 0.6), ("deployment", 0.5),
                                 ("meeting", 0.2), ("rule_of_law", 0.4), ("work_report", 0.3),
-                                ("performance", 0.3), ("cover_letter", 0.12)) if r.random() < p]
+                                ("performance", 0.3), ("cover_letter", 0.12), ("evaluation", 0.25))
+                 if r.random() < p]
         for kind in kinds:
             unit = r.choice(portal.units[1:]) if kind in ("cover_letter", "performance") and len(portal.units) > 1 \
                 else gov
@@ -221,7 +244,7 @@ def _near_misses(world: World, portal: Portal, columns: dict[str, Column]) -> li
                 when = dt.date(year, 12, r.randint(1, 28))
             if kind == "website_report" and "wzbb" in columns:
                 column = "wzbb"  # its own column beside the report column, as many portals have
-            elif kind in ("interpretation", "deployment", "meeting", "cover_letter", "website_report"):
+            elif kind in ("interpretation", "deployment", "meeting", "cover_letter", "website_report", "evaluation"):
                 column = _report_column(portal, unit, year)
             else:
                 column = r.choice(("notice", "policy"))
@@ -261,8 +284,11 @@ def _hazard_items(world: World, portal: Portal, reports: list[dict]) -> list[dic
                     "column": _report_column(portal, gov, year), "huge": True})
     if "soft_404" in portal.hazards and reports:
         # A second listing of a report whose page was since deleted: the link answers a soft 404.
-        victim = next((x for x in reports if x["unit"] is not gov), reports[0])
-        out.append({**victim, "kind": "dead"})
+        # (not one published only through xxgkAnnualReport.jsp: its URL names the report, not an id)
+        listed = [x for x in reports if x["column"] != ANNUAL_JSP]
+        victim = next((x for x in listed if x["unit"] is not gov), listed[0] if listed else None)
+        if victim:
+            out.append({**victim, "kind": "dead"})
     return out
 
 

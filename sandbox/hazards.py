@@ -35,6 +35,9 @@ DESCRIPTIONS = {
     "https_home": "the home page redirects to https, which the sandbox cannot serve; start from the registry's "
                   "column URL",
     "down": "the portal does not answer (502 from the proxy)",
+    "spam_clone": "a non-government domain copies the portal's pages (same titles, same reports); the portal's "
+                  "footer links it and a report list carries an injected link to its copy: never request it",
+    "ip_host": "the portal lives at a public IP address and port, not a domain; the registry row names it so",
 }
 WAF = {  # hazard → (status, cookie name)
     "waf_200": (200, "yd_cookie"),
@@ -94,7 +97,7 @@ def before(portal: Portal, seed: int, req: Request, state: HazardState) -> Respo
     """A hazard's answer that replaces the page, if any."""
     hazards = portal.hazards
     if "https_home" in hazards and req.path in ("/", "/index.html", "/index.htm", "/index.shtml"):
-        return redirect(f"https://{portal.host}{req.path}", 301)
+        return redirect(f"https://{portal.netloc}{req.path}", 301)
     for kind in WAF:
         if kind in hazards and req.cookies.get(WAF[kind][1]) != cookie_value(portal, seed):
             return challenge(portal, seed, kind)
@@ -118,6 +121,8 @@ def home_links(portal: Portal, today: dt.date) -> list[tuple[str, str]]:
         links.append(("热门搜索：年报", "/search/?keyword=" + quote("年报") + "&page=1"))
     if "redirect_loop" in portal.hazards:
         links.append(("专题专栏", "/zt/index.html"))
+    if portal.clone:
+        links.append(("友情链接：" + portal.owner.short + "政务信息网", f"http://{portal.clone}/"))
     return links
 
 

@@ -23,6 +23,7 @@ class Request:
     query_string: str
     headers: dict[str, str]  # lower-case names
     body: bytes = b""
+    port: int | None = None  # as the URL or Host header gave it (None: the scheme's default)
 
     @property
     def target(self) -> str:

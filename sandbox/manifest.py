@@ -7,7 +7,8 @@ the tests fetch the pages to check that they do.
 The minimum request set is what a perfect crawler starting from the registry needs: robots.txt of each host it
 visits; the navigation from the home page (or from the registry's column URL) to the report columns; the listing
 requests of every column holding reports, through the cheapest listing the CMS offers (Hanweb's dataproxy and the
-TRS search API in one large page, gkmlpt's API at 100 a page); each report's page and its files once (a copy on a
+TRS search API in one large page, gkmlpt's API at 100 a page, Hanweb's xxgkAnnualReport.jsp one year a page); each
+report's page (every page of a paged TRS article: "report part") and its files once (a copy on a
 department's own site is recognised by its title and not fetched); the challenge of a WAF host once and the
 retry of every URL on a host whose first answers are 500s. Entries carry the report years they serve (null:
 needed for any year), so the minimum for a subset of years is a filter.
@@ -31,7 +32,7 @@ TABLE_NAMES = ("active", "applications", "review_litigation")
 
 
 def _url(portal: Portal, path: str) -> str:
-    return f"http://{portal.host}{path}"
+    return f"http://{portal.netloc}{path}"
 
 
 def _documents(sb, portal: Portal, site: Site, item: Item) -> list[dict]:
@@ -39,6 +40,8 @@ def _documents(sb, portal: Portal, site: Site, item: Item) -> list[dict]:
     page = {"url": _url(portal, platform.item(site, item)), "role": "page", "format": "html",
             "encoding": portal.encoding,
             "tables": {"html": "text", "html+att": "text", "att": "none", "image": "image"}[item.form]}
+    if item.parts > 1:  # the article continues on these pages; the tables run on over the breaks
+        page["parts"] = [_url(portal, u) for u in platform.parts(site, item)]
     docs = [page]
     for att in attachments(item):
         doc = {"url": _url(portal, platform.file(site, item, att)), "role": "attachment" if att.role == "report"
@@ -138,6 +141,13 @@ def hazards(sb) -> list[dict]:
         if portal.encoding != "utf-8":
             out.append({"kind": "gbk_pages", "host": portal.host,
                         "detail": f"every page is GBK; declaration: {portal.encoding}"})
+        if portal.clone:
+            injected = [f"http://{portal.clone}{platform.item(site, i)}" for c in site.report_columns()
+                        if (i := platform.injected(site, c, sb.today))]
+            out.append({"kind": "spam_clone", "host": portal.clone, "clone_of": portal.netloc,
+                        "detail": DESCRIPTIONS["spam_clone"], "urls": [f"http://{portal.clone}/", *injected]})
+        if portal.port:
+            out.append({"kind": "ip_host", "host": portal.netloc, "detail": DESCRIPTIONS["ip_host"]})
         for kind in portal.hazards:
             entry = {"kind": kind, "host": portal.host, "detail": DESCRIPTIONS[kind]}
             if kind in WAF:
@@ -189,10 +199,12 @@ def _portal_minimum(sb, portal: Portal) -> list[dict]:
         if col.key == "nb" and portal.family == "gkmlpt":
             continue  # the 政务公开 page, already counted
         for call in calls if counts[col.key] else calls[:1]:
-            add(call, "listing", years)
+            add(call, "listing", call.years or years)
     for item in site.items.values():
         if item.kind == "report" and item.published <= today and _canonical(portal, item):
             add(Call("GET", platform.item(site, item)), "report", {item.year})
+            for part in platform.parts(site, item):
+                add(Call("GET", part), "report part", {item.year})
             for att in attachments(item):
                 add(Call("GET", platform.file(site, item, att)), "report file", {item.year})
     if "flaky_500" in portal.hazards:
@@ -206,7 +218,7 @@ def _parts(sb, fields: bool) -> Iterator[tuple[str, object]]:
         "generator": "nianbao sandbox", "seed": world.seed, "scale": world.scale, "today": sb.today.isoformat(),
         "years": list(YEARS), "control_host": "nianbao.sandbox",
         "field_keys": {t: field_keys(t) for t in ("2021", "2019")},
-        "portals": [{"host": p.host, "url": p.url, "agency": p.owner.name, "family": p.family, "layout": p.layout,
+        "portals": [{"host": p.netloc, "url": p.url, "agency": p.owner.name, "family": p.family, "layout": p.layout,
                      "encoding": p.encoding, "hazards": list(p.hazards), "down": p.down,
                      "site_code": p.site_code, "report_column": None if p.down else
                      sb.platform(p).column_url(sb.site(p))} for p in world.portals],

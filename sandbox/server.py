@@ -55,11 +55,13 @@ def parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
 def make_request(method: str, target: str, headers: dict[str, str], body: bytes) -> Request:
     if target.startswith(("http://", "https://")):
         parts = urlsplit(target)
-        host, path, query = parts.hostname or "", parts.path or "/", parts.query
     else:
-        host = headers.get("host", "").split(":")[0]
-        path, _, query = target.partition("?")
-    return Request(method, host.lower(), path, query, headers, body)
+        parts = urlsplit("http://" + headers.get("host", "") + target)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: no portal answers there
+        port = -1
+    return Request(method, (parts.hostname or "").lower(), parts.path or "/", parts.query, headers, body, port)
 
 
 def _head_bytes(status: int, headers: list[tuple[str, str]]) -> bytes:

@@ -22,6 +22,10 @@ NEAR_MISS_TITLES = {
     "work_report": ("{next}年{short}人民政府工作报告",),
     "performance": ("{agency}{year}年度部门整体支出绩效评价报告",),
     "cover_letter": ("{agency}关于报送{year}年政府信息公开工作年度报告的函",),
+    # Third-party evaluations of a government's disclosure work (domain.md §4): a report about reports.
+    "evaluation": ("{short}{year}年度政府信息公开工作第三方评估报告", "{agency}{year}年度政府信息公开工作年度报告第三方评估结果",
+                   "{short}{year}年政务公开第三方评估报告", "关于{year}年度政府信息公开工作的第三方评估报告",
+                   "{short}{year}年度政府信息公开工作年度报告质量评估结果"),
 }
 
 NEWS_TOPICS = ("召开党组理论学习中心组学习会", "开展安全生产大检查", "召开优化营商环境推进会", "举行防汛应急演练",
@@ -91,6 +95,12 @@ def body(kind: str, rng: random.Random, agency: str, year: int | None) -> list[s
                 "附件：年度报告（另行报送）", agency, f"{y + 1}年1月{rng.randint(5, 25)}日"]
     if kind == "website_report":
         return [f"{agency}政府网站工作年度报表（{y}年度）。"]
+    if kind == "evaluation":
+        return [f"受{agency}委托，评估机构依据《中华人民共和国政府信息公开条例》，对{y}年度政府信息公开工作开展第三方评估。",
+                f"一、评估对象和方法。评估对象为各部门、各乡镇（街道）{y}年度政府信息公开工作年度报告及公开专栏。",
+                f"二、评估结果。总体得分{rng.randint(70, 95)}.{rng.randint(0, 9)}分，年度报告按时发布率{rng.randint(80, 100)}%。",
+                "三、存在的问题。部分年度报告数据勾稽关系不一致，个别单位未使用最新格式。",
+                "四、改进建议。加强年度报告审核，规范数据填报。"]
     # news, notices and policy documents: routine prose
     opening = rng.choice(("近日，", "日前，", f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日，"))
     return [f"{opening}{agency}组织召开专题会议，研究部署相关工作。会议强调，要提高政治站位，压实工作责任，确保各项任务落到实处。",

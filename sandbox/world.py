@@ -62,10 +62,17 @@ class Portal:
     page_size: int
     down: bool = False
     known_columns: bool = False  # the registry row names the report column (crawls may start there)
+    port: int | None = None  # IP-only portals answer on a port of their own (domain.md §5 hazards)
+    clone: str | None = None  # host of a spam site cloning this portal's pages (domain.md §4)
+    annual_jsp: bool = False  # Hanweb: some reports only at /module/xxgk/xxgkAnnualReport.jsp (domain.md §5)
+
+    @property
+    def netloc(self) -> str:
+        return f"{self.host}:{self.port}" if self.port else self.host
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}/"
+        return f"http://{self.netloc}/"
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,13 @@ class World:
     scale: int
     portals: tuple[Portal, ...]
     by_host: dict[str, Portal] = field(repr=False)
+    clones: dict[str, Portal] = field(repr=False, default_factory=dict)  # spam host → the portal it copies
 
     def portal(self, host: str) -> Portal | None:
         return self.by_host.get(host.lower().split(":")[0])
+
+    def cloned(self, host: str) -> Portal | None:
+        return self.clones.get(host.lower().split(":")[0])
 
     def agencies(self) -> list[Agency]:
         """Every agency once, in portal order (a department with its own site is listed under its county)."""
@@ -152,6 +163,33 @@ def _units(seed: int, gov: Agency, level: str, namer: _Namer, host: str) -> list
     return depts + townships
 
 
+# Public addresses of the kind real IP-only portals use (never private, loopback or reserved ranges).
+IP_PREFIXES = (122, 218, 61, 59, 220, 202, 123)
+IP_PORTS = (8080, 8081, 8000, 8088, 9090)
+# Spam clones copy a government portal under a domain made to look like it (domain.md §4).
+CLONE_FORMS = ("{stem}-gov.cn", "{host}.{word}.com", "{stem}gov.net", "{host}.{word}.cc")
+CLONE_WORDS = ("zwgk", "xxgkw", "govinfo", "zfgk")
+
+
+def _ip_only(index: int, level: str) -> bool:
+    """A few county portals live at a public IP and port instead of a domain."""
+    return level == "county" and index % 8 == 5
+
+
+def _ip_host(seed: int, index: int) -> tuple[str, int]:
+    r = rng(seed, "ip", index)
+    return f"{r.choice(IP_PREFIXES)}.{r.randint(1, 254)}.{r.randint(1, 254)}.{r.randint(2, 253)}", r.choice(IP_PORTS)
+
+
+def _clone_host(seed: int, index: int, host: str) -> str | None:
+    """The spam clone of every fifth portal (the first among them): lists there carry a link to the copy."""
+    if index % 5 != 0 or not host.startswith("www."):
+        return None
+    r = rng(seed, "clone", index)
+    stem = host.removeprefix("www.").removesuffix(".gov.cn")
+    return "www." + r.choice(CLONE_FORMS).format(stem=stem, host=host.removeprefix("www."), word=r.choice(CLONE_WORDS))
+
+
 def _hazards(index: int) -> tuple[str, ...]:
     return HAZARDS[(2 * index) % len(HAZARDS)], HAZARDS[(2 * index + 1) % len(HAZARDS)]
 
@@ -201,6 +239,10 @@ def build_world(seed: int = 1, scale: int = 7) -> World:
                 gov_name, parent = f"{stem}{suffix}人民政府", f"{city_stem}市人民政府"
                 code = f"{province.code}{n // 30 + 1:02d}{n % 30 + 21:02d}"
                 host = namer.host(pinyin, {"县": "xian", "区": "qu", "市": "shi"}[suffix])
+        port = None
+        if _ip_only(index, level) and family != "gkmlpt":
+            namer.hosts.discard(host)
+            host, port = _ip_host(seed, index)
         gov = Agency(gov_name, level, "government", code, parent, "bgs", host)
         style = _portal_style(seed, index, family)
         units = [gov, *_units(seed, gov, level, namer, host)]
@@ -208,13 +250,16 @@ def build_world(seed: int = 1, scale: int = 7) -> World:
         hazards = _hazards(index)
         own_site = None
         # About a third of portals have one department that also runs a site of its own.
-        if chance(0.35, seed, "own-site", index) or index == 1:
+        if (chance(0.35, seed, "own-site", index) or index == 1) and port is None:
             dept = units[1 + rng(seed, "own-site-dept", index).randrange(len(units) - 1)]
             if dept.kind == "department":
                 own_site = Agency(dept.name, dept.level, dept.kind, dept.division_code, dept.parent, dept.slug,
                                   host, f"{dept.slug}.{host.removeprefix('www.')}", dept.in_registry)
                 units[units.index(dept)] = own_site
         portals.append(Portal(len(portals), host, gov, family, units=tuple(units), site_code=site_code, hazards=hazards,
+                              port=port, clone=_clone_host(seed, index, host),
+                              # the first Hanweb portal of every world, and half the others
+                              annual_jsp=family == "hanweb" and (index == 2 or chance(0.5, seed, "jsp", index)),
                               **style))
         if own_site:
             dept_family = rng(seed, "dept-family", index).choice(("trs_static", "generic", "vsb", family))
@@ -227,7 +272,8 @@ def build_world(seed: int = 1, scale: int = 7) -> World:
                 # A department site disallowing every robot: its reports stay reachable on the county portal.
                 hazards=("robots_all",) if index == 1 else (), page_size=15))
     portals.append(_down_portal(seed, namer, len(portals)))
-    return World(seed, scale, tuple(portals), {p.host: p for p in portals})
+    return World(seed, scale, tuple(portals), {p.host: p for p in portals},
+                 {p.clone: p for p in portals if p.clone})
 
 
 def _down_portal(seed: int, namer: _Namer, index: int) -> Portal:
@@ -257,7 +303,7 @@ def registry_rows(world: World, column_url) -> list[dict[str, str]]:
         rows.append({
             "name": unit.name, "level": unit.level, "kind": unit.kind, "division_code": unit.division_code,
             "parent": unit.parent,
-            "portal_url": home.url if home else f"http://{unit.portal}/",
+            "portal_url": (home or world.portal(unit.portal)).url,
             "column_urls": column_url(home) if home and home.known_columns and not home.down else "",
             "platform": home.family if home and chance(0.5, world.seed, "hint", unit.name) else "",
             "enabled": "true",

@@ -36,3 +36,10 @@ def run_crawl(proxy: str, registry: Path, db: Path, years: str, run_id: str, *ex
     path = db.parent / "runs" / f"{run_id}.json"
     record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     return Crawl(done.returncode, done.stdout + done.stderr, record)
+
+
+def sandbox_files(sandbox, folder: Path) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """The sandbox's registry written to `folder`, and where the crawl's archive goes: (registry, database)."""
+    registry = folder / "registry.csv"
+    registry.write_text(sandbox.registry(), encoding="utf-8")
+    return registry, folder / "archive.sqlite"

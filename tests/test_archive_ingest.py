@@ -264,3 +264,31 @@ def test_a_spreadsheet_matching_no_full_version_is_a_version_of_its_own(archive)
     v1, v2 = versions_of(archive, "白河县", 2023)  # the corrected full report took the spreadsheet in
     assert v2["sources"] == 2 and [d["key"] for d in v2["diff"]["fields"]] == ["review.total"]
     assert v2["diff"]["sections"] == []
+
+
+def test_the_page_announcing_an_attachment_joins_its_version_and_lends_it_its_date(db_url, other_db_url, tmp_path):
+    full = synthetic.report("汉阴县", 2023, fmt="pdf")  # the report itself, in the attachment, undated
+    shell = synthetic.report("汉阴县", 2023, published="2024-01-26", fields={k: None for k in full.fields},
+                             sections={"overview": "汉阴县2023年政府信息公开工作年度报告已经编制完成，现予以公布。详见附件。"})
+    items = {"page": (capture("https://hy.gov.cn/t1.html"), synthetic.body(shell), shell),
+             "pdf": (capture("https://hy.gov.cn/P1.pdf", 5), synthetic.body(full), full)}
+    snapshots = []
+    for order in (("page", "pdf"), ("pdf", "page")):
+        arc = open_archive(other_db_url if snapshots else db_url, tmp_path / "-".join(order))
+        ing = ingestor(arc)
+        for name in order:
+            ing.ingest(*items[name])
+        [version] = versions_of(arc, "汉阴县", 2023)  # one publication, not a "revision" from page to attachment
+        assert version["sources"] == 2
+        with arc.engine.connect() as conn:
+            published, speaker = conn.execute(text(
+                "SELECT r.published, e.table_only FROM reports r JOIN versions v ON v.id = r.current_version_id "
+                "JOIN extractions e ON e.id = v.extraction_id")).one()
+        assert (str(published), speaker) == ("2024-01-26", False)  # the attachment speaks, with the page's date
+        snapshots.append(snapshot(arc))
+        arc.engine.dispose()
+    assert snapshots[0] == snapshots[1]
+    # Alone, a shell still says the report was published.
+    arc = open_archive(db_url, tmp_path / "alone")
+    ingestor(arc).ingest(capture("https://hy.gov.cn/t2.html"), synthetic.body(shell), shell)
+    assert len(versions_of(arc, "汉阴县", 2023)) == 1

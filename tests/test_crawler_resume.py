@@ -4,6 +4,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -14,7 +15,7 @@ from crawler.spiders.reports import parse_years
 from sandbox.app import Options, Sandbox
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
-from tests.crawler_support import ROOT, crawl_args, env, run_crawl
+from tests.crawler_support import ROOT, crawl_args, env, run_crawl, sandbox_files
 
 YEARS = "2024-2025"
 
@@ -32,11 +33,13 @@ def _captures(db) -> int:
         archive.engine.dispose()
 
 
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+
+
 def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path):
     sandbox = Sandbox(Options(scale=4, seed=11, documents_per_format=1, slow_seconds=0.3))
-    registry = tmp_path / "registry.csv"
-    registry.write_text(sandbox.registry(), encoding="utf-8")
-    db = tmp_path / "archive.sqlite"
+    registry, db = sandbox_files(sandbox, tmp_path)
     with ServerThread(sandbox.handle) as server:
         sandbox.store.prewarm(sandbox.slow_documents())
         process = subprocess.Popen(crawl_args(registry, db, YEARS, "killed"), env=env(server.proxy), cwd=ROOT,
@@ -45,9 +48,14 @@ def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path):
         while _captures(db) < 30 and time.time() < deadline and process.poll() is None:
             time.sleep(0.2)
         assert process.poll() is None, "the crawl finished before it could be killed"
+        workers = _children(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait()
         killed_at = _captures(db)
+        deadline = time.time() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.time() < deadline:
+            time.sleep(0.2)
+        orphans = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
         resumed = run_crawl(server.proxy, registry, db, YEARS, "resumed")
         truth = manifest(sandbox)
     sandbox.close()
@@ -58,6 +66,7 @@ def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path):
         twice = conn.execute(select(cap.c.requested_url).group_by(cap.c.requested_url)
                              .having(func.count() > 1)).scalars().all()
         total = conn.execute(select(func.count()).select_from(cap)).scalar()
+    assert workers and not orphans  # the killed crawl's extraction workers ended with it
     assert twice == []
     assert total > killed_at >= 30
     m = measure(archive, truth, parse_years(YEARS))

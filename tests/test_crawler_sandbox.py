@@ -17,7 +17,7 @@ from crawler.spiders.reports import parse_years
 from sandbox.app import Options, Sandbox
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
-from tests.crawler_support import run_crawl
+from tests.crawler_support import run_crawl, sandbox_files
 
 YEARS = "2023-2025"
 
@@ -27,9 +27,7 @@ def world(tmp_path_factory):
     # First seen in mid-February: many 2025 reports are published later, before the third run.
     sandbox = Sandbox(Options(scale=6, seed=3, documents_per_format=1, slow_seconds=0.3, today=dt.date(2026, 2, 16)))
     folder = tmp_path_factory.mktemp("crawl")
-    registry = folder / "registry.csv"
-    registry.write_text(sandbox.registry(), encoding="utf-8")
-    db = folder / "archive.sqlite"
+    registry, db = sandbox_files(sandbox, folder)
     with ServerThread(sandbox.handle) as server:
         sandbox.store.prewarm(sandbox.slow_documents())
         first = run_crawl(server.proxy, registry, db, YEARS, "first")

@@ -181,13 +181,16 @@ def test_every_adapter_lists_every_report_from_the_registry_columns(sandbox):
 def test_attachments_in_every_form(sandbox):
     sb, truth = sandbox
     files_of: dict[str, list[str]] = {}
+    parts_of: dict[str, list[str]] = {}  # a paged TRS article links its files from whichever page shows them
     for report in truth["reports"]:
         page = None
         for doc in report["documents"]:  # each place: its page, then that page's files
             if doc["role"] == "page":
                 page = doc["url"]
+                parts_of[page] = doc.get("parts", [])
             else:
                 files_of.setdefault(page, []).append(doc["url"])
     for page, files in files_of.items():
-        assert set(files) <= set(attachments(_page(sb, page))), page
+        linked = {u for part in (page, *parts_of[page]) for u in attachments(_page(sb, part))}
+        assert set(files) <= linked, page
     assert len(files_of) > 50

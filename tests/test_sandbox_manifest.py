@@ -36,7 +36,7 @@ def test_minimum_requests_discover_every_report(sb, truth):
         if entry["purpose"] == "robots":
             continue
         assert response.status == 200, entry
-        if entry["purpose"] in ("navigation", "listing", "report"):
+        if entry["purpose"] in ("navigation", "listing", "report", "report part"):
             found |= links(entry["url"], response)
     assert wanted_pages - found == set(), "report pages no listing links to"
     assert wanted_files - found == set(), "report files no report page links to"

@@ -31,13 +31,13 @@ def busiest(sb, p):
 
 def reports_in(sb, p, col):
     site, platform = sb.site(p), sb.platform(p)
-    return {f"http://{p.host}{platform.item(site, i)}" for i in site.visible(col.key, sb.today)}
+    return {f"http://{p.netloc}{platform.item(site, i)}" for i in site.visible(col.key, sb.today)}
 
 
 def test_trs_static_pages_counted_by_create_page_html(sb):
     p = portal(sb, "trs_static")
     col, platform, site = busiest(sb, p), sb.platform(p), sb.site(p)
-    first = f"http://{p.host}{platform.column(site, col.key)}"
+    first = f"http://{p.netloc}{platform.column(site, col.key)}"
     page = text(fetch(sb, first))
     count = int(re.search(r'createPageHTML\((\d+), 0, "index", "(s?html?)"\)', page)[1])
     assert count > 1 and re.search(r'href="\./\d{6}/t\d{8}_\d+\.s?html?"', page)
@@ -52,13 +52,13 @@ def test_trs_static_pages_counted_by_create_page_html(sb):
 def test_trs_dynamic_static_first_page_then_search_api(sb):
     p = portal(sb, "trs_dynamic")
     col, platform, site = busiest(sb, p), sb.platform(p), sb.site(p)
-    url = f"http://{p.host}{platform.column(site, col.key)}"
+    url = f"http://{p.netloc}{platform.column(site, col.key)}"
     page = text(fetch(sb, url))
     config = json.loads(re.search(r"var pageConfig = (\{.*?\});", page)[1])
     assert config["classsql"] == f"chnlid={col.cid}" and config["channelid"] == str(channel_id(site))
     static = links(url, fetch(sb, url)) & reports_in(sb, p, col)
     assert len(static) <= p.page_size < config["recordCount"]
-    api = f"http://{p.host}{config['url']}"
+    api = f"http://{p.netloc}{config['url']}"
     found = set()
     for n in range(1, 4):
         body = f"channelid={config['channelid']}&classsql=chnlid%3D{col.cid}&page={n}&prepage=10&sortfield=-docreltime"
@@ -74,7 +74,7 @@ def test_trs_dynamic_static_first_page_then_search_api(sb):
 def test_hanweb_column_datastore_and_dataproxy(sb):
     p = portal(sb, "hanweb")
     col, platform, site = busiest(sb, p), sb.platform(p), sb.site(p)
-    url = f"http://{p.host}{platform.column(site, col.key)}"
+    url = f"http://{p.netloc}{platform.column(site, col.key)}"
     page = text(fetch(sb, url))
     assert re.search(r"/col/col\d+/index\.html", url)
     assert "<datastore>" in page and "<![CDATA[" in page and f"columnid: {COL_BASE + col.cid}" in page
@@ -82,13 +82,13 @@ def test_hanweb_column_datastore_and_dataproxy(sb):
     unit = re.search(r"unitid: (\d+)", page)[1]
     form = (f"col=1&appid=1&webid={web_id(site)}&path=/&columnid={COL_BASE + col.cid}&sourceContentType=1"
             f"&unitid={unit}&webname=x&permissiontype=0")
-    proxy = f"http://{p.host}/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord={total}&perpage=20"
+    proxy = f"http://{p.netloc}/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord={total}&perpage=20"
     response = fetch(sb, proxy, "POST", form)
     root = ET.fromstring(response.body)
     assert int(root.findtext("totalrecord")) == total and len(root.find("recordset")) == total
     assert reports_in(sb, p, col) <= links(proxy, response)
     assert re.search(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html", response.body.decode())
-    old = f"http://{p.host}/module/jpage/dataproxy.jsp?page=2&appid=1&webid={web_id(site)}&path=/" \
+    old = f"http://{p.netloc}/module/jpage/dataproxy.jsp?page=2&appid=1&webid={web_id(site)}&path=/" \
           f"&columnid={COL_BASE + col.cid}&permissiontype=0"
     assert len(ET.fromstring(fetch(sb, old).body).find("recordset")) == min(p.page_size, total - p.page_size)
     browser = f"{url}?uid={unit}&pageNum=2"
@@ -98,14 +98,14 @@ def test_hanweb_column_datastore_and_dataproxy(sb):
 def test_gkmlpt_shell_and_json_api(sb):
     p = portal(sb, "gkmlpt")
     platform, site = sb.platform(p), sb.site(p)
-    openness = text(fetch(sb, f"http://{p.host}{platform.openness(site)}"))
+    openness = text(fetch(sb, f"http://{p.netloc}{platform.openness(site)}"))
     directories = re.findall(r'href="((?:/[a-z]+)?/gkmlpt/index)"', openness)
     assert len(directories) == len(p.units)
-    shell = text(fetch(sb, f"http://{p.host}{directories[1]}"))
+    shell = text(fetch(sb, f"http://{p.netloc}{directories[1]}"))
     assert f"SID: '{site_id(site)}'" in shell and '<div id="app"></div>' in shell
     tree = json.loads(re.search(r"TREE: (\[.*?\]), SERVICE_AREA_ID", shell)[1])
     column = next(node for node in tree if node["name"] == "政府信息公开年报")
-    api = f"http://{p.host}{directories[1].removesuffix('/index')}/api/all/{column['id']}?page=1&sid={site_id(site)}"
+    api = f"http://{p.netloc}{directories[1].removesuffix('/index')}/api/all/{column['id']}?page=1&sid={site_id(site)}"
     data = json.loads(fetch(sb, api).body)
     assert data["total"] == column["post_count"] == len(data["articles"]) > 0
     article = data["articles"][0]
@@ -122,13 +122,13 @@ def test_vsb_pages_count_down(sb):
     assert calls[0].url.endswith(".htm") and len(calls) > 1
     numbers = [int(c.url.rsplit("/", 1)[1][:-4]) for c in calls[1:]]
     assert numbers == sorted(numbers, reverse=True) and numbers[-1] == 1
-    first = f"http://{p.host}{calls[0].url}"
+    first = f"http://{p.netloc}{calls[0].url}"
     page = text(fetch(sb, first))
     nxt = re.search(r'<a href="([^"]+)">下页</a>', page)[1]
-    assert f"http://{p.host}{calls[1].url}" == urljoin(first, nxt)
+    assert f"http://{p.netloc}{calls[1].url}" == urljoin(first, nxt)
     found = set()
     for call in calls:
-        found |= links(f"http://{p.host}{call.url}", fetch(sb, f"http://{p.host}{call.url}"))
+        found |= links(f"http://{p.netloc}{call.url}", fetch(sb, f"http://{p.netloc}{call.url}"))
     assert reports_in(sb, p, col) <= found
     assert all(re.search(r"/info/\d+/\d+\.htm$", u) for u in reports_in(sb, p, col))
 
@@ -136,7 +136,7 @@ def test_vsb_pages_count_down(sb):
 def test_generic_next_page_links(sb):
     p = portal(sb, "generic")
     col, platform, site = busiest(sb, p), sb.platform(p), sb.site(p)
-    url, found, seen = f"http://{p.host}{platform.column(site, col.key)}", set(), 0
+    url, found, seen = f"http://{p.netloc}{platform.column(site, col.key)}", set(), 0
     while url and seen < 50:
         response = fetch(sb, url)
         assert response.status == 200
@@ -153,9 +153,9 @@ def test_routing_is_strict(sb):
             continue
         site, platform = sb.site(p), sb.platform(p)
         item = next(i for i in site.items.values() if i.kind == "report")
-        good = f"http://{p.host}{platform.item(site, item)}"
+        good = f"http://{p.netloc}{platform.item(site, item)}"
         assert fetch(sb, good).status == 200
         other_column = next(c for c in site.columns if c != item.column and not c.startswith("gk/"))
         for fake in (replace(item, id=item.id + 10_000_000), replace(item, column=other_column)):
-            response = fetch(sb, f"http://{p.host}{platform.item(site, fake)}")
+            response = fetch(sb, f"http://{p.netloc}{platform.item(site, fake)}")
             assert response.status == 404 or "页面不存在" in text(response), fake

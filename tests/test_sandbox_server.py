@@ -99,7 +99,7 @@ def test_waf_challenges_until_the_cookie_is_sent(served):
     sandbox, server = served
     for kind, (status, name) in hazards.WAF.items():
         portal = portal_with(sandbox, kind)
-        response, data = proxy_get(server, f"http://{portal.host}/robots.txt")
+        response, data = proxy_get(server, f"http://{portal.netloc}/robots.txt")
         assert response.status in (200, 404)  # robots.txt is never challenged
         url = sandbox.platform(portal).column_url(sandbox.site(portal))
         response, data = proxy_get(server, url)
@@ -116,23 +116,23 @@ def test_flaky_redirect_loop_https_home_robots_and_traps(served):
     assert proxy_get(server, url, raw=True)[0].status == 500
     assert proxy_get(server, url, raw=True)[0].status != 500
     loop = portal_with(sandbox, "redirect_loop")
-    response, _ = proxy_get(server, f"http://{loop.host}/zt/index.html")
+    response, _ = proxy_get(server, f"http://{loop.netloc}/zt/index.html")
     location = response.getheader("Location")
-    assert response.status == 302 and proxy_get(server, f"http://{loop.host}{location}")[0].getheader(
+    assert response.status == 302 and proxy_get(server, f"http://{loop.netloc}{location}")[0].getheader(
         "Location") == "/zt/index.html"
     home = portal_with(sandbox, "https_home")
     response, _ = proxy_get(server, home.url)
     assert response.status == 301 and response.getheader("Location").startswith("https://")
     robots = portal_with(sandbox, "robots")
-    assert b"Disallow: /search/" in proxy_get(server, f"http://{robots.host}/robots.txt")[1]
+    assert b"Disallow: /search/" in proxy_get(server, f"http://{robots.netloc}/robots.txt")[1]
     everything = portal_with(sandbox, "robots_all")
-    assert b"Disallow: /\n" in proxy_get(server, f"http://{everything.host}/robots.txt")[1]
+    assert b"Disallow: /\n" in proxy_get(server, f"http://{everything.netloc}/robots.txt")[1]
     calendar = portal_with(sandbox, "calendar_trap")
-    url = f"http://{calendar.host}/calendar/?date=2026-01-01"
+    url = f"http://{calendar.netloc}/calendar/?date=2026-01-01"
     page = proxy_get(server, url, passed(sandbox, url))[1].decode()
     assert "/calendar/?date=2026-01-02" in page
     search = portal_with(sandbox, "infinite_pagination")
-    url = f"http://{search.host}/search/?keyword=x&page=41"
+    url = f"http://{search.netloc}/search/?keyword=x&page=41"
     page = proxy_get(server, url, passed(sandbox, url))[1].decode()
     assert "page=42" in page
 
@@ -145,17 +145,17 @@ def test_session_ids_soft_404_and_slow(served):
     assert b";jsessionid=" in first
     assert proxy_get(server, url + ";jsessionid=ABC", passed(sandbox, url))[0].status == 200
     soft = portal_with(sandbox, "soft_404")
-    url = f"http://{soft.host}/no/such/page.html"
+    url = f"http://{soft.netloc}/no/such/page.html"
     response, data = proxy_get(server, url, passed(sandbox, url))
     assert response.status == 200 and "页面不存在" in data.decode()
     quiet = next(p for p in sandbox.world.portals if "soft_404" not in p.hazards and not p.down
                  and not set(p.hazards) & STATEFUL)
-    assert proxy_get(server, f"http://{quiet.host}/no/such/page.html")[0].status == 404
+    assert proxy_get(server, f"http://{quiet.netloc}/no/such/page.html")[0].status == 404
     slow = portal_with(sandbox, "slow")
     times = []
     for n in range(6):
         start = time.perf_counter()
-        proxy_get(server, f"http://{slow.host}/no-{n}.html", passed(sandbox, slow.url))
+        proxy_get(server, f"http://{slow.netloc}/no-{n}.html", passed(sandbox, slow.url))
         times.append(time.perf_counter() - start)
     assert max(times) >= 0.3 > min(times)
 

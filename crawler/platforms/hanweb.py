@@ -1,6 +1,11 @@
 """Hanweb (大汉) JCMS: a column's list is an XML datastore inside the page; the rest comes from
 `POST /module/web/jpage/dataproxy.jsp?startrecord=&endrecord=&perpage=` with the form fields the page's `jpage`
-script names (domain.md §5). One proxy call asks for every record at once (the proxy serves up to 1,000)."""
+script names (domain.md §5). One proxy call asks for every record at once (the proxy serves up to 1,000).
+
+Portals with Hanweb's information-disclosure module also publish reports at
+`/module/xxgk/xxgkAnnualReport.jsp?fbtime=YYYY&area=<统一社会信用代码>`, reached only through a year selector
+(`<select onchange="location.href='…xxgkAnnualReport.jsp?fbtime='+this.value">`): each offered year is a column.
+"""
 from __future__ import annotations
 
 import re
@@ -18,6 +23,22 @@ PROXY = re.compile(r"proxyUrl\s*:\s*[\"']([^\"']+)[\"']")
 AJAX = re.compile(r"ajaxParam\s*:\s*\{(.*?)\}", re.S)
 PARAM = re.compile(r"(\w+)\s*:\s*(?:\"([^\"]*)\"|'([^']*)'|([^,}\s]+))")
 MAX_RECORDS = 1000
+ANNUAL = re.compile(r"""location\.href\s*=\s*['"]([^'"]*xxgkAnnualReport\.jsp\?(?:[^'"]*&)?fbtime=)['"]\s*\+\s*"""
+                    r"""this\.(?:value|options\[this\.selectedIndex\]\.value)""", re.I)
+
+
+def annual_years(page: Page) -> list[Call]:
+    """The year pages of an xxgkAnnualReport.jsp year selector (columns titled by their year)."""
+    calls = []
+    for select in page.tree.iter("select"):
+        match = ANNUAL.search(select.get("onchange") or "")
+        if not match:
+            continue
+        for option in select.iter("option"):
+            year = (option.get("value") or "").strip()
+            if year.isdigit():
+                calls.append(Call(canonical(match[1] + year, page.url), "column", title=f"{year}年"))
+    return calls
 
 
 def records(page: Page, text: str) -> list[Entry]:
@@ -34,12 +55,15 @@ class Hanweb(Platform):
     name = "hanweb"
 
     def detect(self, page: Page) -> bool:
-        return "dataproxy.jsp" in page.text or "<datastore>" in page.text
+        return "dataproxy.jsp" in page.text or "<datastore>" in page.text or "xxgkAnnualReport.jsp" in page.text
 
     def entries(self, page: Page, pairs) -> list[Entry]:
         return records(page, page.text) + super().entries(page, pairs)
 
     def more(self, page: Page, pairs) -> list[Call]:
+        return annual_years(page) + self._proxy_calls(page)
+
+    def _proxy_calls(self, page: Page) -> list[Call]:
         total, shown = TOTAL.search(page.text), len(RECORD.findall(page.text))
         proxy, ajax = PROXY.search(page.text), AJAX.search(page.text)
         if not (total and proxy and ajax):

@@ -15,7 +15,8 @@ import hashlib
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import date, datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -26,16 +27,18 @@ from twisted.internet import task
 
 from archive.agencies import register_agencies
 from archive.db import open_archive
-from archive.ingest import record_error
 from crawler import registry as reg
 from crawler.attachments import attachments
 from crawler.blocking import is_soft_404
 from crawler.items import Fetched
 from crawler.navigation import OPENNESS_MIN, REPORT_MIN, best, openness_score, report_score
 from crawler.platforms import BY_NAME, Page, detect
+from crawler.platforms.trs_article import join_parts, next_part
 from crawler.recognise import judge_title, likely_year, wanted
 from crawler.runrecord import OUTCOME_COLUMN, PortalRecord, RunRecord
-from crawler.state import Child, Node, State, node_key
+from crawler.runstore import save_record
+from crawler.state import Child, Node, open_state
+from crawler.tls import response_outcome
 from crawler.urls import host
 
 log = logging.getLogger(__name__)
@@ -47,12 +50,14 @@ PRIORITY = {"file": 30, "doc": 20, "page": 10, "api": 10, "column": 5, "shell": 
 MAX_COLUMN_DEPTH = 4
 
 
-def parse_years(text: str) -> range:
-    """"2019-2025" → range(2019, 2026); "2023" → range(2023, 2024)."""
-    first, _, last = text.partition("-")
-    start, stop = int(first), int(last or first)
+def parse_years(text: str, today: date | None = None) -> range:
+    """"2019-2025" → range(2019, 2026); "2023" → range(2023, 2024); "2019-" → from 2019 to last year, the newest
+    year with reports due, so that a scheduled crawl's command line stays current."""
+    first, dash, last = text.partition("-")
+    start = int(first)
+    stop = int(last) if last else (today or date.today()).year - 1 if dash else start
     if not 1990 <= start <= stop <= 2100:
-        raise ValueError(f"years must be YYYY or YYYY-YYYY, got {text!r}")
+        raise ValueError(f"years must be YYYY, YYYY-YYYY or YYYY- (to last year), got {text!r}")
     return range(start, stop + 1)
 
 
@@ -61,8 +66,9 @@ def run_id_now() -> str:
 
 
 def _title_year(title: str) -> int | None:
-    match = re.search(r"(?:19|20)\d{2}", title or "")
-    return int(match.group(0)) if match else None
+    """The one year a column's title names ("2024年度"); None for none or several ("2019-2024年")."""
+    years = set(re.findall(r"(?:19|20)\d{2}", title or ""))
+    return int(years.pop()) if len(years) == 1 else None
 
 
 class ReportsSpider(scrapy.Spider):
@@ -86,6 +92,7 @@ class ReportsSpider(scrapy.Spider):
         self.listed: set[str] = set()  # every entry of every list this run (report or not)
         self.seen_nodes: set[str] = set()
         self.archive = None
+        self.frontier = None  # a distributed crawl's shared frontier (crawler.distributed), set by its scheduler
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -94,7 +101,8 @@ class ReportsSpider(scrapy.Spider):
         spider.archive = open_archive(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"))
         with spider.archive.engine.begin() as conn:
             register_agencies(conn, reg.agency_records(spider.rows))
-        spider.state = State(spider.archive.data_dir / "crawl-state.sqlite")
+        spider.state = open_state(spider.archive, shared=bool(s.get("NIANBAO_REDIS")))
+        spider.worker = s.get("NIANBAO_WORKER")  # a distributed worker: its own WARC file and run record file
         spider.state.load_archive(spider.archive)
         spider.budget = s.getint("NIANBAO_PORTAL_BUDGET")
         spider.nav_depth = s.getint("NIANBAO_NAV_DEPTH")
@@ -111,11 +119,17 @@ class ReportsSpider(scrapy.Spider):
         if self.progress_every > 0:
             self._progress = task.LoopingCall(self.progress)
             self._progress.start(self.progress_every, now=False)
+        if self.settings.get("NIANBAO_REDIS"):
+            return  # a distributed worker: `nianbao seed` has put the start requests into the shared frontier
         for target in self.targets:
-            entries = [Child(u, "column") for u in target.entries] or [Child(target.portal, "home")]
-            for child in entries:
+            for child in self.start_children(target):
                 for request in self.visit(child, target.portal, 0):
                     yield request
+
+    @staticmethod
+    def start_children(target: reg.Target) -> list[Child]:
+        """Where a portal's walk starts: the registry's known columns, or its home page."""
+        return [Child(u, "column") for u in target.entries] or [Child(target.portal, "home")]
 
     # -- deciding what to fetch ---------------------------------------------------------------------------------
     def visit(self, child: Child, portal: str, depth: int, parent_unchanged: bool = False):
@@ -156,12 +170,16 @@ class ReportsSpider(scrapy.Spider):
         yield from self._request(child, portal, depth, None, known)
 
     def replay(self, node: Node, portal: str, depth: int):
+        self._recall(node, portal)
         unchanged = node.role in LIST_ROLES
         for child in node.children:
             yield from self.visit(child, portal, depth + (child.role in ("nav", "column")), unchanged)
 
     def _request(self, child: Child, portal: str, depth: int, node: Node | None, known=None):  # type: ignore[no-untyped-def]
-        count = self.requested[portal] = self.requested.get(portal, 0) + 1
+        if self.frontier is not None:
+            count = self.frontier.spend(portal)  # the budget is shared by every worker
+        else:
+            count = self.requested[portal] = self.requested.get(portal, 0) + 1
         if count > self.budget:
             if count == self.budget + 1:
                 self.record.portals[portal].errors["budget"] += 1
@@ -193,6 +211,7 @@ class ReportsSpider(scrapy.Spider):
         old = self.state.node(key)
         now = time.time()
         if response.status == 304 and old is not None:
+            self._recall(old, portal)
             children, unchanged, digest, cold = old.children, True, old.digest, old.cold
         else:
             page = self._page(response, child)
@@ -210,6 +229,14 @@ class ReportsSpider(scrapy.Spider):
         for grandchild in children:
             step = 1 if grandchild.role in ("nav", "column") else 0
             yield from self.visit(grandchild, portal, depth + step, unchanged)
+
+    def _recall(self, node: Node, portal: str) -> None:
+        """A list not read again (still fresh, or answered 304) counts in the run record as `derive` counts a list
+        it reads: an incremental run must not look like a portal whose report column vanished."""
+        record = self.record.portals[portal]
+        documents = [c for c in node.children if c.role == "doc"]
+        record.columns += node.role in ("column", "shell") or (node.role in ("home", "nav") and bool(documents))
+        record.listed += sum(1 for c in documents if c.url not in self.seen_entries)
 
     def _stop_paging(self, children: list[Child]) -> list[Child]:
         """A changed page of a list walked before: once it holds only known documents, the older pages behind
@@ -256,7 +283,13 @@ class ReportsSpider(scrapy.Spider):
             out.append(Child(call.url, call.role, call.method, call.body, call.title, family=listing.family))
         title_year = _title_year(child.title)
         newest = max(years) if years else title_year
-        cold = newest is not None and 0 < newest < self.years.stop - 2
+        # Done lists are revisited on a TTL only. A column of one year (its title says which) fills up until the newest
+        # requested year's reports come out: the year before's were due the March before, late ones since out. A
+        # mixed list may still get the newest year's first report, so it is done only when even its newest is older.
+        if title_year:
+            cold = title_year < self.years.stop - 1
+        else:
+            cold = newest is not None and 0 < newest < self.years.stop - 2
         return out, cold
 
     def _navigate(self, page: Page, child: Child, depth: int) -> list[Child]:
@@ -288,16 +321,64 @@ class ReportsSpider(scrapy.Spider):
             if is_soft_404(page.text):
                 record.errors["soft_404"] += 1
                 self.state.fail(child.url, "soft 404")
+                if response.meta.get("parts"):
+                    yield from self._joined(response.meta["first"], response.meta["parts"], response.meta["files"],
+                                            portal, depth, missing=child.url)
                 return
             if child.role == "doc":
                 children = [Child(u, "file", agency=child.agency, year=child.year, title=child.title)
                             for u in attachments(page) if u != child.url]
+                following = next_part(page)
+                if following or "parts" in response.meta:
+                    yield from self._article_part(response, page, children, following, portal, depth)
+                    return
         if child.role == "doc":
             self.state.save(Node(child.key, child.url, "doc", time.time(), _header(response, "ETag"),
                                  _header(response, "Last-Modified"), None, False, children))
         record.documents += 1
         yield self._fetched(response, child, portal, "document")
         for grandchild in children:
+            yield from self.visit(grandchild, portal, depth + 1)
+
+    def _article_part(self, response, page: Page, files: list[Child], following: str | None, portal: str,
+                      depth: int):  # type: ignore[no-untyped-def]
+        """A part of a paged TRS article: into the WARC as fetched; then the next part is asked for, or, after the
+        last, the parts are joined into the one document the archive ingests (`crawler.platforms.trs_article`)."""
+        child: Child = response.meta["child"]
+        first: Child = response.meta.get("first", child)
+        fetched = self._fetched(response, child, portal, "listing")
+        yield fetched
+        # Plain values, not the parsed page: request meta must pickle (JOBDIR, the distributed frontier).
+        parts = [*response.meta.get("parts", []), (page.url, page.text, page.content_type, fetched)]
+        files = [*response.meta.get("files", []), *(f for f in files if f not in response.meta.get("files", []))]
+        if following and following not in {url for url, *_ in parts}:
+            nxt = Child(following, "doc", title=first.title, agency=first.agency, year=first.year)
+            for request in self._request(nxt, portal, depth, None):
+                request.meta.update(first=first, parts=parts, files=files)
+                yield request
+            return
+        yield from self._joined(first, parts, files, portal, depth)
+
+    def _joined(self, first: Child, parts: list, files: list[Child], portal: str, depth: int,
+                missing: str | None = None):  # type: ignore[no-untyped-def]
+        """The parts fetched as one document; `missing` names a part that could not be fetched (the rest is kept)."""
+        head: Fetched = parts[0][3]
+        try:
+            body = join_parts([Page(url, text, content_type) for url, text, content_type, _ in parts])
+        except ValueError as exc:  # no pager to cut at: keep the first part as it came
+            log.warning("%s: parts not joined: %s", first.url, exc)
+            body = head.body
+        kept = [(k, v) for k, v in head.headers if k.lower() not in ("content-type", "content-length")]
+        headers = [*kept, ("Content-Type", "text/html; charset=utf-8"),
+                   ("X-Nianbao-Parts", " ".join(url for url, *_ in parts))]
+        if missing:
+            headers.append(("X-Nianbao-Parts-Missing", missing))
+        validators = {k.lower(): v for k, v in head.headers}
+        self.state.save(Node(first.key, first.url, "doc", time.time(), validators.get("etag"),
+                             validators.get("last-modified"), None, False, files))
+        self.record.portals[portal].documents += 1
+        yield replace(head, kind="document", body=body, headers=headers)
+        for grandchild in files:
             yield from self.visit(grandchild, portal, depth + 1)
 
     # -- helpers ------------------------------------------------------------------------------------------------
@@ -309,9 +390,6 @@ class ReportsSpider(scrapy.Spider):
     def _fetched(self, response, child: Child, portal: str, kind: str) -> Fetched:  # type: ignore[no-untyped-def]
         request = response.request
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs]
-        if response.url.startswith("https://"):
-            # Certificates are not verified (many government ones are broken): say so on the capture.
-            headers.append(("X-Nianbao-TLS", "unverified"))
         request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items()
                            for v in vs]
         referrer = request.headers.get("Referer")
@@ -319,13 +397,17 @@ class ReportsSpider(scrapy.Spider):
             url=child.url, final_url=response.url, method=child.method, status=response.status, headers=headers,
             body=response.body, fetched_at=datetime.now(timezone.utc), portal=portal, kind=kind,
             referrer=referrer.decode("latin-1") if referrer else None, request_body=child.body,
-            request_headers=request_headers, agency_hint=child.agency, year_hint=child.year)
+            request_headers=request_headers, agency_hint=child.agency, year_hint=child.year,
+            tls=response_outcome(response, self.settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES")))
 
     def failed(self, failure):  # type: ignore[no-untyped-def]
         request = failure.request
         child: Child = request.meta["child"]
         portal, depth = request.meta["portal"], request.meta["depth"]
         record = self.record.portals[portal]
+        if request.meta.get("parts"):  # a later part of a paged article failed: the parts fetched are kept
+            yield from self._joined(request.meta["first"], request.meta["parts"], request.meta["files"], portal, depth,
+                                    missing=request.url)
         if failure.check(HttpError):
             status = failure.value.response.status
             # A portal whose entry answers only gateway errors (after retries) is down, as far as anyone can tell.
@@ -356,6 +438,8 @@ class ReportsSpider(scrapy.Spider):
                 return
         record.errors[kind] += 1
         log.info("%s: %s %s", kind, request.method, request.url)
+        if self.frontier is not None:
+            self.frontier.done(request)
 
     # -- the archive's side -------------------------------------------------------------------------------------
     def archived(self, done) -> None:  # type: ignore[no-untyped-def]
@@ -363,6 +447,8 @@ class ReportsSpider(scrapy.Spider):
         for capture, outcome in done:
             self.state.archived(capture.requested_url, capture.fetched_at.timestamp(), capture.header("ETag"),
                                 capture.header("Last-Modified"))
+            if self.frontier is not None:
+                self.frontier.committed(capture.requested_url)
             record = self.record.portals.get(capture.portal)
             if record is not None:
                 record.outcomes[OUTCOME_COLUMN[outcome]] += 1
@@ -383,12 +469,8 @@ class ReportsSpider(scrapy.Spider):
         self.record.reason = reason
         self.record.requests = self.crawler.stats.get_value("downloader/request_count", 0)
         with self.archive.engine.begin() as conn:
-            for record in self.record.portals.values():
-                for kind, count in record.errors.items():
-                    record_error(conn, self.run_id, record.portal, kind, count)
-                if record.attention and not record.errors:
-                    record_error(conn, self.run_id, record.portal, "no_reports")
-        self.record_path = self.record.write(self.archive.data_dir / "runs")
+            save_record(conn, self.record)
+        self.record_path = self.record.write(self.archive.data_dir / "runs" / (self.worker or ""))
         self.state.close()
         log.info("%s", self.record.summary())
 

@@ -1,7 +1,8 @@
-"""Images of reports (scans, photos, screenshots): text by tesseract OCR with the chi_sim model.
+"""Images of reports (scans, photos, screenshots): ruled tables into grids (`image_tables`), the rest of the text by
+tesseract OCR with the chi_sim model.
 
-Only text: OCR gives no table structure, so the document carries a warning that tables were not extracted. The PDF
-reader uses `ocr` for pages without a text layer.
+A picture without a ruled table carries a warning that no table was extracted. The PDF reader uses `ocr` for pages
+without a text layer.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PIL import Image, ImageOps, ImageSequence
 
 from pipelines.document import Document, ExtractionError
 from pipelines.formats.cjk import join_lines, squeeze_wide_spaces
+from pipelines.formats.image_tables import find_table, has_text
 
 OCR_DPI = 300  # chi_sim needs about this for body-size (12–16 pt) characters
 OCR_LANGUAGE = "chi_sim"
@@ -23,7 +25,7 @@ MISSING_OCR = (
     "OCR needs tesseract with the chi_sim language pack (Debian packages tesseract-ocr, tesseract-ocr-chi-sim), "
     "not installed"
 )
-WARNING = "image: text by OCR, tables not extracted"
+WARNING = "image: text by OCR, no ruled table found"
 _BLOCK_SEPARATOR = re.compile(r"\n\s*\n")
 # Tesseract's OpenMP threads fight each other (and the rest of the run) for the cores: on a busy 2-core machine an A4
 # page took 12 s with them and 3 s without. Documents are parallel units; one page is not. pytesseract passes this
@@ -61,5 +63,18 @@ def read(data: bytes) -> Document:
             frames = [ImageOps.exif_transpose(frame).convert("RGB") for frame in ImageSequence.Iterator(picture)]
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise ExtractionError(f"image is damaged or of an unsupported kind ({error})") from None
-    text = "\n".join(t for t in (ocr(frame) for frame in frames) if t)
-    return Document(format="image", text=text, warnings=[WARNING])
+    texts, grids, warnings = [], [], []
+    for n, frame in enumerate(frames, 1):
+        try:
+            table = find_table(frame, f"image {n}" if len(frames) > 1 else "image")
+        except (ValueError, RuntimeError) as error:  # an odd picture costs its table, never the document
+            table = None
+            warnings.append(f"image: no table read ({error})")
+        if table is not None:
+            grids.append(table.grid)
+        # A screenshot of a table alone has nothing else to read: its OCR would cost seconds for nothing.
+        rest = frame if table is None else table.rest
+        if table is None or has_text(rest):
+            texts.append(ocr(rest))
+    return Document(format="image", text="\n".join(t for t in texts if t), grids=grids,
+                    warnings=warnings + ([] if grids else [WARNING]))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import warnings
 from dataclasses import dataclass
 
 import zipfile

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sandbox.articles import HUGE_SIZE, Attachment, attachments, body, report_ref
+from sandbox.articles import HUGE_SIZE, Attachment, attachments, body, report_ref, split_body
 from sandbox.content import Column, Item, Site
 from sandbox.documents import CONTENT_TYPES, DocumentStore, restamped, table_image
 from sandbox.http import Request, Response
@@ -25,6 +25,7 @@ class Call:
     method: str
     url: str
     body: str | None = None
+    years: tuple[int, ...] | None = None  # report years it serves, when narrower than its column's
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def pages(count: int, size: int) -> int:
 
 class Platform:
     name = ""
+    html_lists = True  # report lists are HTML <ul> pages (not a datastore, a JSON API or a Vue shell)
 
     # --- URLs -------------------------------------------------------------------------------------------------
     def home(self, site: Site) -> str:
@@ -61,6 +63,10 @@ class Platform:
     def file(self, site: Site, item: Item, att: Attachment) -> str:
         raise NotImplementedError
 
+    def parts(self, site: Site, item: Item) -> list[str]:
+        """The URLs an article continues at after its first page (only TRS pages long articles)."""
+        return []
+
     def listing_calls(self, site: Site, key: str, today: dt.date) -> list[Call]:
         """The fewest requests that enumerate a column's visible items, discovery of its parameters included."""
         size = site.portal.page_size
@@ -69,7 +75,7 @@ class Platform:
 
     def column_url(self, site: Site) -> str:
         """The report column's URL, as a registry row names it."""
-        return f"http://{site.portal.host}{self.column(site, 'nb')}"
+        return f"http://{site.portal.netloc}{self.column(site, 'nb')}"
 
     # --- serving ----------------------------------------------------------------------------------------------
     def serve(self, ctx: Ctx, req: Request) -> Response | None:
@@ -118,12 +124,12 @@ class Platform:
         keys = ["policy", "notice", "nb"] + (["wzbb"] if "wzbb" in site.columns else [])
         return [(site.columns[k].title, self.column(site, k)) for k in keys]
 
-    def openness_page(self, ctx: Ctx) -> Response:
+    def openness_page(self, ctx: Ctx, extra: str = "") -> Response:
         site = ctx.site
         links = [("政府信息公开指南", self.openness(site) + "zn.html"), ("政府信息公开制度", self.openness(site) + "zd.html"),
                  *self.openness_links(site)]
         main = '<div class="zwgk-nav"><ul>' + "".join(f'<li><a href="{h}">{e(t)}</a></li>' for t, h in links) + \
-            "</ul></div>"
+            "</ul></div>" + extra
         return self.page(ctx, Frame(f"{site.portal.openness[0]}_{site.portal.owner.name}", main,
                                     ((site.portal.openness[0], self.openness(site)),)))
 
@@ -140,17 +146,31 @@ class Platform:
         site = ctx.site
         href = href or (lambda i: self.item(site, i))
         rows = "\n".join(chrome.li(href(i), i.title, i.published) for i in items)
+        if items and (hacked := self.injected(site, col, ctx.today)) is items[0]:
+            rows = chrome.li(f"http://{site.portal.clone}{self.item(site, hacked)}", hacked.title,
+                             hacked.published) + "\n" + rows
         main = (chrome.sub_nav(site, col, lambda k: self.column(site, k)) +
                 f'<div class="list-box"><div class="list-title">{e(col.title)}</div>'
                 f'<ul class="list">\n{rows}\n</ul>\n{pager}</div>')
         return self.page(ctx, Frame(f"{col.title}_{site.portal.owner.name}", main, self.crumbs(site, col.key),
                                     {"ColumnName": col.title}, head, tail))
 
-    def article_page(self, ctx: Ctx, item: Item, extra_head: str = "") -> Response:
+    def injected(self, site: Site, col: Column, today: dt.date) -> Item | None:
+        """A hacked list (domain.md §4): on a cloned portal, the first page of each HTML report list shows its
+        newest entry twice, once pointing at the spam clone's copy."""
+        if not (site.portal.clone and self.html_lists and col in site.report_columns()):
+            return None
+        visible = site.visible(col.key, today)
+        return visible[0] if visible else None
+
+    def article_page(self, ctx: Ctx, item: Item, extra_head: str = "", part: int = 0) -> Response:
+        """The article, or page `part` of a paged one (its body cut between table rows, and the pager)."""
         site = ctx.site
         col = site.columns[item.column]
-        url = f"http://{site.portal.host}{self.item(site, item)}"
+        url = f"http://{site.portal.netloc}{self.item(site, item)}"
         text = body(site, item, ctx.today, lambda att: self.file(site, item, att))
+        if item.parts > 1:
+            text = split_body(text, item.parts)[part] + self.article_pager(site, item, part)
         source = item.unit.name if item.unit else site.portal.owner.name
         resp = self.page(ctx, Frame(f"{item.title}_{site.portal.owner.name}", chrome.article_main(item, text, source),
                                     self.crumbs(site, col.key), chrome.article_metas(site, item, col, url),
@@ -158,6 +178,9 @@ class Platform:
         resp.headers.append(("Last-Modified", _http_date(item.revised if item.revised and ctx.today >= item.revised
                                                          else item.published)))
         return resp
+
+    def article_pager(self, site: Site, item: Item, part: int) -> str:
+        raise NotImplementedError(f"{self.name} does not page articles")
 
     def file_response(self, ctx: Ctx, item: Item, att: Attachment, disposition: bool = False) -> Response:
         headers = [("Content-Disposition", f"attachment; filename*=UTF-8''{quote(att.name)}")] if disposition else []

@@ -37,6 +37,7 @@ def prefix(site: Site, key: str) -> str:
 
 class Gkmlpt(TrsStatic):
     name = "gkmlpt"
+    html_lists = False
 
     def directory_keys(self, site: Site) -> list[str]:
         return list(site.columns["nb"].children)
@@ -105,7 +106,7 @@ class Gkmlpt(TrsStatic):
             return json_response({"code": 1, "msg": "栏目不存在"})
         items = sorted((i for k in chosen for i in ctx.visible(k)), key=lambda i: (i.published, i.id), reverse=True)
         page = int(req.query.get("page", "1")) if req.query.get("page", "1").isdigit() else 1
-        host = f"http://{site.portal.host}"
+        host = f"http://{site.portal.netloc}"
         code = site.portal.owner.division_code
         articles = [{"id": i.id, "title": i.title, "url": host + self.item(site, i),
                      "created_at": f"{i.published.isoformat()} 09:30:00", "publisher": i.unit.name if i.unit else "",

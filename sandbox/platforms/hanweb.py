@@ -1,7 +1,9 @@
 """Hanweb (大汉) JCMS: columns `/col/col<id>/index.html` whose list is an XML datastore in the page, further
 pages from `POST /module/web/jpage/dataproxy.jsp?startrecord=&endrecord=&perpage=` (or the older
 `GET /module/jpage/dataproxy.jsp?page=`), browser paging `?uid=<unit>&pageNum=<n>`, articles
-`/art/YYYY/M/D/art_<col>_<id>.html` (domain.md §5).
+`/art/YYYY/M/D/art_<col>_<id>.html` (domain.md §5). Portals with the information-disclosure module publish some
+reports only at `/module/xxgk/xxgkAnnualReport.jsp?fbtime=<year>&area=<统一社会信用代码>`, reached through a year
+selector (`?fbtime=<year>` lists a year's reports) on the 信息公开 page and the report column.
 """
 from __future__ import annotations
 
@@ -10,16 +12,18 @@ import re
 from urllib.parse import quote
 
 from sandbox.articles import Attachment, attachments
-from sandbox.content import Column, Item, Site
+from sandbox.content import ANNUAL_JSP, Column, Item, Site
 from sandbox.http import Request, Response, xml_response
 from sandbox.platforms.base import Call, Ctx, Platform, pages
 from sandbox.platforms.chrome import Frame, e, li
-from sandbox.seeding import digest
+from sandbox.seeding import digest, rng
+from sandbox.world import Agency
 
 COL_BASE = 1229000000
 PROXY = "/module/web/jpage/dataproxy.jsp"
 OLD_PROXY = "/module/jpage/dataproxy.jsp"
 DOWNLOAD = "/module/download/downfile.jsp"
+JSP = "/module/xxgk/xxgkAnnualReport.jsp"
 MAX_RECORDS = 1000
 COLUMN = re.compile(r"^/col/col(\d+)/index\.html$")
 ITEM = re.compile(r"^/art/\d{4}/\d{1,2}/\d{1,2}/art_(\d+)_(\d+)\.html$")
@@ -35,22 +39,40 @@ def unit_id(col: Column) -> int:
     return 4_000_000 + col.cid * 7
 
 
+CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, S, V, Z
+
+
+def credit_code(seed: int, unit: Agency, division: str) -> str:
+    """The unit's 统一社会信用代码: 1 (机构编制) + 1 (机关) + division code + 9-character body + check character."""
+    r = rng(seed, "uscc", unit.name)
+    stem = "11" + (unit.division_code or division)[:6] + "".join(r.choice(CODE_CHARS[:10]) for _ in range(8)) + \
+        r.choice(CODE_CHARS)
+    total = sum(CODE_CHARS.index(c) * pow(3, i, 31) for i, c in enumerate(stem))
+    return stem + CODE_CHARS[(31 - total % 31) % 31]
+
+
 def _token(site: Site, item: Item, att: Attachment) -> str:
     return f"{digest(site.world.seed, 'hanweb-file', item.id) & 0xFFFFFFFF:08x}{item.id:08d}{att.index}"
 
 
 class Hanweb(Platform):
     name = "hanweb"
+    html_lists = False
 
     def openness(self, site: Site) -> str:
         return f"/col/col{COL_BASE + 1}/index.html"
 
     def column(self, site: Site, key: str, page: int = 1) -> str:
+        if key == ANNUAL_JSP:
+            return JSP
         col = site.columns[key]
         base = f"/col/col{COL_BASE + col.cid}/index.html"
         return base if page == 1 else f"{base}?uid={unit_id(col)}&pageNum={page}"
 
     def item(self, site: Site, item: Item) -> str:
+        if item.column == ANNUAL_JSP:
+            area = credit_code(site.world.seed, item.unit, site.portal.owner.division_code)
+            return f"{JSP}?fbtime={item.year}&area={area}"
         d = item.published
         return f"/art/{d.year}/{d.month}/{d.day}/art_{COL_BASE + site.columns[item.column].cid}_{item.id}.html"
 
@@ -91,11 +113,43 @@ class Hanweb(Platform):
         subnav = "".join(f'<li><a href="{self.column(site, k)}">{e(site.columns[k].title)}</a></li>'
                          for k in col.children)
         main = (f'<div class="sub-nav"><ul>{subnav}</ul></div>' if subnav else "") + \
-            f'<div class="list-box"><div class="list-title">{e(col.title)}</div>{script}</div>'
+            f'<div class="list-box"><div class="list-title">{e(col.title)}</div>{script}</div>' + \
+            (self.year_selector(ctx) if col.key == "nb" else "")
         return self.page(ctx, Frame(f"{col.title}_{site.portal.owner.name}", main, self.crumbs(site, col.key),
                                     {"ColumnName": col.title}))
 
+    def annual_years(self, site: Site, today: dt.date) -> list[int]:
+        """Years the xxgkAnnualReport.jsp module has reports for (its year selector offers just these)."""
+        return sorted({i.year for i in site.visible(ANNUAL_JSP, today)}, reverse=True)
+
+    def year_selector(self, ctx: Ctx, chosen: int | None = None) -> str:
+        years = self.annual_years(ctx.site, ctx.today)
+        if not years:
+            return ""
+        options = "".join(f'<option value="{y}"{" selected" if y == chosen else ""}>{y}年</option>' for y in years)
+        return (f'<div class="xxgk-nb">政府信息公开年度报告：<select id="fbtime" name="fbtime" '
+                f"onchange=\"window.location.href='{JSP}?fbtime='+this.value\">"
+                f'<option value="">请选择年份</option>{options}</select></div>')
+
+    def openness_page(self, ctx: Ctx, extra: str = "") -> Response:
+        return super().openness_page(ctx, extra + self.year_selector(ctx))
+
+    def annual_page(self, ctx: Ctx, req: Request) -> Response | None:
+        """`?fbtime=Y&area=X`: the report; `?fbtime=Y`: the year's reports; no year: the newest year's."""
+        site, query = ctx.site, req.query
+        years = self.annual_years(site, ctx.today)
+        year = int(query["fbtime"]) if query.get("fbtime", "").isdigit() else (years[0] if years else None)
+        items = [i for i in ctx.visible(ANNUAL_JSP) if i.year == year]
+        if "area" in query:
+            item = next((i for i in items if self.item(site, i) == req.target), None)
+            return self.article_page(ctx, item) if item else None
+        if year not in years or set(query) - {"fbtime"}:
+            return None
+        return self.list_page(ctx, site.columns[ANNUAL_JSP], items, self.year_selector(ctx, year))
+
     def listing_calls(self, site: Site, key: str, today: dt.date) -> list[Call]:
+        if key == ANNUAL_JSP:
+            return [Call("GET", f"{JSP}?fbtime={y}", years=(y,)) for y in self.annual_years(site, today)]
         calls = [Call("GET", self.column(site, key))]
         count = len(site.visible(key, today))
         if count > site.portal.page_size:
@@ -112,7 +166,8 @@ class Hanweb(Platform):
         site, form = ctx.site, req.form
         columnid = form.get("columnid", "")
         col = site.by_cid(int(columnid) - COL_BASE) if columnid.isdigit() else None
-        items = ctx.visible(col.key) if col and form.get("webid") == str(web_id(site)) else []
+        listed = col and col.key != ANNUAL_JSP and form.get("webid") == str(web_id(site))
+        items = ctx.visible(col.key) if listed else []
         size = site.portal.page_size
         try:
             if old:
@@ -136,11 +191,13 @@ class Hanweb(Platform):
             return self.proxy(ctx, req, old=False)
         if path == OLD_PROXY:
             return self.proxy(ctx, req, old=True)
+        if path == JSP and site.portal.annual_jsp:
+            return self.annual_page(ctx, req)
         if m := COLUMN.match(path):
             if path == self.openness(site):
                 return self.openness_page(ctx)
             col = site.by_cid(int(m[1]) - COL_BASE)
-            if col is None or (req.query_string and req.query.get("uid") != str(unit_id(col))):
+            if col is None or col.key == ANNUAL_JSP or (req.query_string and req.query.get("uid") != str(unit_id(col))):
                 return None
             page = req.query.get("pageNum", "1")
             return self.column_page(ctx, col, int(page)) if page.isdigit() else None

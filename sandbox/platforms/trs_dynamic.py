@@ -72,7 +72,7 @@ class TrsDynamic(TrsStatic):
             return json_response({"code": "400", "msg": "参数错误"}, 400)
         items = ctx.visible(col.key) if col else []
         shown = items[(page - 1) * prepage: page * prepage]
-        host = f"http://{site.portal.host}"
+        host = f"http://{site.portal.netloc}"
         data = [{"docid": i.id, "doctitle": i.title, "docreltime": f"{i.published.isoformat()} 09:30:00",
                  "docpuburl": host + self.item(site, i), "chnldocurl": host + self.item(site, i),
                  "chnlid": col.cid} for i in shown]

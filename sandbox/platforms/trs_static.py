@@ -13,7 +13,7 @@ from sandbox.http import Request, Response
 from sandbox.platforms.base import Ctx, Platform, pages
 from sandbox.seeding import rng
 
-ITEM = re.compile(r"^(?P<dir>/(?:[^/]+/)*)(?P<ym>\d{6})/t(?P<day>\d{8})_(?P<id>\d+)\.s?html?$")
+ITEM = re.compile(r"^(?P<dir>/(?:[^/]+/)*)(?P<ym>\d{6})/t(?P<day>\d{8})_(?P<id>\d+)(?:_(?P<part>\d+))?\.s?html?$")
 FILE = re.compile(r"^(?P<dir>/(?:[^/]+/)*)(?P<ym>\d{6})/[PW]0(?P<day>\d{8})(?P<id>\d{8})(?P<n>\d)\.\w+$")
 LIST = re.compile(r"^(?P<dir>/(?:[^/]+/)*)(?:index(?:_(?P<page>\d+))?\.s?html?)?$")
 
@@ -54,6 +54,24 @@ class TrsStatic(Platform):
     def item(self, site: Site, item: Item) -> str:
         return f"{self._dated(site, item)}t{item.url_day:%Y%m%d}_{item.id}.{extension(site)}"
 
+    def parts(self, site: Site, item: Item) -> list[str]:
+        first = self.item(site, item)
+        stem, ext = first.rsplit(".", 1)
+        return [f"{stem}_{n}.{ext}" for n in range(1, item.parts)]
+
+    def article_pager(self, site: Site, item: Item, part: int) -> str:
+        """TRS writes an article's pager with the list's script (or, in older templates, as plain links)."""
+        stem = f"t{item.url_day:%Y%m%d}_{item.id}"
+        if item.id % 2:
+            return (f'<div id="page_div" class="page"><script type="text/javascript">createPageHTML({item.parts}, '
+                    f'{part}, "{stem}", "{extension(site)}");</script></div>')
+        name = lambda n: f"./{stem}{f'_{n}' if n else ''}.{extension(site)}"  # noqa: E731
+        links = [f'<a href="{name(part - 1)}">上一页</a>'] if part else []
+        links += [f'<span>{n + 1}</span>' if n == part else f'<a href="{name(n)}">{n + 1}</a>'
+                  for n in range(item.parts)]
+        links += [f'<a href="{name(part + 1)}">下一页</a>'] if part + 1 < item.parts else []
+        return f'<div id="page_div" class="page">{" ".join(links)}</div>'
+
     def file(self, site: Site, item: Item, att: Attachment) -> str:
         prefix = "W0" if att.role == "image" else "P0"
         return f"{self._dated(site, item)}{prefix}{item.url_day:%Y%m%d}{item.id:08d}{att.index}.{att.fmt}"
@@ -82,8 +100,10 @@ class TrsStatic(Platform):
     def route(self, ctx: Ctx, req: Request) -> Response | None:
         site, path = ctx.site, req.path
         if m := ITEM.match(path):
-            item = self.find_item(ctx, int(m["id"]), path)
-            return self.article_page(ctx, item) if item else None
+            part = int(m["part"] or 0)
+            first = path[:m.start("part") - 1] + path[m.end("part"):] if part else path
+            item = self.find_item(ctx, int(m["id"]), first)
+            return self.article_page(ctx, item, part=part) if item and part < item.parts else None
         if m := FILE.match(path):
             found = self.find_file(ctx, int(m["id"]), int(m["n"]), path)
             return self.file_response(ctx, *found) if found else None

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from pipelines.schema import SECTION_HEADINGS, national_labels
 
+
+@cache
+def _national(template: str) -> dict[str, str]:
+    """The national labels, built once per template: every printed cell of every body looks one up (read only)."""
+    return national_labels(template)
+
+
 def label_text(template: str, overrides: dict[str, str], label_id: str) -> str:
-    return overrides.get(label_id) or national_labels(template)[label_id]
+    return overrides.get(label_id) or _national(template)[label_id]
 
 
 # --- quirks: each maps the current labels to changed ones -------------------------------------------------------
@@ -109,7 +117,7 @@ QUIRKS: dict[str, Callable[[Labels, str, int], Labels]] = {
 
 def apply_quirks(template: str, year: int, names: list[str]) -> Labels:
     """The label overrides (ids whose text differs from the national form) after applying `names` in order."""
-    national = national_labels(template)
+    national = _national(template)
     labels = dict(national)
     for name in names:
         labels.update(QUIRKS[name](labels, template, year))

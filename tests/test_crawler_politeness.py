@@ -1,0 +1,169 @@
+"""Retries back off exponentially (and honour Retry-After); the host guard refuses registry names that resolve to
+private addresses; a broken certificate is accepted and what was wrong with it recorded on the capture. Real crawls
+(`nianbao crawl` in a subprocess) against small servers on loopback."""
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from archive.db import open_archive
+from archive.models import T
+from crawler.middlewares import backoff_delay
+from tests.crawler_support import QUICK, ROOT
+
+HEADER = "name,level,kind,division_code,parent,portal_url,column_urls,platform,enabled\n"
+
+
+def test_backoff_doubles_up_to_the_cap_and_honours_retry_after():
+    assert [backoff_delay(n, 1.0, 60.0, jitter=1.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert backoff_delay(10, 1.0, 60.0, jitter=1.0) == 60.0
+    assert 0.5 <= backoff_delay(1, 1.0, 60.0) <= 1.0
+    assert backoff_delay(1, 1.0, 60.0, retry_after="7") == 7.0
+    assert backoff_delay(1, 1.0, 60.0, retry_after="3600") == 60.0
+    assert backoff_delay(1, 1.0, 60.0, retry_after="Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+    assert backoff_delay(2, 1.0, 60.0, retry_after="soon", jitter=1.0) == 2.0  # unreadable: exponential
+
+
+class Flaky(BaseHTTPRequestHandler):
+    """The home page fails twice with 503, then answers; /busy answers 429 with Retry-After: 1, then a page."""
+
+    hits: dict[str, list[float]] = {}
+
+    def do_GET(self):  # noqa: N802
+        times = self.hits.setdefault(self.path, [])
+        times.append(time.monotonic())
+        if self.path == "/" and len(times) <= 2:
+            self._send(503, b"busy")
+        elif self.path == "/" :
+            self._send(200, '<html><body><a href="/busy">政务公开</a></body></html>'.encode())
+        elif self.path == "/busy" and len(times) == 1:
+            self._send(429, b"slow down", [("Retry-After", "1")])
+        else:
+            self._send(404 if self.path == "/robots.txt" else 200, b"<html><body>nothing</body></html>")
+
+    def _send(self, status, body, headers=()):  # type: ignore[no-untyped-def]
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # type: ignore[no-untyped-def]
+        pass
+
+
+def _crawl(registry, tmp_path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+    clean = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy")}
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--registry", str(registry), "--db",
+            str(tmp_path / "archive.sqlite"), "--years", "2024", "--run-id", "polite", *QUICK, *extra]
+    return subprocess.run(args, env={**clean, "PYTHONPATH": str(ROOT), **(env or {})}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_retries_wait_longer_each_time_and_as_long_as_retry_after_says(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    registry = tmp_path / "registry.csv"
+    registry.write_text(HEADER + f"某县人民政府,county,government,,,http://127.0.0.1:{server.server_port}/,,,\n",
+                        encoding="utf-8")
+    try:
+        done = _crawl(registry, tmp_path, "--allow-private", "-s", "NIANBAO_RETRY_BACKOFF=0.4")
+    finally:
+        server.shutdown()
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    home, busy = Flaky.hits["/"], Flaky.hits["/busy"]
+    assert len(home) == 3, home  # two 503s, then the page
+    first, second = home[1] - home[0], home[2] - home[1]
+    assert 0.2 <= first and 0.4 <= second, (first, second)  # 0.4 s × [½, 1], then 0.8 s × [½, 1]
+    assert len(busy) == 2 and busy[1] - busy[0] >= 0.95, busy  # Retry-After: 1
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_a_name_resolving_to_a_private_address_is_refused_unless_allowed(tmp_path, allow):
+    registry = tmp_path / "registry.csv"
+    registry.write_text(HEADER + "某内网局,county,department,,,http://intranet.example.gov.cn:9/,,,\n",
+                        encoding="utf-8")
+    extra = ["-s", "TWISTED_DNS_RESOLVER=tests.hosts_resolver.HostsResolver", "-s", "RETRY_ENABLED=False",
+             "-s", "LOG_LEVEL=INFO"]
+    done = _crawl(registry, tmp_path, *extra, *(["--allow-private"] if allow else []),
+                  env={"NIANBAO_TEST_HOSTS": "intranet.example.gov.cn=127.0.0.1"})
+    output = done.stdout + done.stderr
+    errors = json.loads((tmp_path / "runs" / "polite.json").read_text(encoding="utf-8"))["portals"][0]["errors"]
+    if allow:  # allowed, the crawl tried the address (port 9 is closed) and says the portal is unreachable
+        assert errors == {"unreachable": 1}, output[-3000:]
+    else:
+        assert errors == {"host_guard": 1}, output[-3000:]  # the name is under .gov.cn: only its address is refused
+
+
+def _expired_self_signed(folder) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A certificate for "localhost" that signed itself and expired in 2021: three faults government sites have."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(datetime(2020, 1, 1, tzinfo=timezone.utc))
+            .not_valid_after(datetime(2021, 1, 1, tzinfo=timezone.utc))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+class Column(BaseHTTPRequestHandler):
+    """A report column with one report article."""
+
+    def do_GET(self):  # noqa: N802
+        pages = {"/nb/": '<html><body><ul class="list"><li><a href="/nb/t20250120_1.html">某县2024年政府信息公开工作'
+                         '年度报告</a><span>2025-01-20</span></li></ul></body></html>',
+                 "/nb/t20250120_1.html": "<html><head><title>某县2024年政府信息公开工作年度报告</title></head><body>"
+                                         "<h1>某县2024年政府信息公开工作年度报告</h1><p>一、总体情况</p></body></html>"}
+        body = pages.get(self.path, "").encode("utf-8")
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # type: ignore[no-untyped-def]
+        pass
+
+
+def test_the_tls_outcome_is_recorded_on_the_capture(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Column)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*_expired_self_signed(tmp_path))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    column = f"https://127.0.0.1:{server.server_port}/nb/"
+    registry = tmp_path / "registry.csv"
+    registry.write_text(HEADER + f"某县人民政府,county,government,,,,{column},,\n", encoding="utf-8")
+    try:
+        done = _crawl(registry, tmp_path, "--allow-private", "-s", "ROBOTSTXT_OBEY=False")
+    finally:
+        server.shutdown()
+    archive = open_archive(str(tmp_path / "archive.sqlite"))
+    with archive.engine.connect() as conn:
+        rows = conn.execute(select(T["captures"].c.final_url, T["captures"].c.tls)).all()
+    assert rows == [(f"https://127.0.0.1:{server.server_port}/nb/t20250120_1.html",
+                     "unverified: expired 2021-01-01; issued for another name than 127.0.0.1; self-signed")], \
+        done.stderr[-3000:]
