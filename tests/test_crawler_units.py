@@ -194,3 +194,21 @@ def test_attachments_in_every_form(sandbox):
         linked = {u for part in (page, *parts_of[page]) for u in attachments(_page(sb, part))}
         assert set(files) <= linked, page
     assert len(files_of) > 50
+
+
+def test_a_pager_whose_links_carry_a_session_id_is_still_cut_out_and_the_table_joined():
+    from crawler.platforms.trs_article import join_parts, next_part
+
+    def part(n: int, rows: str, pager: str) -> Page:
+        url = f"http://www.x.gov.cn/gk/202401/t20240110_55{'_' + str(n) if n else ''}.html"
+        return Page(url, f'<html><body><div class="article"><table><tbody>{rows}</tbody></table>'
+                         f'<div class="page">{pager}</div></div></body></html>')
+
+    first = part(0, "<tr><td>一、本年新收</td><td>5</td></tr>",
+                 '<span>1</span> <a href="./t20240110_55_1.html;jsessionid=40526D0E">2</a> '
+                 '<a href="./t20240110_55_1.html;jsessionid=40526D0E">下一页</a>')
+    second = part(1, "<tr><td>二、上年结转</td><td>2</td></tr>",
+                  '<a href="./t20240110_55.html;jsessionid=40526D0E">上一页</a> <span>2</span>')
+    assert next_part(first) == second.url and next_part(second) is None
+    joined = join_parts([first, second]).decode("utf-8")
+    assert joined.count("<table") == 1 and "上年结转" in joined and "下一页" not in joined

@@ -14,7 +14,7 @@ import lxml.html
 from lxml import etree
 
 from crawler.platforms.base import Page, anchor_text
-from crawler.urls import directory, last_segment
+from crawler.urls import canonical, directory, last_segment
 
 PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](t\d{8}_\d+)[\"']\s*,\s*[\"'](\w+)[\"']")
 PART = re.compile(r"^(t\d{8}_\d+)(?:_(\d+))?\.(s?html?)$", re.I)
@@ -48,7 +48,8 @@ def _pager(tree: etree._Element) -> etree._Element | None:
     """The pager block inside the article: the element around the paging script or the 下一页 links."""
     for element in tree.iter("script", "a"):
         if (element.tag == "script" and PAGER.search(element.text or "")) or \
-                (element.tag == "a" and anchor_text(element) in PAGER_WORDS and _part(element.get("href") or "")):
+                (element.tag == "a" and anchor_text(element) in PAGER_WORDS and
+                 _part(canonical(element.get("href") or ""))):  # ";jsessionid=…" and the like taken off
             block = element.getparent()
             # The block holds nothing but the pager (its links and page numbers); otherwise the element alone.
             if block is not None and block.find(".//table") is None and len(block.text_content()) < 200:

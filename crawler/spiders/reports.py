@@ -365,8 +365,9 @@ class ReportsSpider(scrapy.Spider):
         head: Fetched = parts[0][3]
         try:
             body = join_parts([Page(url, text, content_type) for url, text, content_type, _ in parts])
-        except ValueError as exc:  # no pager to cut at: keep the first part as it came
+        except ValueError as exc:  # no pager to cut at: keep the first part as it came, and say so in the record
             log.warning("%s: parts not joined: %s", first.url, exc)
+            self.record.portals[portal].errors["parts_not_joined"] += 1
             body = head.body
         kept = [(k, v) for k, v in head.headers if k.lower() not in ("content-type", "content-length")]
         headers = [*kept, ("Content-Type", "text/html; charset=utf-8"),
