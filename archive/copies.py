@@ -22,8 +22,8 @@ from archive import neardup
 from archive.models import T
 from archive.sql import insert_new, transaction
 
-# A concurrent re-parse can delete a candidate version between the query and the insert of its flag; trying again
-# sees it gone.
+# Candidate versions are locked when read; a version deleted before that is simply not found, and an insert that
+# still fails (a row of another kind gone meanwhile) is tried again in a new transaction.
 SETTLE_ATTEMPTS = 3
 # Versions compared per query: their LSH buckets go into one IN list, which must stay within SQLite's parameter limit.
 SETTLE_CHUNK = 500
@@ -104,9 +104,11 @@ def _compare_across_agencies(conn: Connection, queued: list[int]) -> None:
     bands, ver, rep = T["bands"], T["versions"], T["reports"]
 
     def versions(ids: Iterable[int]) -> dict[int, Row]:
+        # FOR KEY SHARE (PostgreSQL): a version flagged here cannot be deleted by a concurrent ingest (a rendering
+        # moving to another version leaves its old one empty) before this transaction has inserted its flags.
         return {row.id: row for row in conn.execute(
             select(ver.c.id, ver.c.minhash, rep.c.agency_id).join(rep, rep.c.id == ver.c.report_id)
-            .where(ver.c.id.in_(ids)))}
+            .where(ver.c.id.in_(ids)).with_for_update(read=True, key_share=True, of=ver))}
 
     mine = {vid: row for vid, row in versions(queued).items() if row.minhash}
     # Their buckets come from their signatures, and the candidates from the buckets' index: looking the bands up by

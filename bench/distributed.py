@@ -129,16 +129,22 @@ def run_workers(commands: list[list[str]], env: dict, timeout: float) -> tuple[f
     processes, this process's CPU seconds meanwhile — the sandbox's) of processes run side by side."""
     started = time.time()
     children, own = cpu_seconds(resource.RUSAGE_CHILDREN), cpu_seconds(resource.RUSAGE_SELF)
-    processes = [subprocess.Popen(c, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for c in commands]
+    logs = [tempfile.TemporaryFile("w+") for _ in commands]  # a failed worker's last words are printed
+    processes = [subprocess.Popen(c, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+                 for c, log in zip(commands, logs)]
     peak = 0
     while any(p.poll() is None for p in processes) and time.time() - started < timeout:
         peak = max(peak, sum(rss_kb(p.pid) for p in processes))
         time.sleep(0.5)
-    for p in processes:
+    for p, log in zip(processes, logs):
         if p.poll() is None:
             p.terminate()
         p.wait()
+        if p.returncode:
+            log.seek(0)
+            lines = [x for x in log.read().splitlines() if "Warning" not in x and x.strip()]
+            print(f"  worker {p.pid} exited {p.returncode}:\n    " + "\n    ".join(lines[-12:]), flush=True)
+        log.close()
     return (time.time() - started, [p.returncode for p in processes], peak,
             cpu_seconds(resource.RUSAGE_CHILDREN) - children, cpu_seconds(resource.RUSAGE_SELF) - own)
 
