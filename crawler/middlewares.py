@@ -27,12 +27,19 @@ from pipelines.decoding import decode
 log = logging.getLogger(__name__)
 
 
+def _address(hostname: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host name is written as, or None for a name."""
+    try:
+        return ipaddress.ip_address(hostname.strip("[]"))
+    except ValueError:
+        return None
+
+
 def _private(hostname: str) -> bool:
     if hostname in ("localhost", "localhost.localdomain") or hostname.endswith(".localhost"):
         return True
-    try:
-        address = ipaddress.ip_address(hostname.strip("[]"))
-    except ValueError:
+    address = _address(hostname)
+    if address is None:
         return False
     return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
 
@@ -76,7 +83,7 @@ class HostGuard:
         hostname = urlsplit(request.url).hostname or ""
         if not self.allowed(hostname, getattr(self.crawler.spider, "registry_hosts", set())):
             raise IgnoreRequest(f"host guard: {hostname} is neither a registry host nor an allowed domain")
-        if not self.allow_private and not _proxied(request.url) and not _is_address(hostname):
+        if not self.allow_private and not _proxied(request.url) and _address(hostname) is None:
             # A government name may point into a private network (split-horizon DNS, a hijacked record): ask the
             # resolver the downloader itself uses (cached), so the check sees the address that will be contacted.
             from twisted.internet import reactor
@@ -85,14 +92,6 @@ class HostGuard:
             if _private(address):
                 raise IgnoreRequest(f"host guard: {hostname} resolves to the private address {address}")
         return None
-
-
-def _is_address(hostname: str) -> bool:
-    try:
-        ipaddress.ip_address(hostname.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def backoff_delay(retry: int, base: float, cap: float, retry_after: str | None = None,

@@ -72,6 +72,19 @@ class Node:
     cold: bool = False
     children: list[Child] = field(default_factory=list)
 
+    def as_row(self) -> tuple:
+        """The node as a row of `nodes` / `crawl_nodes` (same columns, in `COLUMNS` order)."""
+        return (self.key, self.url, self.role, self.fetched_at, self.etag, self.last_modified, self.digest,
+                int(self.cold), json.dumps([asdict(c) for c in self.children], ensure_ascii=False))
+
+    @classmethod
+    def from_row(cls, row) -> "Node":  # type: ignore[no-untyped-def]
+        *head, cold, children = row
+        return cls(*head, bool(cold), [Child(**c) for c in json.loads(children)])
+
+
+COLUMNS = ("key", "url", "role", "fetched_at", "etag", "last_modified", "digest", "cold", "children")
+
 
 @dataclass(frozen=True)
 class Known:
@@ -110,18 +123,11 @@ class State:
 
     # -- nodes ------------------------------------------------------------------------------------------------
     def node(self, key: str) -> Node | None:
-        row = self.db.execute("SELECT key, url, role, fetched_at, etag, last_modified, digest, cold, children "
-                              "FROM nodes WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        children = [Child(**c) for c in json.loads(row[8])]
-        return Node(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), children)
+        row = self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM nodes WHERE key = ?", (key,)).fetchone()
+        return Node.from_row(row) if row is not None else None
 
     def save(self, node: Node) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (node.key, node.url, node.role, node.fetched_at, node.etag, node.last_modified, node.digest,
-             int(node.cold), json.dumps([asdict(c) for c in node.children], ensure_ascii=False)))
+        self.db.execute("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", node.as_row())
         self._complete.discard(node.key)
 
     # -- documents --------------------------------------------------------------------------------------------
@@ -189,12 +195,8 @@ class SharedState(State):
     def node(self, key: str) -> Node | None:
         if key in self.unsaved:
             return self.unsaved[key]
-        row = self.conn.execute(select(NODES).where(NODES.c.key == key)).first()
-        if row is None:
-            return None
-        children = [Child(**c) for c in json.loads(row.children)]
-        return Node(row.key, row.url, row.role, row.fetched_at, row.etag, row.last_modified, row.digest,
-                    bool(row.cold), children)
+        row = self.conn.execute(select(*(NODES.c[c] for c in COLUMNS)).where(NODES.c.key == key)).first()
+        return Node.from_row(row) if row is not None else None
 
     def save(self, node: Node) -> None:
         self.unsaved[node.key] = node
@@ -205,10 +207,7 @@ class SharedState(State):
     def flush(self) -> None:
         if not self.unsaved:
             return
-        rows = [{"key": n.key, "url": n.url, "role": n.role, "fetched_at": n.fetched_at, "etag": n.etag,
-                 "last_modified": n.last_modified, "digest": n.digest, "cold": int(n.cold),
-                 "children": json.dumps([asdict(c) for c in n.children], ensure_ascii=False)}
-                for n in self.unsaved.values()]
+        rows = [dict(zip(COLUMNS, n.as_row())) for n in self.unsaved.values()]
         stmt = insert(self.conn, NODES)
         self.conn.execute(stmt.on_conflict_do_update(
             index_elements=["key"], set_={c: stmt.excluded[c] for c in rows[0] if c != "key"}), rows)
