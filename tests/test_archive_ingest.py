@@ -6,7 +6,7 @@ import hashlib
 
 from sqlalchemy import func, select, text
 
-from archive import preset, results
+from archive import copies, preset, results
 from archive.blobs import BlobStore
 from archive.db import open_archive
 from archive.ingest import Capture
@@ -136,6 +136,22 @@ def test_report_copied_from_another_agency_is_flagged_both_ways(archive):
             "JOIN reports r2 ON r2.id = v2.report_id JOIN agencies a2 ON a2.id = r2.agency_id ORDER BY 1")).all()
     assert [tuple(p) for p in pairs] == [("仙居县下各镇", "永嘉县溪下乡", "other_agency"),
                                          ("永嘉县溪下乡", "仙居县下各镇", "other_agency")]
+
+
+def test_a_template_cluster_keeps_each_versions_closest_copies_only(archive, monkeypatch):
+    monkeypatch.setattr(copies, "MAX_COPIES", 2)
+    ing = ingestor(archive)
+    townships = [f"仙居县第{i}镇" for i in range(12)]
+    for i, name in enumerate(townships):  # one county template, every pair a copy
+        ing.ingest(capture(f"http://h{i}.gov.cn/r.html", i), synthetic.body(synthetic.report(name, 2023, seed="xg")),
+                   synthetic.report(name, 2023, seed="xg"))
+    with archive.engine.connect() as conn:
+        flags = conn.execute(text("SELECT version_id, other_version_id FROM near_duplicates "
+                                  "WHERE relation = 'other_agency'")).all()
+    pairs = {tuple(f) for f in flags}
+    assert all((b, a) in pairs for a, b in pairs)  # both ways
+    assert len({a for a, _ in pairs}) == 12  # every township is flagged…
+    assert len(pairs) <= 2 * 2 * 12 < 12 * 11  # …against its closest copies, not the whole county
 
 
 def test_ingesting_the_same_captures_again_changes_nothing(archive):
