@@ -36,11 +36,17 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 DEPTH_LIMIT = 0  # the spider counts navigation depth itself; lists may legitimately be many pages deep
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
+# A check for the spider author: Scrapy reads a callback's source for it on every response (bound methods defeat its
+# cache), a twentieth of the event loop's time.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Responses pass the middlewares from the highest number down: a challenge page is recognised once CookiesMiddleware
+# (700) has read its Set-Cookie and HttpCompressionMiddleware (590) has unzipped it, and the encoding is repaired
+# before MetaRefreshMiddleware (580) reads the text (which made Scrapy run its own charset detection first).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HostGuard": 50,
-    "crawler.middlewares.ChallengePages": 650,  # after CookiesMiddleware (700) has read the Set-Cookie
-    "crawler.middlewares.EncodingRepair": 120,
+    "crawler.middlewares.ChallengePages": 588,
+    "crawler.middlewares.EncodingRepair": 585,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetry": 550,  # Scrapy's retries, with exponential backoff and Retry-After
 }

@@ -2,8 +2,9 @@
 
 Government portals serve GBK pages declared as UTF-8 or ISO-8859-1, or with no declaration at all, and Scrapy and
 lxml both trust the declaration (lxml even truncates gb2312-declared pages silently). So the order is: BOM → strict
-UTF-8 → the declared encoding if it is a CJK one (gb2312/gbk read as their superset gb18030) → charset detection →
-a strict gb18030 decode → gb18030 with replacement characters, which never fails and keeps the run going.
+UTF-8 → the declared encoding if it is a CJK one (gb2312/gbk read as their superset gb18030) → a strict gb18030
+decode that reads as common Chinese → charset detection → a strict gb18030 decode → gb18030 with replacement
+characters, which never fails and keeps the run going.
 """
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def decode(data: bytes, header: str | None = None) -> tuple[str, str]:
             return data.decode(cjk), cjk
         except UnicodeDecodeError:
             pass
+    # Most of what is left is GBK declared as UTF-8 or Latin-1, or not declared at all. Charset detection costs ~10 ms
+    # a page (the largest part of a crawl's decoding), and it only changes the outcome for Big5, whose bytes also read
+    # as GBK but land on rare characters: GBK pages of the sandbox crawl are ≥ 99.8 % GB2312 characters, Big5 text
+    # read as GBK 16–51 %.
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _common_chinese_share(text) >= 0.95:
+        return text, "gb18030"
     # Detection on short Chinese pages sometimes names a single-byte Western codec that "decodes" anything; on a
     # Chinese government page a strict gb18030 decode is the likelier truth, so a non-CJK guess only comes after it.
     best = from_bytes(data[:65536]).best()
@@ -62,3 +73,11 @@ def decode(data: bytes, header: str | None = None) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _common_chinese_share(text: str) -> float:
+    """Share of the non-ASCII characters that GB2312 (the 6,763 common hanzi and CJK punctuation) holds."""
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    others = len(text) - ascii_chars
+    # GB2312 spends two bytes on each of its characters and one on ASCII.
+    return (len(text.encode("gb2312", "ignore")) - ascii_chars) / 2 / others if others else 1.0

@@ -3,6 +3,7 @@ private addresses; a broken certificate is accepted and what was wrong with it r
 (`nianbao crawl` in a subprocess) against small servers on loopback."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import ssl
@@ -146,6 +147,42 @@ class Column(BaseHTTPRequestHandler):
 
     def log_message(self, *args):  # type: ignore[no-untyped-def]
         pass
+
+
+class Guarded(Column):
+    """The column behind a 加速乐-style challenge, gzipped as most portals send their pages."""
+
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self):  # noqa: N802
+        self.seen.append((self.path, self.headers.get("Cookie", "")))
+        if "waf=ok" in self.headers.get("Cookie", "") or self.path == "/robots.txt":
+            return super().do_GET()
+        body = gzip.compress(b"<html><script>document.cookie=('wa')+('f=o')+('k')+';path=/';location.href=location.pathname"
+                             b"</script></html>")
+        self.send_response(412)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_gzipped_challenge_page_is_passed_with_its_cookie_and_never_archived(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Guarded)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    column = f"http://127.0.0.1:{server.server_port}/nb/"
+    registry = tmp_path / "registry.csv"
+    registry.write_text(HEADER + f"某县人民政府,county,government,,,,{column},,\n", encoding="utf-8")
+    try:
+        done = _crawl(registry, tmp_path, "--allow-private")
+    finally:
+        server.shutdown()
+    assert ("/nb/", "") in Guarded.seen and ("/nb/", "waf=ok") in Guarded.seen, Guarded.seen
+    archive = open_archive(str(tmp_path / "archive.sqlite"))
+    with archive.engine.connect() as conn:
+        rows = conn.execute(select(T["captures"].c.final_url, T["captures"].c.status)).all()
+    assert rows == [(f"{column}t20250120_1.html", 200)], done.stderr[-3000:]
 
 
 def test_the_tls_outcome_is_recorded_on_the_capture(tmp_path):
