@@ -183,3 +183,13 @@ def test_a_cell_is_read_once_however_often_it_appears():
     info = image_tables._recognise.cache_info()
     filled = sum(1 for row in found.grid.rows for cell in row if cell.text)
     assert info.misses < filled / 3 and info.hits > 0
+
+
+def test_a_line_of_a_label_as_narrow_as_a_number_is_read_as_its_characters():
+    """益组, a line of the label 社会公益组织 wrapped in a narrow column, fits the width of a number: the latin model
+    restricted to number characters read it as 2848; its strokes, taller than digits, send it to chi_sim alone."""
+    picture = Image.new("L", (100, 40), 255)
+    ImageDraw.Draw(picture).text((10, 10), "益组", fill=0, font=ImageFont.truetype(str(FONT), 15))
+    rows, cols = np.nonzero(np.asarray(picture) < image_tables.INK)
+    content = picture.crop((cols.min(), rows.min(), cols.max() + 1, rows.max() + 1))
+    assert image_tables._recognise(content.tobytes(), content.size, 15, 1, True) == "益组"

@@ -8,10 +8,11 @@ neighbouring base cells are one merged cell when the rule between them is missin
 Cells are read one line at a time, from their own pixels only (no rules, no neighbours), by tesseract in this
 process (tesserocr: a tesseract process per call would spend 0.15–0.3 s starting and loading its model). A line no
 taller than a line of text and narrow enough for a number is first read by the latin model restricted to number
-characters, several times faster than chi_sim; the rest, and what that does not read confidently as a number, by
-chi_sim. Readings are cached by their pixels, so a table's many alike "0" cells, and a portal's labels drawn alike in
-every report, are read once. chi_sim's habitual confusions in the forms' vocabulary are put right against the
-national labels (`national_label`). bench/extraction.py measures the speed against tesseract's plain text OCR.
+characters, several times faster than chi_sim, unless a stroke taller than digits and chi_sim's reading show it is
+CJK text; the rest, and what the latin model does not read confidently as a number, by chi_sim. Readings are cached
+by their pixels, so a table's many alike "0" cells, and a portal's labels drawn alike in every report, are read
+once. chi_sim's habitual confusions in the forms' vocabulary are put right against the national labels
+(`national_label`). bench/extraction.py measures the speed against tesseract's plain text OCR.
 """
 from __future__ import annotations
 
@@ -65,7 +66,13 @@ NUMBER_WIDTH, NUMBER_HEIGHT = 8, 1.0
 DIGIT_HEIGHT, DIGIT_WIDTH, DIGIT_SLACK = 0.75, 0.85, 0.3
 NUMBER_CHARACTERS = "0123456789.,-+%/"  # "/" too, or a "/" for n.a. reads as 1
 NUMBER_CONFIDENCE = 80
+# Content with a stroke taller than this share of a line (no digit's is: DIGIT_HEIGHT, with blur) is most likely CJK
+# text and goes to chi_sim first; a reading of at least this many CJK characters, each at least this share of a line
+# wide over the content, is then taken without the latin model, which would read a label's characters in vain (twice,
+# as it retries an empty reading larger) or now and then make digits of them (益组 as 2848).
+TALL_STROKE, CJK_READING, CJK_WIDTH = 0.8, 2, 0.8
 _SPACES = re.compile(r"\s+")
+_LATIN = re.compile(r"[0-9A-Za-z]")
 
 
 Area = tuple[int, int, int, int]  # left, top, right, bottom in pixels
@@ -85,15 +92,24 @@ class Box:
     bottom: int
 
 
+def _grey(picture: Image.Image) -> Image.Image:
+    return picture if picture.mode == "L" else picture.convert("L")
+
+
 def _ink(picture: Image.Image) -> np.ndarray:
-    return np.asarray(picture.convert("L")) < INK
+    return np.asarray(_grey(picture)) < INK
 
 
-def _runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Per row of `mask`, whether some run of at least `length` True pixels occurs (numpy, no Python loop)."""
-    sums = np.cumsum(mask, axis=1, dtype=np.int32)
-    window = sums[:, length:] - sums[:, :-length]
-    return (window >= length).any(axis=1)
+def _runs(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Per line of `mask` (its rows for axis 1, its columns for axis 0), whether some run of at least `length` True
+    pixels occurs: windows are ANDed with shifted copies of themselves, doubling their length each time (a few
+    passes over bytes, where a running sum per line costs ten times as much)."""
+    run, span = mask, 1
+    while span < length:
+        step = min(span, length - span)
+        run = run[:-step] & run[step:] if axis == 0 else run[:, :-step] & run[:, step:]
+        span += step
+    return run.any(axis=axis)
 
 
 def _centres(hits: np.ndarray) -> list[int]:
@@ -107,38 +123,85 @@ def _centres(hits: np.ndarray) -> list[int]:
     return [int((s + e) // 2) for s, e in zip(starts, ends)]
 
 
-def _spans_a_cell(ink: np.ndarray, at: int, across: list[int], horizontal: bool) -> bool:
-    """Whether a candidate rule is drawn along the whole of at least one band between candidates the other way, and
-    is thin there: a rule bounds cells, while a long character stroke (or strokes run together by anti-aliasing)
-    floats inside one, and a blurred line of text is as thick as the text."""
-    for a, b in zip(across, across[1:]):
-        along = slice(a + 1, b)
-        if _ruled(ink, along, at, horizontal) and not (_covered(ink, along, at - THIN, horizontal)
-                                                       or _covered(ink, along, at + THIN, horizontal)):
-            return True
-    return False
+class _Lines:
+    """The share of ink on stretches of single rows and columns of a picture. The rule tests ask it of many stretches
+    of the same few lines (each candidate rule, its neighbours, each cell edge along it): a line's running count is
+    made once, and all the stretches of all the lines asked about then cost one subtraction."""
+
+    def __init__(self, ink: np.ndarray):
+        self.ink = ink
+        self._counts: dict[tuple[bool, int], np.ndarray] = {}
+
+    def _size(self, horizontal: bool) -> tuple[int, int]:
+        """(lines, pixels along a line) of the rows (horizontal) or of the columns."""
+        rows, cols = self.ink.shape
+        return (rows, cols) if horizontal else (cols, rows)
+
+    def _count(self, ats: list[int], horizontal: bool) -> np.ndarray:
+        """Per line, the ink pixels before each position along it (one entry more than the line has pixels)."""
+        _, along = self._size(horizontal)
+        missing = sorted({at for at in ats if (horizontal, at) not in self._counts})
+        if missing:
+            picked = self.ink[missing] if horizontal else self.ink[:, missing].T
+            counts = np.zeros((len(missing), along + 1), dtype=np.int32)
+            np.cumsum(picked, axis=1, out=counts[:, 1:])
+            self._counts.update(((horizontal, at), row) for at, row in zip(missing, counts))
+        return np.stack([self._counts[horizontal, at] for at in ats])
+
+    def shares(self, ats: list[int], horizontal: bool, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """The share of ink of each line `ats[i]` on each stretch `starts[j]:stops[j]` (non-negative bounds, cut at
+        the line's end), by line and stretch; NaN for an empty stretch or a line beyond the picture, which pass no
+        threshold."""
+        lines, along = self._size(horizontal)
+        lo = np.minimum(starts, along)
+        hi = np.maximum(np.minimum(stops, along), lo)
+        inside = np.array([0 <= at < lines for at in ats])
+        out = np.full((len(ats), len(lo)), np.nan)
+        if inside.any():
+            counts = self._count([at for at, ok in zip(ats, inside) if ok], horizontal)
+            with np.errstate(invalid="ignore"):  # 0 / 0 for an empty stretch
+                out[inside] = (counts[:, hi] - counts[:, lo]) / (hi - lo)
+        return out
+
+    def ruled(self, ats: list[int], horizontal: bool, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """Whether each edge `ats[i]` (a row for a horizontal edge, a column for a vertical one) is drawn over each
+        stretch. The best single line of pixels, not their union: a band's union would be filled by a text's
+        strokes."""
+        near = self.shares([at + d for d in (-1, 0, 1) for at in ats], horizontal, starts, stops)
+        return np.fmax.reduce(near.reshape(3, len(ats), -1), axis=0) >= EDGE_RULED
+
+    def thick(self, ats: list[int], horizontal: bool, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """Whether the line `THIN` pixels to either side of each line `ats[i]` is mostly ink over each stretch (none
+        is, beyond the picture)."""
+        near = self.shares([at + d for d in (-THIN, THIN) for at in ats], horizontal, starts, stops)
+        return (near.reshape(2, len(ats), -1) >= SMEARED).any(axis=0)
 
 
-def _covered(ink: np.ndarray, along: slice, at: int, horizontal: bool) -> bool:
-    if not 0 <= at < ink.shape[0 if horizontal else 1]:
-        return False
-    line = ink[at, along] if horizontal else ink[along, at]
-    return line.size > 0 and float(line.mean()) >= SMEARED
+def _spanning(lines: _Lines, ats: list[int], across: list[int], horizontal: bool) -> list[int]:
+    """The candidate rules drawn along the whole of at least one band between candidates the other way, and thin
+    there: a rule bounds cells, while a long character stroke (or strokes run together by anti-aliasing) floats
+    inside one, and a blurred line of text is as thick as the text."""
+    if not ats or len(across) < 2:
+        return []
+    band = (np.array(across[:-1]) + 1, np.array(across[1:]))
+    spans = (lines.ruled(ats, horizontal, *band) & ~lines.thick(ats, horizontal, *band)).any(axis=1)
+    return [at for at, ok in zip(ats, spans) if ok]
 
 
-def rules(ink: np.ndarray) -> tuple[list[int], list[int]]:
+def rules(lines: _Lines) -> tuple[list[int], list[int]]:
     """y of the horizontal rules and x of the vertical ones."""
+    ink = lines.ink
     length = max(MIN_RULE, round(RULE_SHARE * max(ink.shape)))
-    ys, xs = _centres(_runs(ink, length)), _centres(_runs(ink.T, length))
+    ys, xs = _centres(_runs(ink, length, axis=1)), _centres(_runs(ink, length, axis=0))
     for _ in range(2):  # each way's strokes are told from rules by the other way's rules
-        ys = [y for y in ys if _spans_a_cell(ink, y, xs, horizontal=True)]
-        xs = [x for x in xs if _spans_a_cell(ink, x, ys, horizontal=False)]
+        ys = _spanning(lines, ys, xs, horizontal=True)
+        xs = _spanning(lines, xs, ys, horizontal=False)
     return ys, xs
 
 
 def skew(picture: Image.Image) -> float:
     """The angle (degrees) that makes the rules level: the one whose row profile is sharpest, on a small copy."""
-    grey = picture.convert("L")
+    grey = _grey(picture)
     scale = min(1.0, SKEW_WIDTH / grey.width)
     small = ImageOps.invert(grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))))
 
@@ -150,21 +213,19 @@ def skew(picture: Image.Image) -> float:
     return float(max(np.arange(best - 0.2, best + 0.2 + 1e-9, 0.05), key=sharpness))
 
 
-def _ruled(ink: np.ndarray, along: slice, at: int, horizontal: bool) -> bool:
-    """Whether the edge at `at` (a row for a horizontal edge, a column for a vertical one) is drawn over `along`."""
-    lo, hi = max(0, at - 1), at + 2
-    band = ink[lo:hi, along] if horizontal else ink[along, lo:hi].T
-    # The best single line of pixels, not their union: a band's union would be filled by the strokes of a text.
-    return band.size > 0 and float(band.mean(axis=1).max()) >= EDGE_RULED
-
-
 def boxes(ink: np.ndarray) -> list[Box]:
     """The table's cells, merged cells once at their top-left base cell; [] when the picture holds no ruled table."""
-    ys, xs = rules(ink)
+    lines = _Lines(ink)
+    ys, xs = rules(lines)
     if (len(ys) < MIN_RULES or len(xs) < MIN_RULES or (len(ys) - 1) * (len(xs) - 1) > MAX_CELLS
-            or not _framed(ink, ys, xs)):
+            or not _framed(lines, ys, xs)):
         return []
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    # Each inner rule, along the inside of every cell it borders: open where it is not drawn.
+    down = (np.array(ys[:-1]) + 3, np.array(ys[1:]) - 2)
+    across = (np.array(xs[:-1]) + 3, np.array(xs[1:]) - 2)
+    open_right = ~lines.ruled(xs[1:-1], False, *down)  # [c, r]: between (r, c) and (r, c + 1)
+    open_below = ~lines.ruled(ys[1:-1], True, *across)  # [r, c]: between (r, c) and (r + 1, c)
     parent = list(range(n_rows * n_cols))
 
     def find(i: int) -> int:
@@ -175,11 +236,9 @@ def boxes(ink: np.ndarray) -> list[Box]:
 
     for r in range(n_rows):
         for c in range(n_cols):
-            inner_y = slice(ys[r] + 3, ys[r + 1] - 2)
-            inner_x = slice(xs[c] + 3, xs[c + 1] - 2)
-            if c + 1 < n_cols and not _ruled(ink, inner_y, xs[c + 1], horizontal=False):
+            if c + 1 < n_cols and open_right[c, r]:
                 parent[find(r * n_cols + c + 1)] = find(r * n_cols + c)
-            if r + 1 < n_rows and not _ruled(ink, inner_x, ys[r + 1], horizontal=True):
+            if r + 1 < n_rows and open_below[r, c]:
                 parent[find((r + 1) * n_cols + c)] = find(r * n_cols + c)
     members: dict[int, list[tuple[int, int]]] = {}
     for r in range(n_rows):
@@ -195,12 +254,12 @@ def boxes(ink: np.ndarray) -> list[Box]:
     return sorted(out, key=lambda b: (b.row, b.col))
 
 
-def _framed(ink: np.ndarray, ys: list[int], xs: list[int]) -> bool:
+def _framed(lines: _Lines, ys: list[int], xs: list[int]) -> bool:
     """Whether the outermost rules close a frame around the rest, as a ruled table's border does (the strokes of
     large characters, taken for rules, do not)."""
-    across, down = slice(xs[0] + 1, xs[-1]), slice(ys[0] + 1, ys[-1])
-    return (all(_ruled(ink, across, y, horizontal=True) for y in (ys[0], ys[-1]))
-            and all(_ruled(ink, down, x, horizontal=False) for x in (xs[0], xs[-1])))
+    across, down = (np.array([xs[0] + 1]), np.array([xs[-1]])), (np.array([ys[0] + 1]), np.array([ys[-1]]))
+    return bool(lines.ruled([ys[0], ys[-1]], True, *across).all()
+                and lines.ruled([xs[0], xs[-1]], False, *down).all())
 
 
 def _is_table(cells: list[Box], n_rows: int, n_cols: int) -> bool:
@@ -214,17 +273,33 @@ def _is_table(cells: list[Box], n_rows: int, n_cols: int) -> bool:
     return bool((covered == 1).all()) and max(b.rowspan * b.colspan for b in cells) < 0.5 * n_rows * n_cols
 
 
-def _content(ink: np.ndarray, box: Box) -> Area | None:
-    """The bounding box of the ink inside a cell (rules excluded), or None for an empty cell."""
-    top, bottom, left, right = box.top + 3, box.bottom - 2, box.left + 3, box.right - 2
-    if bottom <= top or right <= left:
-        return None
-    inside = ink[top:bottom, left:right]
-    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
-    # A speck of JPEG noise or a sliver of a rule is not text.
-    if rows.size == 0 or inside.sum() < 4 or (rows[-1] - rows[0] < 2 and cols[-1] - cols[0] < 2):
-        return None
-    return left + int(cols[0]), top + int(rows[0]), left + int(cols[-1]) + 1, top + int(rows[-1]) + 1
+def _contents(ink: np.ndarray, cells: list[Box]) -> list[tuple[Box, Area]]:
+    """Each cell with the bounding box of the ink inside it (rules excluded); empty cells are left out. Which rows hold
+    ink is found once per column span of cells and which columns once per row span, not cell by cell: a table's
+    cells share a few spans."""
+    ink_rows: dict[tuple[int, int], np.ndarray] = {}  # by column span: per row of the picture, ink in the span
+    ink_cols: dict[tuple[int, int], np.ndarray] = {}  # by row span: per column of the picture, ink in the span
+    found = []
+    for box in cells:
+        top, bottom, left, right = box.top + 3, box.bottom - 2, box.left + 3, box.right - 2
+        if bottom <= top or right <= left:
+            continue
+        if (left, right) not in ink_rows:
+            ink_rows[left, right] = ink[:, left:right].any(axis=1)
+        rows = ink_rows[left, right][top:bottom].nonzero()[0]
+        if rows.size == 0:
+            continue
+        if (top, bottom) not in ink_cols:
+            ink_cols[top, bottom] = ink[top:bottom].any(axis=0)
+        cols = ink_cols[top, bottom][left:right].nonzero()[0]
+        # A speck of JPEG noise or a sliver of a rule is not text (fewer than 4 pixels: only counted when the rows
+        # and columns holding ink are too few to prove 4).
+        if ((rows[-1] - rows[0] < 2 and cols[-1] - cols[0] < 2)
+                or (max(rows.size, cols.size) < 4 and ink[top:bottom, left:right].sum() < 4)):
+            continue
+        found.append((box, (left + int(cols[0]), top + int(rows[0]), left + int(cols[-1]) + 1,
+                            top + int(rows[-1]) + 1)))
+    return found
 
 
 @functools.cache
@@ -283,6 +358,11 @@ def _recognise(pixels: bytes, size: tuple[int, int], line: int, lines: int, mayb
     picture = Image.frombytes("L", size, pixels)
     if not maybe_number:
         return _read_text(picture, line, lines)
+    text = None
+    if _has_tall_stroke(picture, line):
+        text = _read_text(picture, line, lines)
+        if _fills_as_cjk(text, size[0], line):
+            return text
     number, confidence = _run("eng", tesserocr.PSM.SINGLE_LINE,
                               ImageOps.expand(_enlarged(picture, line, NUMBER_LINE), border=CELL_BORDER, fill=255))
     number = number.strip()
@@ -298,8 +378,26 @@ def _recognise(pixels: bytes, size: tuple[int, int], line: int, lines: int, mayb
         return number
     # The latin model's confidence in a lone digit swings with the scale; chi_sim decides, but content shorter than
     # a line of text is no CJK character (chi_sim reads a 7 as 了, a dash as 一), so its non-number gives way.
-    text = _read_text(picture, line, lines)
+    if text is None:
+        text = _read_text(picture, line, lines)
     return text if values.is_value_like(text) or not is_number else number
+
+
+def _has_tall_stroke(picture: Image.Image, line: int) -> bool:
+    """Whether some column of the content holds ink over more of a line's height than any digit does."""
+    ink = np.asarray(picture) < INK
+    filled = ink.any(axis=0)
+    top, bottom = ink.argmax(axis=0), ink.shape[0] - ink[::-1].argmax(axis=0)
+    return bool(filled.any() and (bottom - top)[filled].max() > TALL_STROKE * line)
+
+
+def _fills_as_cjk(text: str, width: int, line: int) -> bool:
+    """Whether a reading is CJK characters alone (no digit, no latin letter, no value), several, and as wide as
+    characters over the content: chi_sim makes a character of a lone digit now and then (a 7 of 了), but digits are
+    narrower than the characters it would make of them."""
+    cjk = len(_CJK.findall(text))
+    return (cjk >= CJK_READING and not _LATIN.search(text) and not values.is_value_like(text)
+            and width >= CJK_WIDTH * cjk * line)
 
 
 @functools.cache
@@ -386,21 +484,21 @@ def _lines_of(ink: np.ndarray, area: Area, lines: int) -> list[Area]:
 
 def read_cells(picture: Image.Image, ink: np.ndarray, cells: list[Box]) -> dict[Box, str]:
     """Each non-empty cell's text, read line by line from its content alone (no rules, no neighbours)."""
-    found = [(box, area) for box in cells if (area := _content(ink, box))]
+    found = _contents(ink, cells)
     if not found:
         return {}
     line = _line_height(found)
-    grey = picture.convert("L")
+    grey = np.asarray(_grey(picture))
     texts = {}
     for box, area in found:
         parts = _lines_of(ink, area, max(1, round((area[3] - area[1]) / line)))
         pieces = []
-        for part in parts:
-            height, width = part[3] - part[1], part[2] - part[0]
+        for left, top, right, bottom in parts:
+            height, width = bottom - top, right - left
             lines = max(1, round(height / line))
             maybe_number = lines == 1 and height <= NUMBER_HEIGHT * line and width <= NUMBER_WIDTH * line
-            crop = grey.crop(part)
-            pieces.append(_recognise(crop.tobytes(), crop.size, line, lines, maybe_number))
+            pixels = grey[top:bottom, left:right].tobytes()
+            pieces.append(_recognise(pixels, (width, height), line, lines, maybe_number))
         text = "".join(pieces)
         if text and not values.is_value_like(text):
             text = national_label(text)
@@ -433,7 +531,7 @@ def find_table(picture: Image.Image, source: str = "image") -> PictureTable | No
     """The ruled table a picture shows, read into a grid; None when it shows none."""
     if picture.width * picture.height > MAX_PIXELS:
         return None
-    grey = picture.convert("L")
+    grey = _grey(picture)
     ink = _ink(grey)
     cells = boxes(ink)
     if not cells:
