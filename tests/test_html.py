@@ -86,3 +86,20 @@ def test_body_text_fallback_leaves_the_page_tree_alone():
         "<script>var x;</script></body></html>")
     assert _fallback_text(tree) == "正文"
     assert tree.find(".//table") is not None and tree.find(".//script") is not None
+
+
+def test_trafilatura_reads_the_tree_the_tables_and_links_come_from():
+    # One parse serves both: trafilatura's own, where a comment in the article is no text (in a tree from lxml's
+    # default parser trafilatura prints it before the heading that follows), and trafilatura cleans a copy of it, so
+    # the footer's table and attachment link are still there for the reads after it.
+    paragraphs = ("一、总体情况。本机关全年主动公开政府信息三百二十六条，涵盖规范性文件、工作动态和政策解读等内容。<br>"
+                  "<!-- 注释 -->二、主动公开政府信息情况。本年制发规章零件，行政规范性文件一件，行政许可处理决定四千余件。<br>"
+                  "三、收到和处理政府信息公开申请情况。本年新收申请六十五件，办结六十一件，结转下年六件。")
+    page = ("<html><head><title>某县司法局2023年政府信息公开工作年度报告</title></head><body>"
+            f"<div class='content'><div>{paragraphs}</div></div><div class='footer'>"
+            "<table><tr><td>规章</td><td>0</td></tr><tr><td>行政规范性文件</td><td>1</td></tr></table>"
+            "<a href='/files/report.xlsx'>年报.xlsx</a></div></body></html>")
+    doc = read(page.encode(), url="http://www.example.gov.cn/a/b.html")
+    assert doc.text.split("\n")[1].startswith("二、主动公开政府信息情况") and "注释" not in doc.text
+    assert [grid.texts() for grid in doc.grids] == [[["规章", "0"], ["行政规范性文件", "1"]]]
+    assert [link.url for link in doc.links] == ["http://www.example.gov.cn/files/report.xlsx"]
