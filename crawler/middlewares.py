@@ -171,4 +171,7 @@ class EncodingRepair:
         if not isinstance(response, TextResponse) or not response.body:
             return response
         _, encoding = decode(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
-        return response.replace(encoding=encoding)
+        # Not response.replace(): it reads every attribute of the old response first, and reading its encoding makes
+        # Scrapy decode the body (detecting the charset when nothing is declared) only to throw the result away.
+        kept = {name: getattr(response, name) for name in response.attributes if name != "encoding"}
+        return type(response)(**kept, encoding=encoding)

@@ -11,6 +11,7 @@ ROBOTSTXT_OBEY = True
 # Many hosts in parallel, at most two requests at a time on any one of them.
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOADER = "crawler.downloader.PoliteDownloader"  # Scrapy 2.19's let a host have more (crawler/downloader.py)
 DOWNLOAD_DELAY = 0
 # Scrapy starts this many asyncio tasks for every callback's output; a callback here yields a few requests and at
 # most one item, and the default of 100 made task creation a tenth of the event loop's time.
@@ -50,6 +51,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetry": 550,  # Scrapy's retries, with exponential backoff and Retry-After
 }
+DOWNLOAD_HANDLERS = {"http": "crawler.connections.PooledDownloadHandler",
+                     "https": "crawler.connections.PooledDownloadHandler"}
 ITEM_PIPELINES = {"crawler.archiving.ArchivePipeline": 300}
 
 # nianbao's own settings.

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -183,6 +184,66 @@ def test_a_gzipped_challenge_page_is_passed_with_its_cookie_and_never_archived(t
     with archive.engine.connect() as conn:
         rows = conn.execute(select(T["captures"].c.final_url, T["captures"].c.status)).all()
     assert rows == [(f"{column}t20250120_1.html", 200)], done.stderr[-3000:]
+
+
+class Proxy(BaseHTTPRequestHandler):
+    """An HTTP proxy for ten county portals, each a report column with ten reports. It counts its connections and the
+    requests each host has in flight at once."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive
+    connections = 0
+    requests = 0
+    lock = threading.Lock()
+    in_flight: dict[str, int] = {}
+    most: dict[str, int] = {}
+
+    def setup(self):  # once per connection
+        type(self).connections += 1
+        super().setup()
+
+    def do_GET(self):  # noqa: N802
+        url = urlsplit(self.path)
+        with self.lock:
+            type(self).requests += 1
+            self.in_flight[url.hostname] = self.in_flight.get(url.hostname, 0) + 1
+            self.most[url.hostname] = max(self.most.get(url.hostname, 0), self.in_flight[url.hostname])
+        time.sleep(0.05)  # slow enough that many requests are in flight at once
+        with self.lock:  # before the response: the crawler cannot have been told this one is done
+            self.in_flight[url.hostname] -= 1
+        if url.path == "/nb/":
+            body = "".join(f'<li><a href="/nb/t202501{i + 10}_1.html">某县2024年政府信息公开工作年度报告（{i}）</a>'
+                           f'<span>2025-01-{i + 10}</span></li>' for i in range(10))
+        elif url.path.startswith("/nb/t"):
+            body = "<h1>某县2024年政府信息公开工作年度报告</h1><p>一、总体情况</p>"
+        else:
+            body = ""
+        data = f"<html><body><ul>{body}</ul></body></html>".encode() if body else b""
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):  # type: ignore[no-untyped-def]
+        pass
+
+
+def test_two_requests_at_most_per_host_over_connections_kept_alive(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    registry = tmp_path / "registry.csv"
+    registry.write_text(HEADER + "".join(f"某县{i}局,county,department,,,,http://x{i}.gov.cn/nb/,,\n" for i in range(10)),
+                        encoding="utf-8")
+    proxy = f"http://127.0.0.1:{server.server_port}"
+    try:
+        done = _crawl(registry, tmp_path, "--allow-private", env={"http_proxy": proxy})
+    finally:
+        server.shutdown()
+    assert Proxy.requests >= 120, done.stderr[-3000:]  # robots.txt, the column and ten reports on each portal
+    # Scrapy 2.19 alone sent up to ten at a time to one host (crawler/downloader.py).
+    assert max(Proxy.most.values()) == 2, Proxy.most
+    # Through a proxy, no more connections than requests in flight; Scrapy alone kept two of them open.
+    assert Proxy.connections <= 20, (Proxy.connections, Proxy.requests)
 
 
 def test_the_tls_outcome_is_recorded_on_the_capture(tmp_path):
