@@ -11,6 +11,9 @@ ROBOTSTXT_OBEY = True
 # Many hosts in parallel, at most two requests at a time on any one of them.
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Requests of the hosts with the fewest downloads under way first (Scrapy's advice for broad crawls): by priority
+# alone, documents of busy hosts went first while slow portals' navigation waited, and those ended the crawl alone.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 DOWNLOADER = "crawler.downloader.PoliteDownloader"  # Scrapy 2.19's let a host have more (crawler/downloader.py)
 DOWNLOAD_DELAY = 0
 # Scrapy starts this many asyncio tasks for every callback's output; a callback here yields a few requests and at
@@ -36,6 +39,13 @@ COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 DEPTH_LIMIT = 0  # the spider counts navigation depth itself; lists may legitimately be many pages deep
+SPIDER_MIDDLEWARES = {
+    # It set every request's meta["depth"] to its response's plus one, over the navigation depth the spider keeps
+    # there (only steps through navigation and columns count, not list pages, documents or attachments).
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    # A check for the spider author, run on every request a callback yields.
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 # A check for the spider author: Scrapy reads a callback's source for it on every response (bound methods defeat its
 # cache), a twentieth of the event loop's time.

@@ -121,10 +121,14 @@ class ReportsSpider(scrapy.Spider):
             self._progress.start(self.progress_every, now=False)
         if self.settings.get("NIANBAO_REDIS"):
             return  # a distributed worker: `nianbao seed` has put the start requests into the shared frontier
+        # Scheduled all at once: Scrapy takes one request from start() per turn of its loop, and on a busy loop the
+        # last portals of a 2,000-agency registry began half a minute late (slow portals then ended the crawl alone).
         for target in self.targets:
             for child in self.start_children(target):
                 for request in self.visit(child, target.portal, 0):
-                    yield request
+                    self.crawler.engine.crawl(request)
+        return
+        yield  # start() is an asynchronous generator
 
     @staticmethod
     def start_children(target: reg.Target) -> list[Child]:
