@@ -9,8 +9,8 @@ workers with their extraction processes, recall; the overhead of distributed mod
 worker; Redis memory per million seen URLs, measured with INFO memory while adding that many fingerprints to a
 scratch set, and as seen in the runs (MEMORY USAGE of the seen set over its size). Redis and PostgreSQL come from
 NIANBAO_TEST_REDIS / NIANBAO_TEST_PG, or are started here as throwaway servers on Unix sockets (as `.ci/run` does).
-The sandbox serves from this process (which otherwise only waits); a warm-up crawl renders its documents first, so
-that no measured run pays for that.
+The sandbox serves from this process (which otherwise only waits); its documents are prerendered first, so that
+no measured run pays for drawing them.
 """
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", default="1,2,4", help="worker counts to run, comma-separated")
     p.add_argument("--fingerprints", type=int, default=1_000_000, help="fingerprints added to measure Redis memory")
     p.add_argument("--timeout", type=float, default=3600, help="seconds allowed to each crawl")
-    p.add_argument("--no-warmup", action="store_true", help="skip the warm-up crawl (documents made when asked)")
+    p.add_argument("--no-prerender", action="store_true", help="draw the sandbox's documents when first asked for")
     args = p.parse_args(argv)
 
     from archive.db import open_archive
@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.evaluate import measure
     from crawler.spiders.reports import parse_years
     from sandbox.app import Options, Sandbox
+    from sandbox.cli import Progress
     from sandbox.manifest import manifest
     from sandbox.server import ServerThread
 
@@ -177,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     truth = manifest(sandbox)
     print(f"sandbox: {len(truth['portals'])} hosts, {len(truth['agencies'])} agencies, {len(truth['reports'])} "
           f"reports; years {args.years}; {os.cpu_count()} cores", flush=True)
+    if not args.no_prerender:
+        sandbox.prerender(progress=Progress())
     results: dict[str, dict] = {}
     with throwaway_servers(folder) as (redis_url, pg_url), ServerThread(sandbox.handle) as server:
         os.environ["NIANBAO_TEST_PG"] = pg_url
@@ -227,9 +230,6 @@ def main(argv: list[str] | None = None) -> int:
                     "sandbox_cpu": sandbox_cpu, "redis_cpu": redis_cpu, "pg_cpu": pg_cpu, "pages": pages,
                     "found": m.found, "recall": m.recall, "seed": seeded, "seen": size, "per_url": per_url}
 
-        if not args.no_warmup:
-            print("warm-up crawl (renders the sandbox's documents) …", flush=True)
-            single("warmup")
         print("single node …", flush=True)
         results["single"] = single("single")
         for n in (int(x) for x in args.workers.split(",")):

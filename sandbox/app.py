@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox import hazards
-from sandbox.articles import report_ref
-from sandbox.content import Site, build_site, document_slots
-from sandbox.documents import DocumentStore, ReportRef
+from sandbox.articles import renderings
+from sandbox.content import SLOW_FORMATS, Site, build_site, document_slots
+from sandbox.documents import DocumentStore, Rendering, ReportRef
 from sandbox.http import Request, Response, html, json_response, plain
 from sandbox.platforms import PLATFORMS
 from sandbox.platforms.base import Ctx, Platform
+from sandbox.prerender import prerender
 from sandbox.timeline import TODAY
 from sandbox.world import Portal, World, build_world, registry_csv, registry_rows
 
@@ -33,7 +35,7 @@ class Options:
     today: dt.date = TODAY
     documents_per_format: int = 2  # distinct PDF/DOCX/DOC/WPS/XLS reports in the world (each costs ~1 s to make)
     slow_seconds: float = 1.5
-    cache_dir: Path | None = None  # rendered documents; default: a folder under the system temp dir
+    cache_dir: Path | None = None  # rendered documents, the sandbox's alone; default: a folder under the temp dir
 
 
 class Sandbox:
@@ -65,18 +67,25 @@ class Sandbox:
     def ctx(self, portal: Portal) -> Ctx:
         return Ctx(self.site(portal), self.today, self.store, tuple(hazards.home_links(portal, self.today)))
 
-    def slow_documents(self) -> list[tuple[ReportRef, str]]:
-        """Every report attachment that needs the worker process, so that it can be made before anyone asks."""
-        jobs = []
+    def renderings(self) -> list[Rendering]:
+        """Everything the world's report pages and files are made of (`articles.renderings`), each version of a
+        revised report's, so that it can be made before anyone asks."""
+        made: dict[Rendering, None] = {}  # a report on two sites is made once
         for portal in self.world.portals:
             if portal.down:
                 continue
-            site = self.site(portal)
-            for item in site.items.values():
-                if item.kind == "report" and item.fmt and item.fmt != "xlsx":
-                    jobs += [(report_ref(self.world.seed, item, d), item.fmt)
-                             for d in {item.published, item.revised or item.published}]
-        return jobs
+            for item in self.site(portal).items.values():
+                for day in {item.published, item.revised or item.published}:
+                    made.update(dict.fromkeys(renderings(self.world.seed, item, day)))
+        return list(made)
+
+    def slow_documents(self) -> list[tuple[ReportRef, str]]:
+        """Every report attachment that needs the worker process."""
+        return [(ref, fmt) for ref, fmt, _ in self.renderings() if fmt in SLOW_FORMATS]
+
+    def prerender(self, processes: int | None = None, progress: Callable[[int, int], None] | None = None) -> None:
+        """Make every document, table picture and article body of the world now (`sandbox.prerender`)."""
+        prerender(self.store, self.renderings(), processes, progress)
 
     def registry(self) -> str:
         return registry_csv(registry_rows(self.world, lambda p: self.platform(p).column_url(self.site(p))))

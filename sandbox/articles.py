@@ -13,7 +13,7 @@ from html import escape
 
 from sandbox import texts
 from sandbox.content import Item, Site
-from sandbox.documents import ReportRef, html_body, image_body
+from sandbox.documents import BODY, PICTURE, DocumentStore, Rendering, ReportRef, image_body
 from sandbox.seeding import rng
 
 HUGE_SIZE = 100 * 1024 * 1024
@@ -33,6 +33,16 @@ class Attachment:
 def report_ref(seed: int, item: Item, today: dt.date) -> ReportRef:
     version = 2 if item.revised and today >= item.revised else 1
     return ReportRef(seed, item.unit, item.year, item.template, item.title, item.published.isoformat(), version)
+
+
+def renderings(seed: int, item: Item, today: dt.date) -> list[Rendering]:
+    """What the report's page and files as shown on `today` are made of, as DocumentStore names them: the article
+    body in the item's editor's markup, the table pictures, the attachment."""
+    if item.kind != "report":
+        return []
+    ref = report_ref(seed, item, today)
+    made = [(ref, BODY, item.editor)] if item.form in ("html", "html+att") else []
+    return made + [(ref, PICTURE, str(a.index)) if a.role == "image" else (ref, a.fmt, "") for a in attachments(item)]
 
 
 def attachments(item: Item) -> list[Attachment]:
@@ -66,7 +76,7 @@ def _paragraphs(lines: list[str]) -> str:
     return "\n".join(f'<p style="text-indent: 2em;">{escape(p)}</p>' for p in lines)
 
 
-def body(site: Site, item: Item, today: dt.date, href: Callable[[Attachment], str]) -> str:
+def body(site: Site, item: Item, today: dt.date, href: Callable[[Attachment], str], store: DocumentStore) -> str:
     """The article body of `item` as shown on `today`; `href` gives each attachment's URL."""
     seed = site.world.seed
     files = attachments(item)
@@ -78,7 +88,7 @@ def body(site: Site, item: Item, today: dt.date, href: Callable[[Attachment], st
         if item.form == "att":
             intro = _paragraphs([f"{item.title}已经编制完成，现予以公布。", "详见附件。"])
             return intro + "\n" + _link(style, href(files[0]), files[0].name)
-        text = html_body(ref, item.editor)
+        text = store.body(ref, item.editor)
         return text + ("\n" + _link(style, href(files[0]), files[0].name) if files else "")
     if item.kind == "compilation":
         return _paragraphs([f"{item.title}（文件较大，约100MB，请耐心下载）"]) + "\n" + \

@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 from sandbox.app import CONTROL_HOST, Options, Sandbox
@@ -25,12 +26,28 @@ def _options(args: argparse.Namespace) -> Options:
                    slow_seconds=getattr(args, "slow_seconds", 1.5))
 
 
+class Progress:
+    """`prerender: done/total` on stderr, at most every few seconds, and once when all are done."""
+
+    def __init__(self, every: float = 5.0):
+        self.started = self.shown = time.monotonic()
+        self.every, self.done = every, -1
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if (done == total and self.done != total) or (now - self.shown >= self.every and done != self.done):
+            self.shown, self.done = now, done
+            print(f"prerender: {done:,}/{total:,} renderings, {now - self.started:.0f} s", file=sys.stderr, flush=True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from sandbox.server import start
 
     sandbox = Sandbox(_options(args))
     if args.write_dir:
         write(sandbox, Path(args.write_dir))
+    if args.prerender:
+        sandbox.prerender(progress=Progress())
 
     async def main() -> None:
         server = await start(sandbox.handle, args.host, args.port)
@@ -82,6 +99,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--slow-seconds", type=float, default=1.5, help="delay of the slow portal's slow responses")
     p.add_argument("--write-dir", help="also write manifest.json and registry.csv into this folder")
     p.add_argument("--no-prewarm", action="store_true", help="make slow documents only when first asked for")
+    p.add_argument("--prerender", action="store_true",
+                   help="render every report document, table picture and article body before serving (one process "
+                        "per core; kept in the cache directory, so a later start with the same renderers is quick)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("manifest", help="write the ground-truth manifest and the registry of a world")
     _world_options(p)

@@ -23,11 +23,15 @@ LABEL_WIDTHS = {1: (300,), 3: (110, 100, 420)}
 
 
 @lru_cache(maxsize=1)
+def font_path() -> str | None:
+    """The font pictures are drawn in (None: PIL's default bitmap font)."""
+    return next((path for path in _FONTS if Path(path).exists()), None)
+
+
+@lru_cache(maxsize=1)
 def _font() -> ImageFont.ImageFont:
-    for path in _FONTS:
-        if Path(path).exists():
-            return ImageFont.truetype(path, SIZE)
-    return ImageFont.load_default()
+    path = font_path()
+    return ImageFont.truetype(path, SIZE) if path else ImageFont.load_default()
 
 
 def _width(col: int, label_cols: int) -> int:

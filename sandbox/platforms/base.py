@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from sandbox.articles import HUGE_SIZE, Attachment, attachments, body, report_ref, split_body
 from sandbox.content import Column, Item, Site
-from sandbox.documents import CONTENT_TYPES, DocumentStore, restamped, table_image
+from sandbox.documents import CONTENT_TYPES, DocumentStore, restamped
 from sandbox.http import Request, Response
 from sandbox.platforms import chrome
 from sandbox.platforms.chrome import Frame, e
@@ -168,7 +168,7 @@ class Platform:
         site = ctx.site
         col = site.columns[item.column]
         url = f"http://{site.portal.netloc}{self.item(site, item)}"
-        text = body(site, item, ctx.today, lambda att: self.file(site, item, att))
+        text = body(site, item, ctx.today, lambda att: self.file(site, item, att), ctx.store)
         if item.parts > 1:
             text = split_body(text, item.parts)[part] + self.article_pager(site, item, part)
         source = item.unit.name if item.unit else site.portal.owner.name
@@ -189,7 +189,7 @@ class Platform:
             return Response(200, b"", ctype, headers, stream=_huge_pdf, length=HUGE_SIZE)
         ref = report_ref(ctx.site.world.seed, item, ctx.today)
         if att.role == "image":
-            return Response(200, table_image(ref, att.index), ctype, headers, cacheable=True)
+            return Response(200, ctx.store.picture(ref, att.index), ctype, headers, cacheable=True)
         stamp = item.reuploaded.isoformat() if item.reuploaded and ctx.today >= item.reuploaded else None
         data = ctx.store.ready(ref, att.fmt)
         if data is not None:
