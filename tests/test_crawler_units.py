@@ -212,3 +212,31 @@ def test_a_pager_whose_links_carry_a_session_id_is_still_cut_out_and_the_table_j
     assert next_part(first) == second.url and next_part(second) is None
     joined = join_parts([first, second]).decode("utf-8")
     assert joined.count("<table") == 1 and "上年结转" in joined and "下一页" not in joined
+
+
+def test_the_host_queue_starts_every_host_then_serves_the_one_with_most_waiting():
+    from types import SimpleNamespace
+    from urllib.parse import urlsplit
+
+    from scrapy import Request
+    from scrapy.squeues import FifoMemoryQueue
+    from scrapy.utils.test import get_crawler
+
+    from crawler.host_queue import BusiestHostFirst
+
+    slots: dict[str, SimpleNamespace] = {}
+    downloader = SimpleNamespace(slots=slots, get_slot_key=lambda request: urlsplit(request.url).hostname)
+    crawler = get_crawler(settings_dict={"CONCURRENT_REQUESTS_PER_DOMAIN": 2})
+    crawler.engine = SimpleNamespace(downloader=downloader)
+    queue = BusiestHostFirst(crawler, FifoMemoryQueue, "")
+    for host, n in (("big.gov.cn", 5), ("small.gov.cn", 2), ("new.gov.cn", 1)):
+        for i in range(n):
+            queue.push(Request(f"http://{host}/{i}.html"))
+    order = []
+    for _ in range(5):
+        request = queue.pop()
+        host = urlsplit(request.url).hostname
+        slots.setdefault(host, SimpleNamespace(active=set())).active.add(request)  # its download under way
+        order.append(host)
+    # Each host started, the busiest first; then the busiest below its limit of two, then the next.
+    assert order == ["big.gov.cn", "small.gov.cn", "new.gov.cn", "big.gov.cn", "small.gov.cn"]
