@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from crawler import settings
 from crawler.distributed import CURRENT, Frontier, current_run, reach, worker_name
 
 
@@ -21,8 +22,12 @@ def worker_settings(url: str, run: str, worker: str, idle_exit: float | None) ->
            "SCHEDULER": "crawler.distributed.Scheduler", "SCHEDULER_QUEUE_CLASS": "crawler.distributed.LeasedQueue",
            "SCHEDULER_QUEUE_KEY": prefix + "frontier", "SCHEDULER_DUPEFILTER_KEY": prefix + "seen",
            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter", "SCHEDULER_PERSIST": True,
-           # The outermost spider middleware: its loop ends once every other one has handled the output.
-           "SPIDER_MIDDLEWARES": {"crawler.distributed.LeaseMiddleware": 10}}
+           # The outermost spider middleware: its loop ends once every other one has handled the output. (A setting
+           # given here replaces the project's dict, so that is repeated.)
+           "SPIDER_MIDDLEWARES": {**settings.SPIDER_MIDDLEWARES, "crawler.distributed.LeaseMiddleware": 10},
+           # A worker leases as many requests as it has room for, and what its hosts cannot take at once (two each)
+           # waits in its slots, out of the other workers' reach: 128 let one worker of two lease a small run whole.
+           "CONCURRENT_REQUESTS": 64}
     if idle_exit is not None:
         out["NIANBAO_IDLE_EXIT"] = idle_exit
     return out
