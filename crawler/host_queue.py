@@ -5,8 +5,9 @@ responses — takes long whatever the crawler does, and fair shares (Scrapy's Do
 with the fewest downloads under way first) left those portals to end the crawl alone: at scale 150 one gkmlpt portal
 of 56 requests walked its departments one after another for 50 s while the rest was done by 40. Serving the host
 with the longest queue first (among hosts under their limit) keeps the big portals' two connections busy from the
-start; a host not yet started goes before any, since its work is unknown. Within a host, requests keep their
-priority order. Measured with bench.crawl (CONCURRENT_REQUESTS 128): 90–95 pages/s against 82–84 by fair shares.
+start; a host not yet started goes before any, since its work is unknown, and an idle host before a busy one.
+Within a host, requests keep their priority order. bench.crawl (CONCURRENT_REQUESTS 128, six runs each): 79–95
+pages/s without the idle rule (mean 89), 85–96 with it (mean 92), against 82–84 by fair shares (two runs).
 """
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ class BusiestHostFirst(DownloaderAwarePriorityQueue):
         free = [(active, slot) for active, slot in stats if active < self._limit]
         if not free:  # every host with requests waiting is at its limit: Scrapy's least busy, in turn
             return super()._next_slot(stats, update_state=update_state)
-        _, slot = max(free, key=lambda s: (s[1] not in self._begun, len(self.pqueues[s[1]]), -s[0]))
+        # A host with nothing under way goes before one with a download under way: a flaky portal's retry or next
+        # step, alone in its queue, otherwise waited behind the second requests of every busier host.
+        _, slot = max(free, key=lambda s: (s[1] not in self._begun, s[0] == 0, len(self.pqueues[s[1]])))
         if update_state:
             self._begun.add(slot)
         return slot
