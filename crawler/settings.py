@@ -9,7 +9,7 @@ USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; annual reports o
 ROBOTSTXT_OBEY = True
 
 # Many hosts in parallel, at most two requests at a time on any one of them.
-CONCURRENT_REQUESTS = 128  # bench.crawl with the host queue below: 64 → 84 pages/s, 128 → 90–95, 192 → 91
+CONCURRENT_REQUESTS = 128  # measured with the host queue below (crawler/host_queue.py): 64 and 192 were slower
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # By priority alone, documents of busy hosts went first while slow portals' navigation waited, and those portals
 # ended the crawl alone: every portal is started at once, then the hosts with most requests waiting go first.
@@ -38,10 +38,9 @@ DOWNLOADER_CLIENT_TLS_METHOD = "TLS"
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
-DEPTH_LIMIT = 0  # the spider counts navigation depth itself; lists may legitimately be many pages deep
 SPIDER_MIDDLEWARES = {
-    # It set every request's meta["depth"] to its response's plus one, over the navigation depth the spider keeps
-    # there (only steps through navigation and columns count, not list pages, documents or attachments).
+    # The spider counts navigation depth itself in meta["depth"] (only steps through navigation and columns count:
+    # lists may legitimately be many pages deep); this one set it to the response's plus one on every request.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     # A check for the spider author, run on every request a callback yields.
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
