@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -74,22 +75,62 @@ def _crawl(registry, tmp_path, *extra: str, env: dict | None = None) -> subproce
                           capture_output=True, text=True, timeout=120)
 
 
-def test_retries_wait_longer_each_time_and_as_long_as_retry_after_says(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+@contextmanager
+def _serving(handler):  # type: ignore[no-untyped-def]
+    """The port of a server on loopback answering with `handler`, for the duration of the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    registry = tmp_path / "registry.csv"
-    registry.write_text(HEADER + f"某县人民政府,county,government,,,http://127.0.0.1:{server.server_port}/,,,\n",
-                        encoding="utf-8")
     try:
-        done = _crawl(registry, tmp_path, "--allow-private", "-s", "NIANBAO_RETRY_BACKOFF=0.4")
+        yield server.server_port
     finally:
         server.shutdown()
+
+
+def test_retries_wait_longer_each_time_and_as_long_as_retry_after_says(tmp_path):
+    registry = tmp_path / "registry.csv"
+    with _serving(Flaky) as port:
+        registry.write_text(HEADER + f"某县人民政府,county,government,,,http://127.0.0.1:{port}/,,,\n", encoding="utf-8")
+        done = _crawl(registry, tmp_path, "--allow-private", "-s", "NIANBAO_RETRY_BACKOFF=0.4")
     assert done.returncode in (0, 1), done.stderr[-2000:]
     home, busy = Flaky.hits["/"], Flaky.hits["/busy"]
     assert len(home) == 3, home  # two 503s, then the page
     first, second = home[1] - home[0], home[2] - home[1]
     assert 0.2 <= first and 0.4 <= second, (first, second)  # 0.4 s × [½, 1], then 0.8 s × [½, 1]
     assert len(busy) == 2 and busy[1] - busy[0] >= 0.95, busy  # Retry-After: 1
+
+
+class Throttled(BaseHTTPRequestHandler):
+    """A report column of three reports, each answering 429 with Retry-After: 1 the first time."""
+
+    hits: dict[str, list[float]] = {}
+
+    def do_GET(self):  # noqa: N802
+        times = self.hits.setdefault(self.path, [])
+        times.append(time.monotonic())
+        if self.path == "/nb/":
+            body = "".join(f'<li><a href="/nb/t202501{i + 10}_1.html">某县2024年政府信息公开工作年度报告（{i}）</a>'
+                           f'<span>2025-01-{i + 10}</span></li>' for i in range(3))
+            Flaky._send(self, 200, f"<html><body><ul>{body}</ul></body></html>".encode())
+        elif self.path.startswith("/nb/t") and len(times) == 1:
+            Flaky._send(self, 429, b"slow down", [("Retry-After", "1")])
+        else:
+            Flaky._send(self, 404 if self.path == "/robots.txt" else 200,
+                        "<html><body><h1>某县2024年政府信息公开工作年度报告</h1></body></html>".encode())
+
+    def log_message(self, *args):  # type: ignore[no-untyped-def]
+        pass
+
+
+def test_a_retry_waiting_out_its_backoff_does_not_hold_one_of_the_hosts_two_places(tmp_path):
+    registry = tmp_path / "registry.csv"
+    with _serving(Throttled) as port:
+        registry.write_text(HEADER + f"某县人民政府,county,government,,,,http://127.0.0.1:{port}/nb/,,\n", encoding="utf-8")
+        done = _crawl(registry, tmp_path, "--allow-private")
+    reports = [times for path, times in Throttled.hits.items() if path.startswith("/nb/t")]
+    assert len(reports) == 3 and all(len(times) == 2 for times in reports), (Throttled.hits, done.stderr[-2000:])
+    # Two reports answered 429 at once and wait a second each; the third was asked for meanwhile, not after.
+    firsts = sorted(times[0] for times in reports)
+    assert firsts[2] - firsts[0] < 0.5, firsts
 
 
 @pytest.mark.parametrize("allow", [False, True])
@@ -170,15 +211,11 @@ class Guarded(Column):
 
 
 def test_a_gzipped_challenge_page_is_passed_with_its_cookie_and_never_archived(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Guarded)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    column = f"http://127.0.0.1:{server.server_port}/nb/"
     registry = tmp_path / "registry.csv"
-    registry.write_text(HEADER + f"某县人民政府,county,government,,,,{column},,\n", encoding="utf-8")
-    try:
+    with _serving(Guarded) as port:
+        column = f"http://127.0.0.1:{port}/nb/"
+        registry.write_text(HEADER + f"某县人民政府,county,government,,,,{column},,\n", encoding="utf-8")
         done = _crawl(registry, tmp_path, "--allow-private")
-    finally:
-        server.shutdown()
     assert ("/nb/", "") in Guarded.seen and ("/nb/", "waf=ok") in Guarded.seen, Guarded.seen
     archive = open_archive(str(tmp_path / "archive.sqlite"))
     with archive.engine.connect() as conn:
@@ -229,19 +266,19 @@ class Proxy(BaseHTTPRequestHandler):
 
 
 def test_two_requests_at_most_per_host_over_connections_kept_alive(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    registry = tmp_path / "registry.csv"
+    registry, probe = tmp_path / "registry.csv", tmp_path / "probe"
     registry.write_text(HEADER + "".join(f"某县{i}局,county,department,,,,http://x{i}.gov.cn/nb/,,\n" for i in range(10)),
                         encoding="utf-8")
-    proxy = f"http://127.0.0.1:{server.server_port}"
-    try:
-        done = _crawl(registry, tmp_path, "--allow-private", env={"http_proxy": proxy})
-    finally:
-        server.shutdown()
+    with _serving(Proxy) as port:
+        done = _crawl(registry, tmp_path, "--allow-private", "-s",
+                      'EXTENSIONS={"tests.slot_queue_probe.SlotQueueProbe": 500}',
+                      env={"http_proxy": f"http://127.0.0.1:{port}", "NIANBAO_TEST_PROBE": str(probe)})
     assert Proxy.requests >= 120, done.stderr[-3000:]  # robots.txt, the column and ten reports on each portal
     # Scrapy 2.19 alone sent up to ten at a time to one host (crawler/downloader.py).
     assert max(Proxy.most.values()) == 2, Proxy.most
+    # Nor is a host handed more than it can take: the engine took a column's ten reports in a row, eight of them to
+    # wait in the host's slot holding places of CONCURRENT_REQUESTS (crawler/host_queue.py).
+    assert probe.read_text() == "0"
     # Through a proxy, no more connections than requests in flight; Scrapy alone kept two of them open.
     assert Proxy.connections <= 20, (Proxy.connections, Proxy.requests)
 

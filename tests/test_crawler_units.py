@@ -215,6 +215,7 @@ def test_a_pager_whose_links_carry_a_session_id_is_still_cut_out_and_the_table_j
 
 
 def test_the_host_queue_starts_every_host_then_serves_the_one_with_most_waiting():
+    from collections import Counter
     from types import SimpleNamespace
     from urllib.parse import urlsplit
 
@@ -224,19 +225,22 @@ def test_the_host_queue_starts_every_host_then_serves_the_one_with_most_waiting(
 
     from crawler.host_queue import BusiestHostFirst
 
-    slots: dict[str, SimpleNamespace] = {}
-    downloader = SimpleNamespace(slots=slots, get_slot_key=lambda request: urlsplit(request.url).hostname)
+    in_flight: Counter[str] = Counter()  # what crawler.downloader.PoliteDownloader counts
+    downloader = SimpleNamespace(in_flight=in_flight, get_slot_key=lambda request: urlsplit(request.url).hostname)
     crawler = get_crawler(settings_dict={"CONCURRENT_REQUESTS_PER_DOMAIN": 2})
     crawler.engine = SimpleNamespace(downloader=downloader)
     queue = BusiestHostFirst(crawler, FifoMemoryQueue, "")
-    for host, n in (("big.gov.cn", 5), ("small.gov.cn", 2), ("new.gov.cn", 1)):
+    for host, n in (("big.gov.cn", 5), ("small.gov.cn", 3), ("new.gov.cn", 1)):
         for i in range(n):
             queue.push(Request(f"http://{host}/{i}.html"))
     order = []
-    for _ in range(5):
-        request = queue.pop()
+    while (request := queue.pop()) is not None:
         host = urlsplit(request.url).hostname
-        slots.setdefault(host, SimpleNamespace(active=set())).active.add(request)  # its download under way
+        in_flight[host] += 1  # its download under way
         order.append(host)
-    # Each host started, the busiest first; then the busiest below its limit of two, then the next.
+    # Each host started, the busiest first; then the busiest below its limit of two, then the next; then nothing
+    # while every host with work waiting has all it may take.
     assert order == ["big.gov.cn", "small.gov.cn", "new.gov.cn", "big.gov.cn", "small.gov.cn"]
+    assert len(queue) == 4
+    in_flight["small.gov.cn"] -= 1  # a response came in
+    assert urlsplit(queue.pop().url).hostname == "small.gov.cn" and queue.pop() is None
