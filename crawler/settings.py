@@ -73,6 +73,7 @@ NIANBAO_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each 
 NIANBAO_RETRY_BACKOFF_MAX = 60.0
 NIANBAO_EXTRACT_WORKERS = 2
 NIANBAO_INGEST_BATCH = 100
+NIANBAO_EXTRACT_BACKLOG_MB = 256.0  # documents waiting for extraction and the archive, before downloads wait for them
 NIANBAO_PORTAL_BUDGET = 5000  # requests per portal before it is cut off as a trap
 NIANBAO_NAV_DEPTH = 3  # home → 政务公开 → … → the report column
 NIANBAO_MAX_PAGES = 500  # pages of one list
