@@ -38,8 +38,12 @@ def run_crawl(proxy: str, registry: Path, db: Path, years: str, run_id: str, *ex
     return Crawl(done.returncode, done.stdout + done.stderr, record)
 
 
-def sandbox_files(sandbox, folder: Path) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
-    """The sandbox's registry written to `folder`, and where the crawl's archive goes: (registry, database)."""
-    registry = folder / "registry.csv"
-    registry.write_text(sandbox.registry(), encoding="utf-8")
+def sandbox_files(sandbox, folder: Path, host: str | None = None) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """The sandbox's registry written to `folder` (only the agencies on `host`, if given), and where the crawl's
+    archive goes: (registry, database)."""
+    registry, text = folder / "registry.csv", sandbox.registry()
+    if host:
+        header, *rows = text.splitlines()
+        text = "\n".join([header] + [row for row in rows if f"//{host}/" in row]) + "\n"
+    registry.write_text(text, encoding="utf-8")
     return registry, folder / "archive.sqlite"

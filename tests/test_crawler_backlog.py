@@ -10,17 +10,14 @@ from crawler.evaluate import measure
 from sandbox.app import Options, Sandbox
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
-from tests.crawler_support import run_crawl
+from tests.crawler_support import run_crawl, sandbox_files
 
 
 def test_a_crawl_waiting_for_extraction_archives_every_report(tmp_path):
     sandbox = Sandbox(Options(scale=3, seed=3, documents_per_format=1))
     try:
         host = sandbox.world.portals[0].host
-        lines = sandbox.registry().splitlines()
-        registry, db = tmp_path / "registry.csv", tmp_path / "archive.sqlite"
-        registry.write_text("\n".join([lines[0]] + [x for x in lines[1:] if f"//{host}/" in x]) + "\n",
-                            encoding="utf-8")
+        registry, db = sandbox_files(sandbox, tmp_path, host)
         with ServerThread(sandbox.handle) as server:
             done = run_crawl(server.proxy, registry, db, "2019-2025", "backlog", "-s", "NIANBAO_EXTRACT_BACKLOG_MB=0.02",
                              "-s", "LOG_LEVEL=INFO")

@@ -15,7 +15,7 @@ from crawler.evaluate import measure
 from sandbox.app import Options, Sandbox
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
-from tests.crawler_support import Crawl, run_crawl
+from tests.crawler_support import Crawl, run_crawl, sandbox_files
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +46,7 @@ class Before:
 def _crawl_before_and_after(sandbox: Sandbox, folder, change: str) -> Before:  # type: ignore[no-untyped-def]
     """Crawl the first portal three days after the item's publication, then three days after its `change`."""
     item = next(i for i in sandbox.site(sandbox.world.portals[0]).items.values() if getattr(i, change))
-    lines = sandbox.registry().splitlines()
-    host = sandbox.world.portals[0].host
-    registry, db = folder / "registry.csv", folder / "archive.sqlite"
-    registry.write_text("\n".join([lines[0]] + [x for x in lines[1:] if f"//{host}/" in x]) + "\n", encoding="utf-8")
+    registry, db = sandbox_files(sandbox, folder, sandbox.world.portals[0].host)
     with ServerThread(sandbox.handle) as server:
         sandbox.today = item.published + dt.timedelta(days=3)
         first = run_crawl(server.proxy, registry, db, str(item.year), "before")
