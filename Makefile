@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# pip 23 installs trafilatura without lxml_html_clean: upgrade pip first.
 	$(PY) -m pip install --quiet --upgrade pip
+	# The test extra includes the sandbox extra, which `make demo` needs too.
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 

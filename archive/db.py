@@ -8,14 +8,12 @@ wrote in between, whereas an immediate one waits its turn under the busy timeout
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-DEFAULT_DB = "data/archive.sqlite"
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -24,15 +22,14 @@ def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def resolve_url(db: str | None) -> str:
-    """`--db` beats `NIANBAO_DB` beats ./data/archive.sqlite; a bare path means a SQLite file."""
-    value = db or os.environ.get("NIANBAO_DB") or DEFAULT_DB
-    if "://" not in value:
-        return f"sqlite:///{Path(value).resolve()}"
-    if value.startswith("postgresql://") or value.startswith("postgres://"):
+def resolve_url(db: str) -> str:
+    """The SQLAlchemy URL of `db` (`--db`, NIANBAO_DB): a bare path means a SQLite file."""
+    if "://" not in db:
+        return f"sqlite:///{Path(db).resolve()}"
+    if db.startswith("postgresql://") or db.startswith("postgres://"):
         # psycopg 3 is the driver we install; SQLAlchemy's default for a bare postgresql:// is psycopg2.
-        return "postgresql+psycopg://" + value.split("://", 1)[1]
-    return value
+        return "postgresql+psycopg://" + db.split("://", 1)[1]
+    return db
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -72,9 +69,7 @@ def make_engine(url: str) -> Engine:
 
 
 def default_data_dir(url: str) -> Path:
-    """Blobs and WARC files live beside a SQLite archive, and under ./data (or NIANBAO_DATA) otherwise."""
-    if env := os.environ.get("NIANBAO_DATA"):
-        return Path(env)
+    """Blobs and WARC files live beside a SQLite archive, and under ./data otherwise (unless NIANBAO_DATA says)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         return Path(parsed.database).parent
@@ -101,7 +96,7 @@ class Archive:
         return self.data_dir / "warc"
 
 
-def open_archive(db: str | None = None, data_dir: str | Path | None = None, upgrade: bool = True) -> Archive:
+def open_archive(db: str, data_dir: str | Path | None = None, upgrade: bool = True) -> Archive:
     """Open (and on first use create or migrate) the archive named by `db`."""
     from archive.migrate import upgrade_to_head
 

@@ -63,7 +63,7 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     parser_version: Mapped[str | None] = mapped_column(String(64))
-    # A crawl's own account (crawler.runrecord): the years asked for, why it stopped, requests sent.
+    # A crawl's own account (archive.runs): the years asked for, why it stopped, requests sent.
     years: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(32))
     requests: Mapped[int | None] = mapped_column(Integer)

@@ -7,8 +7,9 @@ look at (title, dates, format, reason, warnings) stays a readable JSON column (`
 otherwise it repeats the field; `unpack` restores the rest, so the round trip is exact (checked at `pack` time,
 falling back to storing every raw cell).
 
-A body is a format byte, then zlib data. Format 1 compresses with a preset dictionary (archive.preset) holding the
-keys every result repeats, which takes a quarter to a third off a real report's body.
+A body is a format byte, then zlib data. Format 1 compresses with a preset dictionary
+(archive.compression_dictionary) holding the keys every result repeats, which takes a quarter to a third off a real
+report's body.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import json
 import zlib
 from typing import Any, Mapping
 
-from archive import preset
+from archive import compression_dictionary
 from archive.db import dumps
 
 # A table picture's grids (archive.pictures reads them back) are kilobytes of JSON: compressed too.
@@ -24,7 +25,7 @@ BULK = ("sections", "fields", "raw", "checks", "grids")
 # Level 6 (zlib's default) costs about 0.2 ms a result and is within 5% of level 9's size.
 LEVEL = 6
 FORMAT = 1
-_PRESETS = {1: preset.dictionary()}
+_PRESETS = {1: compression_dictionary.dictionary()}
 
 
 def _plain(value: Any) -> str | None:

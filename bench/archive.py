@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -27,8 +28,9 @@ from sqlalchemy import text
 from archive.agencies import AgencyRecord, register_agencies
 from archive.coverage import coverage
 from archive.db import Archive, open_archive
-from tests.archive import synthetic
-from tests.conftest_archive import PG_URL, capture, ingestor, pg_database
+from sandbox import synthetic
+from sandbox.databases import fresh_postgresql
+from sandbox.synthetic import capture, ingestor
 
 YEARS = (2021, 2022, 2023)
 RENDERING_EVERY = 9  # a second rendering after every 9th report …
@@ -117,8 +119,8 @@ def main() -> None:
         root = Path(tmp)
         results = [run("sqlite", {k: str(root / f"{k}.sqlite") for k in ("single", "batch")}, root / "sqlite",
                        args.reports, args.batch, args.agencies)]
-        if PG_URL:
-            databases = {k: pg_database() for k in ("single", "batch")}
+        if pg_url := os.environ.get("NIANBAO_TEST_PG"):
+            databases = {k: fresh_postgresql(pg_url) for k in ("single", "batch")}
             try:
                 results.append(run("postgresql", {k: url for k, (url, _) in databases.items()}, root / "pg",
                                    args.reports, args.batch, args.agencies))

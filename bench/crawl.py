@@ -116,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from archive.db import open_archive
-    from crawler.evaluate import measure
     from crawler.spiders.reports import parse_years
+    from sandbox.evaluate import measure
 
     folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     port = free_port()

@@ -36,8 +36,8 @@ from archive.coverage import deadline
 from archive.db import Archive, open_archive
 from archive.models import T
 from archive.sql import insert_new
-from tests.archive import synthetic
-from tests.conftest_archive import capture, ingestor
+from sandbox import synthetic
+from sandbox.synthetic import capture, ingestor
 
 YEARS = (2021, 2022, 2023)
 PROVINCES = ("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from bench.crawl import ROOT, rss_kb
@@ -162,10 +163,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from archive.db import open_archive
     from crawler.distributed import connect, fingerprints_memory
-    from crawler.evaluate import measure
     from crawler.spiders.reports import parse_years
     from sandbox.app import Options, Sandbox
-    from sandbox.cli import Progress
+    from sandbox.commands import Progress
+    from sandbox.databases import fresh_postgresql
+    from sandbox.evaluate import measure
     from sandbox.manifest import manifest
     from sandbox.server import ServerThread
 
@@ -182,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         sandbox.prerender(progress=Progress())
     results: dict[str, dict] = {}
     with throwaway_servers(folder) as (redis_url, pg_url), ServerThread(sandbox.handle) as server:
-        os.environ["NIANBAO_TEST_PG"] = pg_url
-        from tests.conftest_archive import pg_database  # creates its databases on NIANBAO_TEST_PG, read on import
-
+        pg_database = partial(fresh_postgresql, pg_url)
         env = {**os.environ, "http_proxy": server.proxy, "HTTP_PROXY": server.proxy, "PYTHONPATH": str(ROOT)}
         base = [sys.executable, "-m", "crawler.cli"]
         redis = connect(redis_url)

@@ -29,7 +29,6 @@ from crawler.discovered import attach_discovered
 from crawler.items import Fetched
 
 log = logging.getLogger(__name__)
-BATCH = 100
 _STOP = object()
 
 
@@ -66,8 +65,8 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
-        pipeline = cls(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"), s.getint("NIANBAO_EXTRACT_WORKERS", 2),
-                       s.getint("NIANBAO_INGEST_BATCH", BATCH), int(s.getfloat("NIANBAO_EXTRACT_BACKLOG_MB") * 2**20))
+        pipeline = cls(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"), s.getint("NIANBAO_EXTRACT_WORKERS"),
+                       s.getint("NIANBAO_INGEST_BATCH"), int(s.getfloat("NIANBAO_EXTRACT_BACKLOG_MB") * 2**20))
         pipeline.crawler = crawler
         return pipeline
 

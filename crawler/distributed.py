@@ -43,6 +43,7 @@ from twisted.internet import task
 from twisted.python.failure import Failure
 
 from archive.models import T
+from crawler import settings as defaults
 from crawler.items import Fetched
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,30 @@ def reach(url: str) -> redis.Redis:
 def current_run(server: redis.Redis) -> str | None:
     value = server.get(CURRENT)
     return value.decode() if value else None
+
+
+def worker_settings(url: str, run: str, worker: str, idle_exit: float | None) -> dict:
+    """The settings that make a crawl a worker of `run`: the distributed preset and the run's own keys."""
+    prefix = f"nianbao:{run}:"
+    out = {**defaults.PRESETS["distributed"], "NIANBAO_REDIS": url, "REDIS_URL": url, "NIANBAO_RUN": run,
+           "NIANBAO_WORKER": worker, "SCHEDULER_QUEUE_KEY": prefix + "frontier",
+           "SCHEDULER_DUPEFILTER_KEY": prefix + "seen"}
+    if idle_exit is not None:
+        out["NIANBAO_IDLE_EXIT"] = idle_exit
+    return out
+
+
+def join_run(url: str, run: str | None, name: str | None, idle_exit: float | None) -> tuple[str, str, dict]:
+    """(the run id, the years seeded, this worker's settings) for `nianbao crawl --distributed`: the run named, or
+    the last one seeded."""
+    server = reach(url)
+    run = run or current_run(server)
+    if run is None:
+        raise SystemExit(f"no run seeded in {url}: run `nianbao seed --distributed {url}` first, or give --run-id")
+    years = server.get(f"nianbao:{run}:years")
+    if years is None:
+        raise SystemExit(f"run {run!r} was never seeded in {url}")
+    return run, years.decode(), worker_settings(url, run, name or worker_name(), idle_exit)
 
 
 class Frontier:

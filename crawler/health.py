@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import median
 
-from crawler.runrecord import PortalRecord, RunRecord
+from archive.runs import PortalRecord, RunRecord
 
 # How bad each regression is: the order of the list, worst first.
 SEVERITY = {"reports_gone": 3, "adapter_lost": 2, "errors_jump": 2}

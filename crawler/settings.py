@@ -1,5 +1,10 @@
 """Scrapy settings of the `reports` spider: polite by default (robots.txt, AutoThrottle, two requests per host,
-retries, a size limit, an identifying User-Agent); every value can be overridden with `-s NAME=value`."""
+retries, a size limit, an identifying User-Agent); every value can be overridden with `-s NAME=value`.
+
+Every default of the crawler lives here, and the presets the command line lays over them (`PRESETS`). Command-line
+flags become settings in one function (`crawler.cli.options.settings_from`).
+"""
+import os
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -59,14 +64,22 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.EncodingRepair": 585,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetry": 550,  # Scrapy's retries, with exponential backoff and Retry-After
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    "crawler.proxy.SettingsProxy": 750,  # Scrapy's, with NIANBAO_PROXY
 }
 DOWNLOAD_HANDLERS = {"http": "crawler.connections.PooledDownloadHandler",
                      "https": "crawler.connections.PooledDownloadHandler"}
 ITEM_PIPELINES = {"crawler.archiving.ArchivePipeline": 300}
 
 # nianbao's own settings.
-NIANBAO_DB = None  # archive database (default: $NIANBAO_DB or data/archive.sqlite)
-NIANBAO_DATA = None  # blobs and WARC files (default: beside a SQLite archive)
+# The archive: `--db`/`--data` or `-s`, else the environment, else a SQLite file under ./data with its blobs and WARC
+# files beside it. Read here because both command lines start here: nianbao's and Scrapy's (`scrapy crawl`, Scrapyd).
+NIANBAO_DB = os.environ.get("NIANBAO_DB") or "data/archive.sqlite"  # postgresql://… or a SQLite path
+NIANBAO_DATA = os.environ.get("NIANBAO_DATA") or None  # None: beside a SQLite archive, else ./data
+NIANBAO_YEARS = "2019-2025"  # years reported on, when a crawl is given none (`--years`, `-a years=`)
+# Every plain-http request through this proxy (the sandbox's, for `nianbao demo`): Scrapy's HttpProxyMiddleware
+# takes proxies from the environment only, which a crawl should not write (crawler.proxy).
+NIANBAO_PROXY = None
 NIANBAO_ALLOWED_SUFFIXES = [".gov.cn"]
 NIANBAO_ALLOW_PRIVATE = False  # also refuses registry names that resolve to private addresses (without a proxy)
 NIANBAO_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each further one
@@ -87,3 +100,28 @@ NIANBAO_RUN = None
 NIANBAO_WORKER = None  # default: host name and process id
 NIANBAO_IDLE_EXIT = 30.0  # a worker stops once the shared frontier has had no work for this long
 NIANBAO_LEASE_SECONDS = 30.0  # a worker silent this long is dead: its requests go back to the frontier
+
+# Groups of settings the command line lays over the defaults above (Scrapy itself reads none of them).
+PRESETS = {
+    # `nianbao crawl --distributed`: a worker of a run whose frontier and seen-set are in Redis (crawler.distributed;
+    # the run's own keys are added by crawler.distributed.worker_settings).
+    "distributed": {
+        "SCHEDULER": "crawler.distributed.Scheduler", "SCHEDULER_QUEUE_CLASS": "crawler.distributed.LeasedQueue",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter", "SCHEDULER_PERSIST": True,
+        # The outermost spider middleware: its loop ends once every other one has handled the output. (A setting
+        # given here replaces the project's dict, so that is repeated.)
+        "SPIDER_MIDDLEWARES": {**SPIDER_MIDDLEWARES, "crawler.distributed.LeaseMiddleware": 10},
+        # A worker leases as many requests as it has room for, and what its hosts cannot take at once (two each)
+        # waits in its slots, out of the other workers' reach: with 64, one worker of two now and then leased a
+        # small run whole (tests/test_distributed.py). Leasing only what a host can take is not done yet.
+        "CONCURRENT_REQUESTS": 16,
+    },
+    # `nianbao demo`: the sandbox, a local replica on loopback.
+    "sandbox": {
+        "NIANBAO_ALLOW_PRIVATE": True,  # the sandbox is a proxy on loopback
+        # A local replica: the two-per-host limit stays, AutoThrottle's waiting (meant for real servers) goes.
+        "AUTOTHROTTLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "NIANBAO_PROGRESS_SECONDS": 15.0,
+    },
+}

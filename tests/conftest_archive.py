@@ -6,40 +6,26 @@ one); each test gets a fresh database on it.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from archive import models as m
-from archive.db import Archive, open_archive, resolve_url
-from archive.ingest import Capture, Ingestor
+from archive.db import Archive, open_archive
+from sandbox import databases
+# The synthetic archive's factories, imported from here by the archive tests.
+from sandbox.synthetic import PARSER, T0, capture, ingestor, no_extractor
 
 PG_URL = os.environ.get("NIANBAO_TEST_PG")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="NIANBAO_TEST_PG unset"))]
-PARSER = "test-1"
-T0 = datetime(2024, 1, 10, 8, 0, 0)
 
 
-def pg_database() -> tuple[str, callable]:
-    """A fresh PostgreSQL database; returns its URL and a function that drops it."""
+def pg_database() -> tuple[str, Callable[[], None]]:
+    """A fresh PostgreSQL database on NIANBAO_TEST_PG; returns its URL and a function that drops it."""
     assert PG_URL
-    name = f"nianbao_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(resolve_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, query = PG_URL.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
+    return databases.fresh_postgresql(PG_URL)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -68,18 +54,6 @@ def archive(db_url: str, tmp_path: Path) -> Iterator[Archive]:
     arc = open_archive(db_url, tmp_path / "data")
     yield arc
     arc.engine.dispose()
-
-
-def no_extractor(data: bytes, source: str):
-    raise AssertionError("these tests hand the extraction result to ingest")
-
-
-def ingestor(archive: Archive, run_id: str = "run-1") -> Ingestor:
-    return Ingestor(archive, run_id, extractor=no_extractor, parser_version=PARSER)
-
-
-def capture(url: str, minutes: int = 0, run_id: str = "run-1", **kw) -> Capture:
-    return Capture(requested_url=url, fetched_at=T0 + timedelta(minutes=minutes), run_id=run_id, **kw)
 
 
 def count(archive: Archive, model) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from archive import chains
 from archive.db import open_archive
 from pipelines.document import Failure, Report
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import (  # noqa: F401 (fixtures)
     archive, capture, db_url, ingestor, other_db_url, snapshot,
 )

@@ -11,11 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from archive import cli, ingest
+from archive import ingest
 from archive.db import make_engine, open_archive, resolve_url
 from archive.migrate import head_revision
 from archive.models import Base
 from archive.warc import WarcFile, WarcRef, read_payload
+from crawler.cli import archive as cli
 from pipelines.extract import extract
 from tests.conftest_archive import T0, db_url  # noqa: F401 (fixture)
 

@@ -16,7 +16,7 @@ from archive.export import COLUMNS, FIELD_COLUMNS, rows, write_csv, write_jsonl,
 from archive.ingest import record_error
 from pipelines.document import Failure
 from pipelines.schema import field_keys
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import archive, capture, db_url, ingestor  # noqa: F401 (fixtures)
 
 REGISTRY = [

@@ -13,7 +13,7 @@ from archive.identity import (
 )
 from archive.versions import diff
 from pipelines.extract import extract
-from tests.archive import synthetic
+from sandbox import synthetic
 
 SEEDS = sorted(Path(__file__).resolve().parents[2].joinpath("shared", "seeds").glob("*.txt"))
 BASE = synthetic.report("岚皋县行政审批服务局", 2023)

@@ -6,11 +6,11 @@ import hashlib
 
 from sqlalchemy import func, select, text
 
-from archive import copies, preset, results
+from archive import compression_dictionary, copies, results
 from archive.blobs import BlobStore
 from archive.db import open_archive
 from archive.ingest import Capture
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import (  # noqa: F401 (fixtures)
     T0, archive, capture, count, db_url, ingestor, m, other_db_url, snapshot,
 )
@@ -205,8 +205,8 @@ def test_wrong_sha256_in_capture_is_refused(archive):
 
 
 def test_the_preset_dictionary_of_stored_results_never_changes():
-    """Bodies written with it cannot be read without it, byte for byte (archive/preset.py)."""
-    assert hashlib.sha256(preset.dictionary()).hexdigest() == (
+    """Bodies written with it cannot be read without it, byte for byte (archive/compression_dictionary.py)."""
+    assert hashlib.sha256(compression_dictionary.dictionary()).hexdigest() == (
         "a111d2917d9d51b4ef28683b4537dd999d186161b0329d8de1f19b919f35b4e4")
 
 

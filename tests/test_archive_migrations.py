@@ -12,7 +12,7 @@ from archive import models as m, results
 from archive.db import make_engine, open_archive, resolve_url
 from archive.identity import canonical_fields, content_digest, prose
 from archive.migrate import alembic_config, head_revision
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import db_url  # noqa: F401 (fixture)
 
 T0 = datetime(2024, 2, 1, 9, 0)

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from archive.db import open_archive
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import capture, ingestor, snapshot
 
 AGENCIES = ("甲县", "甲县财政局", "乙镇")

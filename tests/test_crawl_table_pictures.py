@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from archive.db import open_archive
 from archive.models import T
-from crawler.evaluate import measure
 from crawler.spiders.reports import parse_years
 from sandbox.app import Options, Sandbox
+from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.crawler_support import run_crawl, sandbox_files

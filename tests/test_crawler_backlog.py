@@ -6,8 +6,8 @@ import re
 
 from archive.db import open_archive
 from archive.identity import normalise_agency
-from crawler.evaluate import measure
 from sandbox.app import Options, Sandbox
+from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.crawler_support import run_crawl, sandbox_files

@@ -14,7 +14,6 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.db import open_archive
 from archive.identity import canonical_value, normalise_agency
 from archive.models import T
-from crawler.evaluate import archived_reports, measure
 from crawler.middlewares import HostGuard
 from crawler.platforms import detect
 from crawler.platforms.base import Page
@@ -27,6 +26,7 @@ from pipelines.classify import classify
 from pipelines.decoding import decode
 from pipelines.extract import extract
 from sandbox.app import Options, Sandbox
+from sandbox.evaluate import archived_reports, measure
 from sandbox.manifest import expected_fields, manifest
 from sandbox.server import ServerThread
 from tests.crawler_support import run_crawl, sandbox_files
@@ -146,7 +146,7 @@ def _found(crawled, reports: list[dict]) -> tuple[int, int]:
     for report in reports:
         fields = got.get((normalise_agency(report["agency"]), report["year"]))
         assert fields is not None, (report["agency"], report["year"])
-        if report["form"] == "image":  # tables only as pictures: see `crawler.evaluate.Measure.image_cells`
+        if report["form"] == "image":  # tables only as pictures: see `sandbox.evaluate.Measure.image_cells`
             continue
         values = report["versions"][-1]["values"]
         cells += len(values)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from archive.db import Archive, open_archive
 from archive.models import T
-from crawler.evaluate import measure
 from sandbox.app import Options, Sandbox
+from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.crawler_support import Crawl, run_crawl, sandbox_files

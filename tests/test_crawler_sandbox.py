@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from archive.coverage import coverage
 from archive.db import open_archive
 from archive.models import T
-from crawler.evaluate import measure
 from crawler.spiders.reports import parse_years
 from sandbox.app import Options, Sandbox
+from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.crawler_support import run_crawl, sandbox_files
@@ -74,7 +74,7 @@ def test_a_second_unchanged_run_costs_a_tenth(world):
 
 
 def test_fields_end_to_end(world):
-    # Tables published only as images are left out: see `crawler.evaluate.Measure.image_cells`.
+    # Tables published only as images are left out: see `sandbox.evaluate.Measure.image_cells`.
     m = measure(world["archive"], world["truth"], parse_years(YEARS))
     assert m.cells > 10_000
     assert m.field_accuracy >= 0.995, m.lines()

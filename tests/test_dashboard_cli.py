@@ -10,10 +10,10 @@ import pytest
 
 from archive.db import open_archive
 from archive.ingest import Capture, Ingestor
-from archive.web import cli
 from archive.web.db import ArchiveUnavailable, open_read_only
 from archive.web.snapshots import Snapshots
-from tests.archive import synthetic
+from crawler.cli import dashboard as cli
+from sandbox import synthetic
 from tests.conftest_archive import PARSER, T0
 
 

@@ -34,7 +34,7 @@ from archive.web.db import open_read_only
 from archive.web.search import SearchIndex
 from archive.web.service import Dashboard
 from pipelines.document import Check, Failure
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import PARSER, T0, db_url  # noqa: F401 (fixture)
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

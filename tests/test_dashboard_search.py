@@ -6,7 +6,7 @@ from datetime import timedelta
 from archive.db import open_archive
 from archive.ingest import Capture, Ingestor
 from archive.web.search import parse_query, tokens
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import PARSER, T0
 from tests.test_dashboard_fixtures import (  # noqa: F401 (fixtures)
     PAYLOAD_AGENCY, client, client_for, db_url, index, registry_archive,

@@ -23,10 +23,10 @@ from archive.db import open_archive
 from archive.models import T
 from crawler.blocking import is_challenge
 from crawler.distributed import LEASE, Frontier, connect
-from crawler.evaluate import measure
 from crawler.spiders.reports import parse_years
 from crawler.state import Child
 from sandbox.app import Options, Sandbox
+from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.conftest_archive import capture as capture_of

@@ -236,7 +236,7 @@ def test_schedule_refuses_bad_options_with_a_message(capsys, monkeypatch, tmp_pa
 
 def test_the_command_line_is_absolute():
     """cron runs jobs with a bare PATH: the program must be named by its full path."""
-    from crawler.schedule_cli import _nianbao
+    from crawler.cli.schedule import _nianbao
 
     assert Path(_nianbao()[0]).is_absolute() and Path(_nianbao()[0]).exists()
     assert _nianbao()[0] in (sys.executable, str(Path(sys.executable).with_name("nianbao")))

@@ -13,9 +13,9 @@ from archive.identity import canonical_value
 from archive.ingest import Capture, Ingestor
 from archive.models import T
 from archive.results import unpack
-from crawler.evaluate import archived_reports
 from pipelines.schema import field_keys
 from sandbox.documents import tables
+from sandbox.evaluate import archived_reports
 from sandbox.table_image import table_png
 from tests.conftest_archive import T0, archive, db_url  # noqa: F401 (fixtures)
 from tests.test_dashboard_fixtures import client_for

@@ -27,7 +27,9 @@ from twisted.internet import task
 
 from archive.agencies import register_agencies
 from archive.db import open_archive
+from archive.runs import OUTCOME_COLUMN, PortalRecord, RunRecord, new_run_id, save_record
 from crawler import registry as reg
+from crawler import settings as defaults
 from crawler.attachments import attachments
 from crawler.blocking import is_soft_404
 from crawler.items import Fetched
@@ -35,8 +37,6 @@ from crawler.navigation import OPENNESS_MIN, REPORT_MIN, best, openness_score, r
 from crawler.platforms import BY_NAME, Page, detect
 from crawler.platforms.trs_article import join_parts, next_part
 from crawler.recognise import judge_title, likely_year, wanted
-from crawler.runrecord import OUTCOME_COLUMN, PortalRecord, RunRecord
-from crawler.runstore import save_record
 from crawler.state import Child, Node, open_state
 from crawler.tls import response_outcome
 from crawler.urls import host
@@ -61,10 +61,6 @@ def parse_years(text: str, today: date | None = None) -> range:
     return range(start, stop + 1)
 
 
-def run_id_now() -> str:
-    return f"crawl-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
-
-
 def _title_year(title: str) -> int | None:
     """The one year a column's title names ("2024年度"); None for none or several ("2019-2024年")."""
     years = set(re.findall(r"(?:19|20)\d{2}", title or ""))
@@ -74,7 +70,7 @@ def _title_year(title: str) -> int | None:
 class ReportsSpider(scrapy.Spider):
     name = "reports"
 
-    def __init__(self, registry: str, years: str = "2019-2025", run_id: str | None = None, *args, **kwargs):
+    def __init__(self, registry: str, years: str = defaults.NIANBAO_YEARS, run_id: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         rows, problems = reg.load(registry)
         for problem in problems:
@@ -82,7 +78,7 @@ class ReportsSpider(scrapy.Spider):
         self.rows = rows
         self.targets = reg.targets(rows)
         self.years = parse_years(years)
-        self.run_id = run_id or run_id_now()
+        self.run_id = run_id or new_run_id("crawl")
         self.registry_hosts = {t.host for t in self.targets} | {host(u) for t in self.targets for u in t.entries}
         self.record = RunRecord(self.run_id, (self.years.start, self.years.stop - 1))
         self.record.portals = {t.portal: PortalRecord(t.portal, t.agency) for t in self.targets}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from archive.db import open_archive
-from tests.archive import synthetic
+from sandbox import synthetic
 from tests.conftest_archive import capture, ingestor
 
 AGENCIES = 7

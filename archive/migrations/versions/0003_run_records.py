@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 
 `runs` gains the years asked for, why the run stopped and its request count; `run_portals` gains the crawler's
-record of each portal (crawler.runrecord.PortalRecord): agency, CMS family, responses, report entries listed,
+record of each portal (archive.runs.PortalRecord): agency, CMS family, responses, report entries listed,
 documents fetched, report columns reached, attention. All nullable: rows written by imports have none of them.
 Columns are added in place (SQLite's ADD COLUMN works on WITHOUT ROWID tables too).
 """

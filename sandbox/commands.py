@@ -1,4 +1,5 @@
-"""`nianbao sandbox serve|manifest`: the subcommands the main CLI mounts with `add_parsers`."""
+"""`nianbao sandbox serve|manifest` and `nianbao demo`: the sandbox's subcommands, which the main command line
+(`crawler.cli`) mounts with `add_parsers` when the sandbox is installed."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from crawler.cli import options
 from sandbox.app import CONTROL_HOST, Options, Sandbox
 from sandbox.timeline import TODAY
 
@@ -89,7 +91,24 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(subparsers) -> None:
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sandbox import demo
+
+    code = demo.run(Path(args.out), scale=args.scale, seed=args.seed, years=args.years)
+    if args.serve and code == 0:
+        return demo.serve_forever(Path(args.out))
+    return code
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("demo", help="crawl the sandbox into a fresh archive under ./demo/ and show coverage")
+    p.add_argument("--out", default="demo", help="folder for the archive (default ./demo)")
+    p.add_argument("--scale", type=int, default=7, help="government portals in the sandbox (default 7)")
+    p.add_argument("--seed", type=int, default=1)
+    options.years(p)
+    p.add_argument("--serve", action="store_true", help="serve the dashboard over the archive afterwards")
+    p.set_defaults(func=cmd_demo)
+
     sandbox = subparsers.add_parser("sandbox", help="a local replica of the government web (HTTP proxy)")
     sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     p = sub.add_parser("serve", help="serve the sandbox as an HTTP proxy on loopback")

@@ -1,7 +1,4 @@
-"""`nianbao serve` (the dashboard) and `nianbao search-index` (its full-text index).
-
-`crawler.cli` mounts these with `add_parsers(subparsers)`; each sets `func`, which returns the exit code.
-"""
+"""`nianbao serve` (the dashboard) and `nianbao search-index` (its full-text index)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +7,7 @@ import json
 import sys
 
 from archive.web.db import ArchiveUnavailable
+from crawler.cli import options
 
 
 def _loopback(host: str) -> bool:
@@ -29,7 +27,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from archive.web.service import Dashboard
 
     try:
-        archive = open_read_only(args.db, args.data)
+        archive = open_read_only(*options.archive_location(args))
     except ArchiveUnavailable as exc:
         print(f"nianbao serve: {exc}", file=sys.stderr)
         return 2
@@ -50,22 +48,18 @@ def cmd_search_index(args: argparse.Namespace) -> int:
     from archive.web.search import SearchIndex
 
     try:
-        archive = open_read_only(args.db, args.data)
+        archive = open_read_only(*options.archive_location(args))
     except ArchiveUnavailable as exc:
         print(f"nianbao search-index: {exc}", file=sys.stderr)
         return 2
-    index = SearchIndex.for_writing(resolve_url(args.db))
+    index = SearchIndex.for_writing(resolve_url(options.archive_location(args)[0]))
     print(json.dumps(index.update(archive.engine), ensure_ascii=False))
     return 0
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", help="postgresql://… or a SQLite path (default: $NIANBAO_DB or data/archive.sqlite)")
-        p.add_argument("--data", help="folder of blobs and WARC files (default: beside the SQLite file, or ./data)")
-
     p = subparsers.add_parser("serve", help="the read-only coverage dashboard (web pages and JSON API)")
-    common(p)
+    options.archive(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--allowed-host", action="append", metavar="NAME",
@@ -74,5 +68,5 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_serve)
 
     p = subparsers.add_parser("search-index", help="bring the dashboard's full-text index up to date")
-    common(p)
+    options.archive(p)
     p.set_defaults(func=cmd_search_index)

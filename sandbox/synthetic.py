@@ -1,12 +1,19 @@
-"""Synthetic extraction results for archive tests and the benchmark: real field keys, varied prose."""
+"""A synthetic archive for archive tests and the benchmarks: extraction results with real field keys and varied
+prose, the captures that bring them and an ingestor that takes them as they are."""
 from __future__ import annotations
 
 import copy
 import hashlib
 import random
+from datetime import datetime, timedelta
 
+from archive.db import Archive
+from archive.ingest import Capture, Ingestor
 from pipelines.document import Check, Report
 from pipelines.schema import SECTION_KEYS, field_keys
+
+PARSER = "test-1"
+T0 = datetime(2024, 1, 10, 8, 0, 0)
 
 # Prose mixing shared template clauses with text of its own, so that different agencies' texts overlap about as
 # much as real reports do (the seeds: Jaccard ≈ 0.02–0.03).
@@ -71,3 +78,15 @@ def spreadsheet(r: Report) -> Report:
     sheet.format = "xlsx"
     sheet.sections = {"active": "第二十条第（一）项"}
     return sheet
+
+
+def no_extractor(data: bytes, source: str):  # type: ignore[no-untyped-def]
+    raise AssertionError("these tests hand the extraction result to ingest")
+
+
+def ingestor(archive: Archive, run_id: str = "run-1") -> Ingestor:
+    return Ingestor(archive, run_id, extractor=no_extractor, parser_version=PARSER)
+
+
+def capture(url: str, minutes: int = 0, run_id: str = "run-1", **kw) -> Capture:  # type: ignore[no-untyped-def]
+    return Capture(requested_url=url, fetched_at=T0 + timedelta(minutes=minutes), run_id=run_id, **kw)

@@ -1,15 +1,11 @@
-"""The archive's `nianbao` subcommands: import, reparse, coverage, export, db.
-
-`crawler.cli` calls `add_parsers(subparsers)`; each subcommand sets `func`, which takes the parsed arguments and
-returns the exit code.
-"""
+"""The archive's `nianbao` subcommands: import, reparse, coverage, export, db."""
 from __future__ import annotations
 
 import argparse
 import csv
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,10 +17,8 @@ from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
 from archive.importer import import_paths
 from archive.ingest import Ingestor
 from archive.migrate import current_revision, upgrade_to_head
-
-
-def _run_id(kind: str) -> str:
-    return f"{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+from archive.runs import new_run_id
+from crawler.cli import options
 
 
 def _month_day(text: str) -> tuple[int, int]:
@@ -36,21 +30,16 @@ def _month_day(text: str) -> tuple[int, int]:
     return month, day
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="postgresql://… or a SQLite path (default: $NIANBAO_DB or data/archive.sqlite)")
-    parser.add_argument("--data", help="folder for blobs and WARC files (default: beside the SQLite file, or ./data)")
-
-
 def cmd_import(args: argparse.Namespace) -> int:
-    archive = open_archive(args.db, args.data)
-    stats = import_paths(archive, args.paths, _run_id("import"), url=args.url, agency=args.agency, year=args.year)
+    archive = open_archive(*options.archive_location(args))
+    stats = import_paths(archive, args.paths, new_run_id("import"), url=args.url, agency=args.agency, year=args.year)
     print(json.dumps(stats.as_dict(), ensure_ascii=False))
     return 1 if stats.failed else 0
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    archive = open_archive(args.db, args.data)
-    ingestor = Ingestor(archive, _run_id("reparse"), kind="reparse")
+    archive = open_archive(*options.archive_location(args))
+    ingestor = Ingestor(archive, new_run_id("reparse"), kind="reparse")
     blobs = m.Blob.__table__
     with archive.reader.connect() as conn:
         query = select(blobs.c.sha256).order_by(blobs.c.sha256)
@@ -63,7 +52,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: ignore[no-untyped-def]
+def table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: ignore[no-untyped-def]
     cells = [[str(r[c] if r[c] is not None else "") for c in columns] for r in records]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
@@ -72,7 +61,7 @@ def _table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    archive = open_archive(args.db, args.data)
+    archive = open_archive(*options.archive_location(args))
     with archive.reader.connect() as conn:
         result = coverage(conn, args.year, args.level, args.region, args.township_deadline)
     records = [r.as_dict() for r in result]
@@ -89,12 +78,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(records)
     else:
-        _table(records, COVERAGE_COLUMNS, sys.stdout)
+        table(records, COVERAGE_COLUMNS, sys.stdout)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    archive = open_archive(args.db, args.data)
+    archive = open_archive(*options.archive_location(args))
     if args.format == "parquet" and not args.output:
         raise SystemExit("nianbao export --format parquet needs --output FILE")
     with archive.reader.connect() as conn:
@@ -113,7 +102,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    engine = make_engine(resolve_url(args.db))
+    engine = make_engine(resolve_url(options.archive_location(args)[0]))
     if args.action == "upgrade":
         print(f"schema at revision {upgrade_to_head(engine)}")
     else:
@@ -131,12 +120,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--url", help="the URL the (single) file was downloaded from")
     p.add_argument("--agency", help="the agency, when the document does not name it")
     p.add_argument("--year", type=int, help="the year reported on, when the document does not state it")
-    _common(p)
+    options.archive(p)
     p.set_defaults(func=cmd_import)
 
     p = subparsers.add_parser("reparse", help="re-run the current extractor over stored blobs (no refetching)")
     p.add_argument("--sha256", nargs="*", help="only these blobs")
-    _common(p)
+    options.archive(p)
     p.set_defaults(func=cmd_reparse)
 
     p = subparsers.add_parser("coverage", help="every known agency's publication status for a year")
@@ -145,7 +134,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--region", help="division code prefix, or an agency name (it and everything under it)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--township-deadline", **township)
-    _common(p)
+    options.archive(p)
     p.set_defaults(func=cmd_coverage)
 
     p = subparsers.add_parser("export", help="one row per report, every field as a column")
@@ -153,10 +142,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--year", type=int)
     p.add_argument("--output", "-o", help="file to write (default: standard output; required for parquet)")
     p.add_argument("--township-deadline", **township)
-    _common(p)
+    options.archive(p)
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser("db", help="database schema (Alembic migrations)")
     p.add_argument("action", choices=("upgrade", "current"))
-    p.add_argument("--db", help="postgresql://… or a SQLite path (default: $NIANBAO_DB or data/archive.sqlite)")
+    options.archive(p, data=False)
     p.set_defaults(func=cmd_db)

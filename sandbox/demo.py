@@ -8,13 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-DEMO_SETTINGS = {
-    "NIANBAO_ALLOW_PRIVATE": True,  # the sandbox is a proxy on loopback
-    # A local replica: the two-per-host limit stays, AutoThrottle's waiting (meant for real servers) goes.
-    "AUTOTHROTTLE_ENABLED": False,
-    "LOG_LEVEL": "WARNING",
-    "NIANBAO_PROGRESS_SECONDS": 15.0,
-}
+from crawler import settings as defaults
 
 
 def fresh_folder(out: Path) -> None:
@@ -27,15 +21,15 @@ def fresh_folder(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2019-2025") -> int:
-    from archive.cli import _table
+def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = defaults.NIANBAO_YEARS) -> int:
     from archive.coverage import coverage
     from archive.db import open_archive, resolve_url
     from archive.web.search import SearchIndex
-    from crawler.evaluate import measure
-    from crawler.run import crawl
+    from crawler.cli.archive import table
+    from crawler.process import crawl
     from crawler.spiders.reports import parse_years
     from sandbox.app import Options, Sandbox
+    from sandbox.evaluate import measure
     from sandbox.manifest import manifest
     from sandbox.server import ServerThread
 
@@ -50,7 +44,8 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2
     db = out / "archive.sqlite"
     with ServerThread(sandbox.handle) as server:
         sandbox.store.prewarm(sandbox.slow_documents())
-        result = crawl(registry, years, overrides={**DEMO_SETTINGS, "NIANBAO_DB": str(db)}, proxy=server.proxy)
+        result = crawl(registry, years, overrides={**defaults.PRESETS["sandbox"], "NIANBAO_DB": str(db),
+                                                   "NIANBAO_PROXY": server.proxy})
         truth = manifest(sandbox, fields=True)
     sandbox.close()
     print("\n" + result.record.summary())
@@ -69,7 +64,7 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2
         r["failed_checks"] = " ".join(r["failed_checks"])
     print(f"\ncoverage of {latest} ({len(rows)} agencies: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + "):")
-    _table(rows, ("agency", "level", "status", "days_late", "published", "url"), sys.stdout)
+    table(rows, ("agency", "level", "status", "days_late", "published", "url"), sys.stdout)
     # The dashboard's full-text search reads its own index; the demo's archive is served right after.
     SearchIndex.for_writing(resolve_url(str(db))).update(archive.engine)
     print(f"\nfinished in {time.time() - started:.0f} s. The archive: {db}; the run record: {result.record_path}")
@@ -81,6 +76,6 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = "2
 
 
 def serve_forever(out: Path) -> int:
-    from crawler import cli
+    from crawler.cli import main
 
-    return cli.main(["serve", "--db", str(out / "archive.sqlite")])
+    return main(["serve", "--db", str(out / "archive.sqlite")])

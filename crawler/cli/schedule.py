@@ -16,8 +16,9 @@ from datetime import date
 from pathlib import Path
 
 from crawler import schedule
-from crawler.registry_cli import BUNDLED
+from crawler.cli import options
 
+SCHEDULED_YEARS = "2019-"  # 2019 to last year, worked out at each run
 
 def _nianbao() -> list[str]:
     """The command that runs nianbao, absolute: cron and systemd start jobs without the user's PATH or venv."""
@@ -194,7 +195,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return code
 
 
-def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("schedule", help="run crawls on a schedule: a crontab block or a systemd user timer",
                        description="Daily in the reporting season (default 01-15 to 04-15: reports are due 31 Jan "
                                    "and 31 Mar), weekly otherwise. Every scheduled crawl is incremental.")
@@ -210,10 +211,9 @@ def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
                                                             "01-15:04-15)")
     p.add_argument("--weekday", default="mon", help="weekly runs outside the season on this day (default mon)")
     p.add_argument("--at", default="03:00", help="time of day, HH:MM local time (default 03:00)")
-    p.add_argument("--registry", default=str(BUNDLED), help="registry CSV (default: the bundled one)")
-    p.add_argument("--years", default="2019-", help="years to crawl (default 2019-: 2019 to last year, at each run)")
-    p.add_argument("--db", help="archive database for the crawl and the health check")
-    p.add_argument("--data", help="archive data folder")
+    options.registry(p)
+    options.years(p, SCHEDULED_YEARS, note=": a scheduled crawl's command line never goes stale")
+    options.archive(p)
     p.add_argument("--crawl-arg", action="append", metavar="ARGS", help="more arguments for `nianbao crawl`")
     p.add_argument("--health", action="store_true", help="run `nianbao health` after each crawl")
     p.add_argument("--health-args", metavar="ARGS", help='arguments for it, e.g. "--max-regressions 0 --webhook URL"')

@@ -1,4 +1,4 @@
-"""The `nianbao` command line."""
+"""`nianbao extract`: files or folders of reports into the common schema, a summary or JSON Lines."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
 
 def _inputs(paths: list[str]) -> Iterator[Path]:
     for name in paths:
@@ -60,52 +61,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from crawler import demo
-
-    code = demo.run(Path(args.out), scale=args.scale, seed=args.seed, years=args.years)
-    if args.serve and code == 0:
-        return demo.serve_forever(Path(args.out))
-    return code
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="extract reports into the common schema (JSON Lines with --json)")
     p.add_argument("paths", nargs="+", help="files or folders")
     p.add_argument("--json", action="store_true", help="print one JSON object per document")
     p.set_defaults(func=cmd_extract)
-    p = sub.add_parser("demo", help="crawl the sandbox into a fresh archive under ./demo/ and show coverage")
-    p.add_argument("--out", default="demo", help="folder for the archive (default ./demo)")
-    p.add_argument("--scale", type=int, default=7, help="government portals in the sandbox (default 7)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--years", default="2019-2025")
-    p.add_argument("--serve", action="store_true", help="serve the dashboard over the archive afterwards")
-    p.set_defaults(func=cmd_demo)
-    from crawler.registry_cli import add_parsers as add_crawler_parsers
-
-    add_crawler_parsers(sub)
-    from crawler import distributed_cli
-    distributed_cli.add_parsers(sub)
-    from crawler import health_cli, schedule_cli
-
-    schedule_cli.add_parsers(sub)
-    health_cli.add_parsers(sub)
-    from archive.cli import add_parsers as add_archive_parsers
-    from archive.web.cli import add_parsers as add_web_parsers
-    from sandbox.cli import add_parsers as add_sandbox_parsers
-
-    add_archive_parsers(sub)
-    add_web_parsers(sub)
-    add_sandbox_parsers(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,14 +4,14 @@ A Twisted reactor runs once per process: callers that need several crawls run ea
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.runrecord import RunRecord
+from archive.runs import RunRecord
+from crawler import settings as defaults
 
 
 @dataclass
@@ -29,24 +29,14 @@ def settings(overrides: dict | None = None) -> Settings:
     return s
 
 
-def crawl(registry: str | Path, years: str = "2019-2025", run_id: str | None = None,
-          overrides: dict | None = None, proxy: str | None = None) -> CrawlResult:
+def crawl(registry: str | Path, years: str = defaults.NIANBAO_YEARS, run_id: str | None = None,
+          overrides: dict | None = None) -> CrawlResult:
     """Crawl every portal of `registry` into the archive named by NIANBAO_DB / NIANBAO_DATA in `overrides`."""
     from crawler.spiders.reports import ReportsSpider
 
-    if proxy:
-        # Scrapy's HttpProxyMiddleware reads the environment when the crawler starts.
-        os.environ["http_proxy"] = os.environ["HTTP_PROXY"] = proxy
     process = CrawlerProcess(settings(overrides), install_root_handler=True)
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, registry=str(registry), years=years, run_id=run_id)
     process.start()
     spider = crawler.spider
     return CrawlResult(spider.record, getattr(spider, "record_path", None), dict(crawler.stats.get_stats()))
-
-
-def parse_setting(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep:
-        raise ValueError(f"expected NAME=VALUE, got {text!r}")
-    return name.strip(), value.strip()

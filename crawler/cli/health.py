@@ -13,8 +13,9 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
+from archive.runs import RunRecord
 from crawler import health
-from crawler.runrecord import RunRecord
+from crawler.cli import options
 
 DEFAULT_RUNS = 10
 
@@ -37,9 +38,9 @@ def load(args: argparse.Namespace) -> list[RunRecord]:
             records = [r for r in records if r.started >= cutoff]
         return records[-last:] if last else records
     from archive.db import open_archive
-    from crawler.runstore import load_records
+    from archive.runs import load_records
 
-    archive = open_archive(args.db, args.data)
+    archive = open_archive(*options.archive_location(args))
     with archive.engine.connect() as conn:
         return load_records(conn, args.since, last)
 
@@ -74,9 +75,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     return code
 
 
-def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
-    from archive.cli import _common
-
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("health", help="portals needing attention after the latest crawls, worst first",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     window = p.add_mutually_exclusive_group()
@@ -95,5 +94,5 @@ def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--webhook", metavar="URL", help="POST the findings as JSON here when a threshold is crossed")
     p.add_argument("--webhook-always", action="store_true", help="POST them after every check")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
-    _common(p)
+    options.archive(p)
     p.set_defaults(func=cmd_health)

@@ -1,0 +1,16 @@
+"""Scrapy's HttpProxyMiddleware with one more source: NIANBAO_PROXY, the proxy of every plain-http request (the
+sandbox's, for `nianbao demo`). Scrapy's reads proxies from the environment only, and a crawl run in a process must
+not change that process's environment to reach one."""
+from __future__ import annotations
+
+from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware
+
+
+class SettingsProxy(HttpProxyMiddleware):
+    @classmethod
+    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+        middleware = super().from_crawler(crawler)
+        if proxy := crawler.settings.get("NIANBAO_PROXY"):
+            # As if it were $http_proxy: what Scrapy does with an environment proxy is done with this one.
+            middleware.proxies["http"] = middleware._get_proxy(proxy, "http")
+        return middleware
