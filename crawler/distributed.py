@@ -143,7 +143,8 @@ def join_run(url: str, run: str | None, name: str | None, idle_exit: float | Non
 class Frontier:
     """The shared frontier of one run, as one worker sees it."""
 
-    def __init__(self, server: redis.Redis, run: str, worker: str, spider, lease_seconds: float = 30.0):  # type: ignore[no-untyped-def]
+    def __init__(self, server: redis.Redis, run: str, worker: str, spider,  # type: ignore[no-untyped-def]
+                 lease_seconds: float = defaults.NIANBAO_LEASE_SECONDS):
         self.server, self.run, self.worker, self.spider = server, run, worker, spider
         self.prefix = f"nianbao:{run}:"
         self.frontier, self.seen, self.workers = (self.prefix + k for k in ("frontier", "seen", "workers"))

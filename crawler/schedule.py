@@ -14,6 +14,8 @@ import shlex
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from crawler import settings as defaults
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BEGIN = "# >>> nianbao schedule {name} >>>"
 END = "# <<< nianbao schedule {name} <<<"
@@ -63,7 +65,8 @@ def parse_month_day(text: str) -> tuple[int, int]:
     return int(month), int(day)
 
 
-def parse_cadence(season: str = "01-15:04-15", weekday: str = "mon", at: str = "03:00") -> Cadence:
+def parse_cadence(season: str = defaults.NIANBAO_SCHEDULE_SEASON, weekday: str = defaults.NIANBAO_SCHEDULE_WEEKDAY,
+                  at: str = defaults.NIANBAO_SCHEDULE_AT) -> Cadence:
     """The CLI's words: season "MM-DD:MM-DD", weekday "mon"…"sun", time "HH:MM"."""
     start, sep, end = season.partition(":")
     if not sep:

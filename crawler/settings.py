@@ -100,6 +100,12 @@ NIANBAO_RUN = None
 NIANBAO_WORKER = None  # default: host name and process id
 NIANBAO_IDLE_EXIT = 30.0  # a worker stops once the shared frontier has had no work for this long
 NIANBAO_LEASE_SECONDS = 30.0  # a worker silent this long is dead: its requests go back to the frontier
+# Scheduled crawls (`nianbao schedule`): daily in the reporting season (reports are due 31 January and 31 March),
+# weekly otherwise, over the years from 2019 to last year, worked out at each run (so the command never goes stale).
+NIANBAO_SCHEDULE_SEASON = "01-15:04-15"
+NIANBAO_SCHEDULE_WEEKDAY = "mon"
+NIANBAO_SCHEDULE_AT = "03:00"  # local time
+NIANBAO_SCHEDULE_YEARS = "2019-"
 
 # Groups of settings the command line lays over the defaults above (Scrapy itself reads none of them).
 PRESETS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from crawler import settings as defaults
 from crawler.cli import options
 
 
@@ -37,7 +38,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--distributed", metavar="REDIS_URL",
                    help="run as a worker of the run seeded in this Redis (`nianbao seed`); --years comes from the seed")
     p.add_argument("--idle-exit", type=float, metavar="SECONDS",
-                   help="distributed: stop after the shared frontier has been idle this long (default 30)")
+                   help="distributed: stop after the shared frontier has been idle this long "
+                        f"(default {defaults.NIANBAO_IDLE_EXIT:g})")
     p.add_argument("--worker", help="distributed: this worker's name (default host-pid)")
     options.archive(p)
     p.set_defaults(func=cmd_crawl)

@@ -16,9 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from crawler import schedule
+from crawler import settings as defaults
 from crawler.cli import options
-
-SCHEDULED_YEARS = "2019-"  # 2019 to last year, worked out at each run
 
 def _nianbao() -> list[str]:
     """The command that runs nianbao, absolute: cron and systemd start jobs without the user's PATH or venv."""
@@ -196,9 +195,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
+    season = defaults.NIANBAO_SCHEDULE_SEASON
     p = sub.add_parser("schedule", help="run crawls on a schedule: a crontab block or a systemd user timer",
-                       description="Daily in the reporting season (default 01-15 to 04-15: reports are due 31 Jan "
-                                   "and 31 Mar), weekly otherwise. Every scheduled crawl is incremental.")
+                       description=f"Daily in the reporting season (default {season.replace(':', ' to ')}: reports "
+                                   "are due 31 Jan and 31 Mar), weekly otherwise. Every scheduled crawl is "
+                                   "incremental.")
     p.add_argument("action", choices=("install", "show", "remove"))
     backend = p.add_mutually_exclusive_group()
     backend.add_argument("--cron", dest="backend", action="store_const", const="cron", help="the crontab (default)")
@@ -207,12 +208,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(backend="cron", func=cmd_schedule)
     p.add_argument("--dry-run", action="store_true", help="print what would be written or removed, change nothing")
     p.add_argument("--name", default="nianbao", help="the schedule's name, for several schedules (default nianbao)")
-    p.add_argument("--season", default="01-15:04-15", help="daily between these days, MM-DD:MM-DD (default "
-                                                            "01-15:04-15)")
-    p.add_argument("--weekday", default="mon", help="weekly runs outside the season on this day (default mon)")
-    p.add_argument("--at", default="03:00", help="time of day, HH:MM local time (default 03:00)")
+    p.add_argument("--season", default=season, help=f"daily between these days, MM-DD:MM-DD (default {season})")
+    p.add_argument("--weekday", default=defaults.NIANBAO_SCHEDULE_WEEKDAY,
+                   help=f"weekly runs outside the season on this day (default {defaults.NIANBAO_SCHEDULE_WEEKDAY})")
+    p.add_argument("--at", default=defaults.NIANBAO_SCHEDULE_AT,
+                   help=f"time of day, HH:MM local time (default {defaults.NIANBAO_SCHEDULE_AT})")
     options.registry(p)
-    options.years(p, SCHEDULED_YEARS, note=": a scheduled crawl's command line never goes stale")
+    options.years(p, defaults.NIANBAO_SCHEDULE_YEARS, note=": a scheduled crawl's command line never goes stale")
     options.archive(p)
     p.add_argument("--crawl-arg", action="append", metavar="ARGS", help="more arguments for `nianbao crawl`")
     p.add_argument("--health", action="store_true", help="run `nianbao health` after each crawl")
