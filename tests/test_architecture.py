@@ -149,6 +149,31 @@ def test_no_private_name_is_imported_from_another_package():
     assert not wrong, "\n".join(wrong)
 
 
+# Where the product may read or write the process's environment, and why; anywhere else a value comes from the
+# settings (crawler/settings.py) or a parameter.
+ENVIRONMENT = {
+    "crawler.settings": "NIANBAO_DB and NIANBAO_DATA, where both nianbao's and Scrapy's command lines start",
+    "crawler.cli.schedule": "the crontab command and the systemd unit folder of `nianbao schedule`",
+    "crawler.middlewares": "the proxy variables Scrapy's HttpProxyMiddleware follows (the host guard checks them)",
+    "pipelines.formats.image": "tesseract's thread limit, which it reads from its environment",
+    "pipelines.formats.office": "the environment LibreOffice is started with",
+    "pipelines.formats.image_tables": "where tesseract's language data is (TESSDATA_PREFIX)",
+}
+
+
+def test_the_environment_is_read_only_at_the_edges():
+    readers = set()
+    for name in MODULES:
+        if name.split(".")[0] not in PRODUCT:
+            continue
+        tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.add(name)
+    assert readers == set(ENVIRONMENT)
+
+
 # Modules that cannot be imported as a library: LibreOffice's own Python runs the first, Alembic the second.
 NOT_IMPORTABLE = {"pipelines.formats.uno_worker", "archive.migrations.env"}
 WITHOUT_SANDBOX = """
