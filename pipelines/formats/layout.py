@@ -334,7 +334,7 @@ def _spanned_rows(box: _Box, ys: list[float]) -> int:
     return _index(ys, box.bottom) - _index(ys, box.top)
 
 
-def _to_grid(table: _Table) -> Grid:
+def _to_grid(table: _Table, kind: str) -> Grid:
     xs = _columns(table.boxes)
     ys = _cluster([b.top for b in table.boxes] + [b.bottom for b in table.boxes])
     rows: list[list[Cell | None]] = [[None] * (len(xs) - 1) for _ in range(len(ys) - 1)]
@@ -347,7 +347,7 @@ def _to_grid(table: _Table) -> Grid:
     pages = f"page {table.first_page}" if table.first_page == table.last_page else \
         f"pages {table.first_page}-{table.last_page}"
     return compact(Grid([[cell or Cell("", (r, c)) for c, cell in enumerate(row)] for r, row in enumerate(rows)],
-                        f"pdf {pages}"))
+                        f"{kind} {pages}"))
 
 
 def _margins(pages: list[Page]) -> dict[float, tuple[float, float]]:
@@ -414,8 +414,8 @@ def _assemble(pages: list[Page]) -> tuple[list[str], list[_Table]]:
     return [join_lines(p) for p in paragraphs], tables
 
 
-def lay_out(pages: list[Page], inserted: dict[int, str]) -> tuple[str, list[Grid]]:
-    """The document's prose (one paragraph a line) and tables. Scanned pages break the run of pages assembled
+def lay_out(pages: list[Page], inserted: dict[int, str], kind: str) -> tuple[str, list[Grid]]:
+    """The document's prose (one paragraph a line) and tables (their source: `kind` and pages). Scanned pages break the run of pages assembled
     together; the text `inserted` for one (by OCR) comes in between as it is."""
     _drop_page_furniture([p for p in pages if not p.scanned])
     paragraphs: list[str] = []
@@ -431,4 +431,4 @@ def lay_out(pages: list[Page], inserted: dict[int, str]) -> tuple[str, list[Grid
                 paragraphs.extend(line for line in inserted[page.number].split("\n") if line)
         else:
             run.append(page)
-    return "\n".join(p for p in paragraphs if p), [_to_grid(t) for t in tables]
+    return "\n".join(p for p in paragraphs if p), [_to_grid(t, kind) for t in tables]

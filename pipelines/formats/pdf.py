@@ -201,6 +201,6 @@ def read(data: bytes) -> Document:
                 ocr = _ocr_pages(document, scanned, warnings)
     finally:
         document.close()
-    text, grids = lay_out(pages, ocr)
+    text, grids = lay_out(pages, ocr, "pdf")
     return Document(format="pdf", text=text, grids=grids, title=meaningful_title(meta.get("title")), meta=meta,
                     warnings=warnings)
