@@ -18,9 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from pdfplumber.table import (
-    TableSettings, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges,
-)
+from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
 from pdfplumber.utils import filter_edges
 
 from pipelines.document import Cell, Grid
@@ -197,7 +195,38 @@ def _tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
                          min_length=settings.edge_min_length)
     intersections = edges_to_intersections(edges, settings.intersection_x_tolerance,
                                            settings.intersection_y_tolerance)
-    return cells_to_tables(intersections_to_cells(intersections))
+    return cells_to_tables(_cells(intersections))
+
+
+def _cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> list[tuple[float, ...]]:
+    """pdfplumber's `intersections_to_cells`, the same cells in the same order: for each ruling crossing, the smallest
+    cell it opens. Its version rebuilt each crossing's edge sets for every pair it tried, a fifth of a page's time."""
+    def bboxes(edges: list[dict]) -> frozenset[tuple[float, ...]]:
+        return frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges)
+
+    vertical = {p: bboxes(i["v"]) for p, i in intersections.items()}
+    horizontal = {p: bboxes(i["h"]) for p, i in intersections.items()}
+
+    def connects(a: tuple[float, float], b: tuple[float, float]) -> bool:
+        return ((a[0] == b[0] and not vertical[a].isdisjoint(vertical[b]))
+                or (a[1] == b[1] and not horizontal[a].isdisjoint(horizontal[b])))
+
+    points = sorted(intersections)
+    columns: dict[float, list[tuple[float, float]]] = {}
+    rows: dict[float, list[tuple[float, float]]] = {}
+    for point in points:  # each list in (x, top) order, as the points are
+        columns.setdefault(point[0], []).append(point)
+        rows.setdefault(point[1], []).append(point)
+    cells = []
+    for point in points:
+        below = [q for q in columns[point[0]] if q[1] > point[1]]
+        right = [q for q in rows[point[1]] if q[0] > point[0]]
+        cell = next(((point[0], point[1], r[0], b[1]) for b in below if connects(point, b) for r in right
+                     if connects(point, r) and (r[0], b[1]) in intersections
+                     and connects((r[0], b[1]), r) and connects((r[0], b[1]), b)), None)
+        if cell is not None:
+            cells.append(cell)
+    return cells
 
 
 def read_page(number: int, width: float, height: float, chars: list[dict], edges: list[dict]) -> Page:

@@ -35,19 +35,33 @@ def _glyphs(page: pypdfium2.PdfPage, height: float) -> tuple[list[dict], int]:
         x, y = ctypes.c_double(), ctypes.c_double()
         glyphs: list[dict] = []
         unmapped = 0
-        for i in range(pdfium.FPDFText_CountChars(raw)):
-            if pdfium.FPDFText_IsGenerated(raw, i):
+        count = pdfium.FPDFText_CountChars(raw)
+        texts = _texts(raw, count)
+        for i, text in enumerate(texts):
+            # PDFium makes up spaces and line ends between text objects, never other characters.
+            if text in " \r\n" and pdfium.FPDFText_IsGenerated(raw, i):
                 continue
             pdfium.FPDFText_GetLooseCharBox(raw, i, box)
             pdfium.FPDFText_GetCharOrigin(raw, i, x, y)
             size = pdfium.FPDFText_GetFontSize(raw, i)
             baseline = height - y.value
             unmapped += pdfium.FPDFText_HasUnicodeMapError(raw, i) == 1
-            glyphs.append({"text": chr(pdfium.FPDFText_GetUnicode(raw, i)), "x0": box.left, "x1": box.right,
-                           "top": baseline - size, "bottom": baseline, "size": size})
+            glyphs.append({"text": text, "x0": box.left, "x1": box.right, "top": baseline - size, "bottom": baseline,
+                           "size": size})
         return glyphs, unmapped
     finally:
         textpage.close()
+
+
+def _texts(textpage: ctypes.c_void_p, count: int) -> list[str]:
+    """Each character of the text page, read in one call (a character outside the BMP takes two UTF-16 units, and
+    then they are read one by one)."""
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = pdfium.FPDFText_GetText(textpage, 0, count, buffer)
+    units = bytes(buffer)[:2 * max(written - 1, 0)].decode("utf-16-le", "replace")
+    if len(units) == count:
+        return list(units)
+    return [chr(pdfium.FPDFText_GetUnicode(textpage, i)) for i in range(count)]
 
 
 def _matrix(obj: ctypes.c_void_p) -> tuple[float, ...]:
