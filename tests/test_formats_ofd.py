@@ -93,6 +93,10 @@ def test_damaged_ofds_say_so():
             archive.writestr(name, content)
     with pytest.raises(ExtractionError, match="OFD is damaged"):
         ofd.read(out.getvalue())
+    broken = _text(20, 20, "二、主动公开", delta="g x 5.6")  # a malformed step list spoils its page only
+    doc = ofd.read(_package([_text(20, 20, "一、总体情况"), broken]))
+    assert doc.text == "一、总体情况" and doc.warnings == ["OFD page 2 unreadable, left out (ValueError: "
+                                                         "could not convert string to float: 'x')"]
     with pytest.raises(ExtractionError, match="OFD has no text"):
         ofd.read(_package(['<ofd:ImageObject ID="3" Boundary="0 0 210 297" ResourceID="9"/>']))
 

@@ -16,7 +16,6 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from io import BytesIO
 
 from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
 from pdfplumber.utils import filter_edges

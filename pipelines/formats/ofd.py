@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from io import BytesIO
 
 from lxml import etree
@@ -109,7 +110,8 @@ class _Package:
             raise ExtractionError("OFD is damaged (a part it names is missing)")
         try:
             root = etree.fromstring(self.zip.read(name), _PARSER)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError,
+                etree.XMLSyntaxError) as error:
             raise ExtractionError(f"OFD is damaged ({name}: {error})") from None
         if root is None:
             raise ExtractionError(f"OFD is damaged ({name} is not XML)")
@@ -121,7 +123,6 @@ class _Reader:
 
     def __init__(self, package: _Package, document_path: str, document: etree._Element) -> None:
         self.package = package
-        self.path = document_path
         common = _child(document, "CommonData")
         self.page_box = self._box(_child(common, "PageArea"), _A4)
         self.templates = {t.get("ID"): package.resolve(document_path, t.get("BaseLoc"))
@@ -257,6 +258,8 @@ def read(data: bytes) -> Document:
             pages.append(reader.page(number, package.resolve(document_path or "", page.get("BaseLoc"))))
         except ExtractionError as error:
             warnings.append(f"OFD page {number} unreadable, left out ({error})")
+        except Exception as error:  # malformed numbers, steps or matrices in any way: this page only
+            warnings.append(f"OFD page {number} unreadable, left out ({type(error).__name__}: {error})")
     if not pages:
         raise ExtractionError("OFD has no readable page")
     text, grids = lay_out(pages, {}, "ofd")

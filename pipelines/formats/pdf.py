@@ -189,6 +189,8 @@ def _read_pages(document: pypdfium2.PdfDocument, warnings: list[str]) -> list[Pa
             continue
         try:
             pages.append(_read_page(page, n + 1))
+        except Exception as error:  # a malformed page in any way, found while its objects are read
+            warnings.append(f"PDF page {n + 1} unreadable, left out ({type(error).__name__}: {error})")
         finally:
             page.close()  # a long PDF must not hold every page in memory
     if not pages:
