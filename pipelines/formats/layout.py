@@ -36,6 +36,7 @@ _OPENING = set("（《「『〈【〔([{" + _QUOTES)
 _CLOSING = set("，。、；：？！）》」』〉】〕…—%,.;:?!)]}" + _QUOTES)
 _HEADING_ROWS = 3  # the national form's tables have at most three rows of column headings
 _TABLE_SETTINGS = TableSettings.resolve(None)  # pdfplumber's defaults for ruled tables
+_AXIS = 1e-3  # points: a segment whose ends differ less than this across it is horizontal (vertical)
 
 
 @dataclass
@@ -182,6 +183,29 @@ def _table(cells: list[tuple[float, float, float, float]], chars: list[dict], pa
         for n, (x0, top, x1, bottom) in enumerate(cells)
     ]
     return _Table(page_number, page_number, ys[0], ys[-1], boxes), rest
+
+
+Matrix = tuple[float, float, float, float, float, float]  # a, b, c, d, e, f as in PDF and OFD
+
+
+def compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The transformation `inner` followed by `outer`."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def ruling(x0: float, top0: float, x1: float, top1: float) -> dict | None:
+    """A straight segment (top-down points) as pdfplumber's edge when it is horizontal or vertical, else None."""
+    if abs(top0 - top1) < _AXIS and abs(x0 - x1) >= _AXIS:
+        left, right = sorted((x0, x1))
+        return {"x0": left, "x1": right, "top": top0, "bottom": top0, "width": right - left, "height": 0.0,
+                "orientation": "h"}
+    if abs(x0 - x1) < _AXIS and abs(top0 - top1) >= _AXIS:
+        top, bottom = sorted((top0, top1))
+        return {"x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0.0, "height": bottom - top,
+                "orientation": "v"}
+    return None
 
 
 def _tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:

@@ -20,11 +20,10 @@ from lxml import etree
 
 from pipelines.document import Document, ExtractionError
 from pipelines.formats.cjk import is_wide
-from pipelines.formats.layout import Page, lay_out, read_page
+from pipelines.formats.layout import Matrix, Page, compose, lay_out, read_page, ruling
 from pipelines.formats.properties import meaningful_title
 
 _PT_PER_MM = 72 / 25.4
-_AXIS = 1e-3  # millimetres: a segment whose ends differ less than this across it is horizontal (vertical)
 _NARROW = 0.5  # usual width of a narrow glyph, in font sizes (OFD gives steps between glyphs, not widths)
 _A4 = (210.0, 297.0)  # millimetres: the page size when a document states none
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
@@ -33,7 +32,6 @@ _ARITY = {"M": 2, "S": 2, "L": 2, "Q": 4, "B": 6, "A": 7, "C": 0}  # operands of
 _META = {"Title": "title", "Author": "author", "Creator": "creator", "CreationDate": "created",
          "ModDate": "modified"}
 
-Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
@@ -70,12 +68,6 @@ def _steps(text: str | None) -> list[float]:
     return steps
 
 
-def _times(inner: Matrix, outer: Matrix) -> Matrix:
-    a, b, c, d, e, f = inner
-    A, B, C, D, E, F = outer
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
-
-
 def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
     return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
@@ -85,7 +77,7 @@ def _placement(element: etree._Element, outer: Matrix) -> tuple[Matrix, tuple[fl
     box = (_numbers(element.get("Boundary")) + [0.0] * 4)[:4]
     ctm = _numbers(element.get("CTM"))
     own = tuple(ctm) if len(ctm) == 6 else _IDENTITY
-    return _times(_times(own, (1.0, 0.0, 0.0, 1.0, box[0], box[1])), outer), box  # type: ignore[arg-type]
+    return compose(compose(own, (1.0, 0.0, 0.0, 1.0, box[0], box[1])), outer), box  # type: ignore[arg-type]
 
 
 class _Package:
@@ -220,15 +212,9 @@ class _Reader:
                 segments.append((current, start))
                 current = start
         for (x0, y0), (x1, y1) in segments:
-            x0, y0, x1, y1 = (v * _PT_PER_MM for v in (x0, y0, x1, y1))
-            if abs(y0 - y1) < _AXIS and abs(x0 - x1) >= _AXIS:
-                left, right = sorted((x0, x1))
-                edges.append({"x0": left, "x1": right, "top": y0, "bottom": y0, "width": right - left, "height": 0.0,
-                              "orientation": "h"})
-            elif abs(x0 - x1) < _AXIS and abs(y0 - y1) >= _AXIS:
-                top, bottom = sorted((y0, y1))
-                edges.append({"x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0.0, "height": bottom - top,
-                              "orientation": "v"})
+            edge = ruling(x0 * _PT_PER_MM, y0 * _PT_PER_MM, x1 * _PT_PER_MM, y1 * _PT_PER_MM)
+            if edge is not None:
+                edges.append(edge)
 
 
 def _metadata(info: etree._Element | None) -> dict[str, str]:

@@ -17,12 +17,11 @@ import pypdfium2.raw as pdfium
 
 from pipelines.document import Document, ExtractionError
 from pipelines.formats import image
-from pipelines.formats.layout import Page, lay_out, read_page
+from pipelines.formats.layout import Matrix, Page, compose, lay_out, read_page, ruling
 from pipelines.formats.properties import meaningful_title
 
 _UNMAPPED_SHARE = 0.3  # share of a page's glyphs without a Unicode mapping above which its text layer is useless
 _OCR_WARNING = "scanned PDF: text by OCR, tables not extracted"
-_AXIS = 1e-3  # points: a segment whose ends differ less than this across it is horizontal (vertical)
 _FORM_DEPTH = 8  # form XObjects nested deeper than this are not looked into
 
 
@@ -64,19 +63,13 @@ def _texts(textpage: ctypes.c_void_p, count: int) -> list[str]:
     return [chr(pdfium.FPDFText_GetUnicode(textpage, i)) for i in range(count)]
 
 
-def _matrix(obj: ctypes.c_void_p) -> tuple[float, ...]:
+def _matrix(obj: ctypes.c_void_p) -> Matrix:
     m = pdfium.FS_MATRIX()
     pdfium.FPDFPageObj_GetMatrix(obj, m)
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _times(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
-    a, b, c, d, e, f = inner
-    A, B, C, D, E, F = outer
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
-
-
-def _segments(path: ctypes.c_void_p, m: tuple[float, ...]):
+def _segments(path: ctypes.c_void_p, m: Matrix):
     """The path's straight segments in page coordinates (closing segments included)."""
     point_x, point_y = ctypes.c_float(), ctypes.c_float()
     start = previous = None
@@ -100,26 +93,21 @@ def _edges(page: pypdfium2.PdfPage, height: float) -> list[dict]:
     """Horizontal and vertical path segments as pdfplumber's edges (top-down coordinates)."""
     edges: list[dict] = []
 
-    def walk(objects, outer: tuple[float, ...] | None, depth: int) -> None:
+    def walk(objects, outer: Matrix | None, depth: int) -> None:
         for obj in objects:
             kind = pdfium.FPDFPageObj_GetType(obj)
             if kind not in (pdfium.FPDF_PAGEOBJ_PATH, pdfium.FPDF_PAGEOBJ_FORM):
                 continue
-            m = _matrix(obj) if outer is None else _times(_matrix(obj), outer)
+            m = _matrix(obj) if outer is None else compose(_matrix(obj), outer)
             if kind == pdfium.FPDF_PAGEOBJ_FORM:
                 if depth < _FORM_DEPTH:
                     walk([pdfium.FPDFFormObj_GetObject(obj, i) for i in range(pdfium.FPDFFormObj_CountObjects(obj))],
                          m, depth + 1)
                 continue
             for (x0, y0), (x1, y1) in _segments(obj, m):
-                if abs(y0 - y1) < _AXIS and abs(x0 - x1) >= _AXIS:
-                    left, right = sorted((x0, x1))
-                    edges.append({"x0": left, "x1": right, "top": height - y0, "bottom": height - y0,
-                                  "width": right - left, "height": 0.0, "orientation": "h"})
-                elif abs(x0 - x1) < _AXIS and abs(y0 - y1) >= _AXIS:
-                    top, bottom = sorted((height - y0, height - y1))
-                    edges.append({"x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0.0,
-                                  "height": bottom - top, "orientation": "v"})
+                edge = ruling(x0, height - y0, x1, height - y1)
+                if edge is not None:
+                    edges.append(edge)
 
     raw = page.raw
     walk([pdfium.FPDFPage_GetObject(raw, i) for i in range(pdfium.FPDFPage_CountObjects(raw))], None, 0)
