@@ -1,12 +1,15 @@
 """DOC and WPS: the direct Word 97 reader, and the long-lived LibreOffice converter for what it leaves out."""
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
 from pathlib import Path
 
+import docx
 import pytest
+from docx.enum.section import WD_ORIENT
 
 from pipelines.document import ExtractionError, Grid
 from pipelines.formats import office, word97 as direct
@@ -57,11 +60,31 @@ def test_doc_tables_keep_their_merges(word97, path, request):
     assert document.text.startswith("岚皋县行政审批服务局2023年政府信息公开工作年度报告\n一、总体情况\n")
 
 
+def _sections_and_tabs() -> bytes:
+    """A landscape section for a table, section breaks (which end paragraphs in a Word 97 file) and a tab."""
+    document = docx.Document()
+    document.add_paragraph("一、总体情况")
+    document.add_paragraph("第一节正文。")
+    document.add_section().orientation = WD_ORIENT.LANDSCAPE
+    document.add_paragraph("二、主动公开政府信息情况")
+    table = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([["规章", "0"], ["行政规范性文件", "3"]]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.add_section()
+    document.add_paragraph("三、收到和处理\t申请情况")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 @needs_libreoffice
-def test_the_direct_reader_gives_what_libreoffice_gives(word97, monkeypatch):
-    direct_read = office.read_wps(word97["wps"])
+@pytest.mark.parametrize("sample", ["report", "sections"])
+def test_the_direct_reader_gives_what_libreoffice_gives(word97, monkeypatch, sample):
+    data = word97["wps"] if sample == "report" else office.convert(_sections_and_tabs(), ".docx", ".doc", "MS Word 97")
+    direct_read = office.read_wps(data)
     monkeypatch.setattr(direct, "read", _leave_to_libreoffice)
-    converted = office.read_wps(word97["wps"])
+    converted = office.read_wps(data)
     assert direct_read.text == converted.text and direct_read.title == converted.title
     assert [cells(g) for g in direct_read.grids] == [cells(g) for g in converted.grids]
     assert direct_read.meta == converted.meta

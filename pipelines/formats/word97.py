@@ -42,7 +42,8 @@ _OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # operand size by a sprm'
 
 _FIRST_MERGED, _MERGED, _VERT_MERGED, _VERT_RESTART = 0x01, 0x02, 0x20, 0x40
 _DROP = dict.fromkeys(map(ord, "\x01\x02\x03\x04\x05\x06\x08\x1f"))  # objects, notes, optional hyphens
-_CHANGE = {ord("\t"): " ", ord("\x0b"): "\n", ord("\x0c"): "", ord("\x1e"): "-", ord("\xa0"): " "}
+# Tabs as in docx.py; a manual line break, and a page or section break (which ends its paragraph), as line ends.
+_CHANGE = {ord("\t"): " ", ord("\x0b"): "\n", ord("\x0c"): "\n", ord("\x1e"): "-"}
 
 
 class Unsupported(Exception):
