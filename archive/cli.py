@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -51,6 +53,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if stats.failed else 0
 
 
+class _Progress:
+    """`LABEL: done/total UNIT, rate/s, time left` on stderr, at most every few seconds, and once at the end."""
+
+    def __init__(self, label: str, unit: str, every: float = 5.0):
+        self.label, self.unit, self.every = label, unit, every
+        self.started = self.shown = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.shown < self.every:
+            return
+        self.shown = now
+        rate = done / max(now - self.started, 1e-9)
+        left = f", {(total - done) / rate / 60:.0f} min left" if done < total and rate else ""
+        print(f"{self.label}: {done:,}/{total:,} {self.unit}, {rate:.1f}/s{left}", file=sys.stderr, flush=True)
+
+
 def cmd_reparse(args: argparse.Namespace) -> int:
     archive = open_archive(args.db, args.data)
     ingestor = Ingestor(archive, _run_id("reparse"), kind="reparse")
@@ -60,7 +79,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         if args.sha256:
             query = query.where(blobs.c.sha256.in_(args.sha256))
         digests = list(conn.execute(query).scalars())
-    ingestor.reparse(digests)
+    ingestor.reparse(digests, workers=args.workers, progress=_Progress("reparse", "documents"))
     ingestor.finish()
     print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
     return 0
@@ -139,6 +158,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("reparse", help="re-run the current extractor over stored blobs (no refetching)")
     p.add_argument("--sha256", nargs="*", help="only these blobs")
+    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                   help="extraction processes (default: one per core)")
     _common(p)
     p.set_defaults(func=cmd_reparse)
 

@@ -43,7 +43,7 @@ def _reader(fmt: str) -> Callable[[bytes], Document]:
     elif fmt == "image":
         from pipelines.formats.image import read
     elif fmt == "ofd":
-        raise ExtractionError("OFD documents are not supported yet (no OFD reader installed)")
+        from pipelines.formats.ofd import read
     elif fmt == "encrypted":
         raise ExtractionError("Office document is encrypted (password required)")
     elif fmt == "empty":
