@@ -32,6 +32,12 @@ def resolve_url(db: str) -> str:
     return db
 
 
+def sqlite_path(db: str) -> str | None:
+    """The file of the SQLite archive `db` names, or None for another database."""
+    parsed = make_url(resolve_url(db))
+    return parsed.database if parsed.get_backend_name() == "sqlite" else None
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

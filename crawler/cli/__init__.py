@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from crawler.cli import archive, crawl, dashboard, extract, health, registry, schedule, seed
+from crawler.cli import archive, crawl, dashboard, extract, health, options, registry, schedule, seed
 
 GROUPS = (extract, crawl, registry, seed, schedule, health, archive, dashboard)
 # The module that mounts the sandbox's commands, and the commands it adds (named here so that they can say how to
@@ -55,4 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        from archive.damage import EXIT_DAMAGED, described
+        from archive.db import sqlite_path
+
+        message = described(exc, sqlite_path(options.archive_location(args)[0]) if hasattr(args, "db") else None)
+        if message is None:
+            raise
+        print(f"nianbao: {message}", file=sys.stderr)
+        return EXIT_DAMAGED

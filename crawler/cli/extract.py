@@ -53,7 +53,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             result = extract(data, str(path)).as_dict()
         failures += "error" in result
         if args.json:
-            print(json.dumps(result, ensure_ascii=False), flush=True)
+            print(json.dumps(result, ensure_ascii=False, allow_nan=False), flush=True)
         else:
             print(_summary(result), flush=True)
     if failures:
