@@ -22,7 +22,6 @@ from archive.db import open_archive
 from archive.identity import canonical_value, normalise_agency
 from archive.ingest import Capture, Ingestor
 from crawler.cli import main as nianbao
-from crawler.evaluate import archived_reports
 from crawler.middlewares import HostGuard
 from crawler.recognise import judge_title
 from crawler.spiders.reports import _title_year
@@ -33,10 +32,11 @@ from pipelines.extract import extract
 from pipelines.metadata import agency_from_title, report_year
 from pipelines.schema import field_keys
 from pipelines.values import LARGEST, parse
+from sandbox import synthetic
 from sandbox.documents import tables
+from sandbox.evaluate import archived_reports
 from sandbox.reports.layout import title_lines
 from sandbox.table_image import table_png
-from tests.archive import synthetic
 from tests.conftest_archive import T0, capture, ingestor
 from tests.test_formats_image import needs_font, needs_ocr
 from tests.test_image_tables import SPECS
