@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
+from archive.csv_cells import csv_record
+from archive.damage import check_integrity
 from archive.db import open_archive, resolve_url, make_engine
 from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
 from archive.importer import import_paths
@@ -45,6 +47,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     archive = open_archive(args.db, args.data)
+    check_integrity(archive.engine)  # writing into a malformed file would spread the damage, and report success
     stats = import_paths(archive, args.paths, _run_id("import"), url=args.url, agency=args.agency, year=args.year)
     print(json.dumps(stats.as_dict(), ensure_ascii=False))
     return 1 if stats.failed else 0
@@ -101,12 +104,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         if r["date_source"] == "first_seen":
             r["published"] = f"{r['published']} (first seen)"
     if args.format == "json":
-        json.dump([r.as_dict() for r in result], sys.stdout, ensure_ascii=False, indent=1)
+        json.dump([r.as_dict() for r in result], sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
         sys.stdout.write("\n")
     elif args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COVERAGE_COLUMNS)
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(map(csv_record, records))
     else:
         _table(records, COVERAGE_COLUMNS, sys.stdout)
     return 0
