@@ -64,17 +64,35 @@ def _template(mapped: Mapped, year: int | None, headings: int) -> str:
     return "legacy"
 
 
+UNDIVIDED_OTHER = ("（六）其他处理 is one undivided row, as in the 2019 form: stored under applications.other.*; the "
+                   "three 2021 sub-rows are null")
+
+
+def _keys(template: str, mapped: Mapped, warnings: list[str]) -> list[str]:
+    """The template's keys; a 2021 table whose （六）其他处理 is one row adds the 2019 keys it was stored under."""
+    keys = schema.field_keys(template)
+    if template == "2021" and any(k.startswith("applications.other.") for k in mapped.raw) \
+            and not any(k.startswith("applications.other_") for k in mapped.raw):
+        warnings.append(UNDIVIDED_OTHER)
+        at = keys.index("applications.total_processed.natural_person")
+        keys[at:at] = [f"applications.other.{col}" for col in schema.APPLICANT_COLUMNS]
+    return keys
+
+
 def _fields(template: str, mapped: Mapped, warnings: list[str]) -> tuple[dict, dict]:
     fields: dict[str, int | float | None] = {}
     raw: dict[str, str | None] = {}
     missing: dict[str, list[str]] = {}
-    for key in schema.field_keys(template):
+    keys = _keys(template, mapped, warnings)
+    undivided = len(keys) > len(schema.field_keys(template))
+    for key in keys:
         text = mapped.raw.get(key)
         raw[key] = text
         if text is None:
             fields[key] = None
             row = key.rsplit(".", 1)[0]
-            missing.setdefault(row, []).append(key)
+            if not (undivided and row.removeprefix("applications.") in schema.OTHER_2021):
+                missing.setdefault(row, []).append(key)
             continue
         value = values.parse(text, amount=schema.column_of(key) in schema.AMOUNT_COLUMNS,
                              header_unit=mapped.units.get(key))
@@ -120,6 +138,7 @@ def build_report(doc: Document, source: str, sha256: str) -> Report:
         if template != "legacy" and key in sections and key not in mapped.sections:
             warnings.append(f"table {name} not found (published as an image or only in an attachment?)")
     report.fields, report.raw = _fields(template, mapped, warnings)
+    report.placement = {key: mapped.placement[key] for key in report.fields if key in mapped.placement}
     report.checks = run_checks(report.fields, template, doc.text)
     if year is None:
         warnings.append("the year reported on is not stated in the title or text")
