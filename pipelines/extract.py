@@ -12,12 +12,12 @@ from pipelines.classify import classify
 from pipelines.document import Cell, Document, ExtractionError, Failure, Grid, Report
 from pipelines.mapping import Mapped, map_grids
 from pipelines.metadata import (
-    agency_from_lines, agency_from_title, find_title_line, publication_date, report_year,
+    agency_from_body, agency_from_lines, agency_from_title, find_title_line, publication_date, report_year,
 )
-from pipelines.sections import split_sections
+from pipelines.sections import headings_in_tables, split_sections
 from pipelines.sniff import sniff
 
-PARSER_VERSION = "0.2.0"  # 0.2: tables read from pictures, and pages joined with their table pictures
+PARSER_VERSION = "0.3.0"  # 0.3: rows placed by near labels and arithmetic (`placement`); 0.2: table pictures
 
 TABLE_PICTURE = "a picture of tables alone: its cells belong to the report of the page that shows it"
 
@@ -106,17 +106,24 @@ def _fields(template: str, mapped: Mapped, warnings: list[str]) -> tuple[dict, d
     return fields, raw
 
 
+def _caption_rows(grids: list[Grid]) -> list[str]:
+    """The text of every table row that is one cell across the table (a caption; a PDF may stitch two tables)."""
+    return [row[0].text for grid in grids for row in grid.rows if row and row[0].origin == row[-1].origin]
+
+
 def build_report(doc: Document, source: str, sha256: str) -> Report:
     warnings = list(doc.warnings)
     lines = doc.text.split("\n")
     title_line = find_title_line(lines)
     title = doc.title if doc.title and "信息公开" in doc.title else (title_line[1] if title_line else doc.title)
     sections, _ = split_sections(doc.text)
+    for key in headings_in_tables(_caption_rows(doc.grids)) - set(sections):
+        sections[key] = ""
     agency = agency_from_title(title) if title else None
     if not agency:
         above = lines[max(0, title_line[0] - 2): title_line[0]] if title_line else []
         agency = (doc.meta.get("contentsource") or agency_from_lines(above)
-                  or agency_from_lines(reversed(lines[-6:])))
+                  or agency_from_lines(reversed(lines[-6:])) or agency_from_body(lines))
     year = report_year(title, doc.text)
     mapped = map_grids(doc.grids)
     warnings.extend(mapped.warnings)

@@ -181,6 +181,7 @@ class _GridWalker:
         # Section 三: grid column → applicant column, from the column headers (kept over a table split by a page).
         self.app_columns: dict[int, str] = {}
         self.app_columns_bad = False
+        self.app_width = 0  # the header row's width: a table going on in another grid is aligned on its right edge
         self.app_header_open = True  # header rows may still come in this grid
         self.app_header_fresh_grid = True  # a header row in a new grid starts a new table's columns
         self.app_rows: list[_AppRow] = []
@@ -286,20 +287,22 @@ class _GridWalker:
                 or len(set(found.values()) - {""}) < len([v for v in found.values() if v]):
             self.app_columns_bad = True  # headers out of line with the columns (a text rendering): not a map
         self.app_columns.update(found)
+        self.app_width = len(row_texts)
         return True
 
     def _application_cells(self, grid: Grid, r: int) -> tuple[int, dict[str, str]] | None:
         """(where the labels end, the row's cells by applicant column), by the header's columns when they fit."""
         row = grid.rows[r]
-        columns = {c: col for c, col in self.app_columns.items() if col}
+        shift = len(row) - self.app_width
+        header = {c + shift: col for c, col in self.app_columns.items()}
+        columns = {c: col for c, col in header.items() if col}
         # A header is a map when it names at least five applicant columns, each once, and every column from the first
         # it names to the row's end (a 备注 column included).
         if not self.app_columns_bad and len(set(columns.values())) >= 5 and len(set(columns.values())) == len(columns) \
-                and set(self.app_columns) == set(range(min(self.app_columns), len(row))):
+                and header and set(header) == set(range(min(header), len(row))) and min(header) > 0:
             if all(values.is_value_like(row[c].text) or grid.is_copy(r, c) for c in columns):
-                return min(self.app_columns), {col: row[c].text for c, col in columns.items()
-                                               if not grid.is_copy(r, c)}
-            if len(columns) < len(schema.APPLICANT_COLUMNS) or len(self.app_columns) != len(columns):
+                return min(header), {col: row[c].text for c, col in columns.items() if not grid.is_copy(r, c)}
+            if len(columns) < len(schema.APPLICANT_COLUMNS) or len(header) != len(columns):
                 return None  # a form changed by its publisher: never right-align into it
         # The trailing run of value cells, merged-cell copies left out, right-aligned to the form's seven columns.
         n = len(row)
@@ -339,8 +342,8 @@ class _GridWalker:
                 break
         if leaf == "other" and _match(labels[-1], _APPLICATION_GROUPS) != "other":
             leaf = None  # a sub-row of （六） whose own label matched nothing: placed below, not as the group
-        if leaf is None and (not cells or _is_heading_label(labels[-1])):
-            return
+        if leaf is None and (not any(values.normal(c) for c in cells.values()) or _is_heading_label(labels[-1])):
+            return  # a header's or a label fragment's row: nothing to place
         if not cells:
             self.out.warnings.append(f"applications.{leaf}: row has an unexpected number of cells")
             return

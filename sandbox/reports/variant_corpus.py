@@ -354,14 +354,23 @@ def _inside_tables(v: Variant, rng: random.Random) -> None:
 
 
 def _bare_title(v: Variant, rng: random.Random) -> None:
-    """A title without agency or year (a page that is only the article body): the preamble states the 统计期限 and
-    names the agency, the signature block names it again."""
+    """A title without agency or year (a page that is only the article body). The preamble states the 统计期限; the
+    agency is named by one of: the signature block, the preamble, a cover letter."""
     spec = v.spec
     spec.title = "政府信息公开工作年度报告"
-    spec.preamble = [f"本报告由{v.agency}根据《中华人民共和国政府信息公开条例》要求编制。本报告中所列数据的统计期限自"
-                     f"{v.year}年1月1日起至{v.year}年12月31日止。"]
-    spec.sections = {**spec.sections, "other": [*spec.sections.get("other", ["无。"]), v.agency,
-                                                f"{v.year + 1}年1月{rng.randint(10, 28)}日"]}
+    period = f"本报告中所列数据的统计期限自{v.year}年1月1日起至{v.year}年12月31日止。"
+    spec.preamble = [f"本报告根据《中华人民共和国政府信息公开条例》要求编制。{period}"]
+    spec.cover_letter = None
+    kind = rng.randrange(3)
+    if kind == 0:
+        spec.sections = {**spec.sections, "other": [*spec.sections.get("other", ["无。"]), v.agency,
+                                                    f"{v.year + 1}年1月{rng.randint(10, 28)}日"]}
+    elif kind == 1:
+        spec.preamble = [f"本报告由{v.agency}根据《中华人民共和国政府信息公开条例》要求编制。{period}"]
+    else:
+        spec.cover_letter = (f"{v.agency}\n关于报送{v.year}年政府信息公开工作年度报告的函\n\n县人民政府办公室：\n"
+                             f"现将我单位《{v.year}年政府信息公开工作年度报告》报送你处，请审阅。\n\n\n{v.agency}\n"
+                             f"{v.year + 1}年1月{rng.randint(5, 20)}日")
 
 
 CLASSES: dict[str, VariantClass] = {c.name: c for c in (
@@ -418,7 +427,7 @@ def make_variant(cls: VariantClass, base: ReportSpec, seed: int) -> Variant:
 
 
 def _golden(v: Variant) -> dict:
-    return {"agency": v.agency, "year": v.year, "template": v.spec.template, "fields": v.expected,
+    return {"is_report": True, "agency": v.agency, "year": v.year, "template": v.spec.template, "fields": v.expected,
             "sections": [k for k in SECTION_KEYS if v.spec.headings.get(k)]}
 
 
@@ -440,30 +449,41 @@ def base_specs() -> dict[int, ReportSpec]:
 
 def corpus(classes: Iterable[str] | None = None, formats: Iterable[str] = FORMATS,
            bases: Iterable[int] | None = None, progress: Callable[[str], None] | None = None) -> list[CorpusDoc]:
-    """Every (class, base, format) document; `bases` picks base numbers (default: all of `base_specs`). PDFs are made
-    from the DOCX by LibreOffice in one call."""
-    seeds = base_specs()
-    chosen = list(bases) if bases is not None else sorted(seeds)
-    formats = tuple(formats)
+    """Every (class, base, format) document; `bases` picks base numbers (default: all of `base_specs`)."""
+    specs = base_specs()
+    chosen = list(bases) if bases is not None else sorted(specs)
+    pairs = [(name, n) for name in classes or CLASSES for n in chosen if specs[n].template in CLASSES[name].templates]
+    return _render(pairs, specs, tuple(formats), progress)
+
+
+def sample(formats: Iterable[str] = FORMATS) -> list[CorpusDoc]:
+    """One document per class and format, the bases taken in turn (the tests' share of the corpus)."""
+    specs = base_specs()
+    order = sorted(specs)
+    pairs = []
+    for i, name in enumerate(CLASSES):
+        turn = order[i % len(order):] + order[:i % len(order)]
+        pairs.append((name, next(n for n in turn if specs[n].template in CLASSES[name].templates)))
+    return _render(pairs, specs, tuple(formats), None)
+
+
+def _render(pairs: list[tuple[str, int]], specs: dict[int, ReportSpec], formats: tuple[str, ...],
+            progress: Callable[[str], None] | None) -> list[CorpusDoc]:
+    """The documents of (class, base) pairs; the PDFs made from the DOCX by LibreOffice in one call."""
     docs: list[CorpusDoc] = []
     pdf_sources: dict[str, tuple[str, dict]] = {}
-    for name in classes or CLASSES:
-        cls = CLASSES[name]
-        for n in chosen:
-            base = seeds[n]
-            if base.template not in cls.templates:
-                continue
-            v = make_variant(cls, base, n)
-            golden = _golden(v)
-            stem = f"{name}/{n:03d}"
-            if "html" in formats:
-                docs.append(CorpusDoc(f"{stem}.html", name, "html", _html(v, n), golden))
-            if "docx" in formats or "pdf" in formats:
-                docx = _docx(v)
-                if "docx" in formats:
-                    docs.append(CorpusDoc(f"{stem}.docx", name, "docx", docx, golden))
-                if "pdf" in formats:
-                    pdf_sources[stem.replace("/", "__")] = (docx, golden)
+    for name, n in pairs:
+        v = make_variant(CLASSES[name], specs[n], n)
+        golden = _golden(v)
+        stem = f"{name}/{n:03d}"
+        if "html" in formats:
+            docs.append(CorpusDoc(f"{stem}.html", name, "html", _html(v, n), golden))
+        if "docx" in formats or "pdf" in formats:
+            docx = _docx(v)
+            if "docx" in formats:
+                docs.append(CorpusDoc(f"{stem}.docx", name, "docx", docx, golden))
+            if "pdf" in formats:
+                pdf_sources[stem.replace("/", "__")] = (docx, golden)
     if pdf_sources:
         if progress:
             progress(f"converting {len(pdf_sources)} DOCX to PDF with LibreOffice …")
