@@ -199,3 +199,14 @@ def test_undivided_other_of_a_2021_table_goes_to_the_2019_key():
     assert UNDIVIDED_OTHER in report.warnings
     r2 = [c for c in run_checks(report.fields, "2021", "") if c.rule == "R2"]
     assert r2 and all(c.ok for c in r2)
+
+
+def test_wrong_arithmetic_is_extracted_as_written_and_flagged():
+    from pipelines.extract import extract
+    from sandbox.reports.variant_corpus import CLASSES, _html, base_specs, make_variant
+
+    v = make_variant(CLASSES["wrong_arithmetic"], base_specs()[5], 5)
+    report = extract(_html(v, 0), "wrong.html")
+    assert report.fields["applications.new_received.total"] == v.expected["applications.new_received.total"]
+    failed = {c.rule for c in report.checks if not c.ok}
+    assert {"R1", "R3", "S3"} <= failed
