@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 
 from rapidfuzz import fuzz
 
@@ -75,10 +76,16 @@ _REVIEW_COLUMNS = {values.normal(v): k for k, v in schema.REVIEW_COLUMN_LABELS.i
 
 
 @lru_cache(maxsize=1)
-def _to_simplified():
-    from opencc_purepy import OpenCC  # loaded on the first label only
-
-    return OpenCC("t2s")
+def _to_simplified() -> dict[int, str]:
+    """OpenCC's traditional → simplified character table, as opencc-purepy packages it. A label is matched character
+    by character; OpenCC itself would load its phrase dictionaries too (24 MB more in every extraction process)."""
+    text = (resources.files("opencc_purepy") / "dicts" / "TSCharacters.txt").read_text("utf-8")
+    table = {}
+    for line in text.splitlines():
+        traditional, _, simplified = line.partition("\t")
+        if len(traditional) == 1 and simplified:
+            table[ord(traditional)] = simplified.split()[0]
+    return table
 
 
 @lru_cache(maxsize=65536)  # the national form's labels repeat in every report
@@ -86,7 +93,7 @@ def normalise(label: str) -> str:
     """Label text for matching: traditional characters, width, spaces, line breaks and leading numbering removed."""
     text = values.normal(_CIRCLED.sub("", label))
     if text and not values.is_value_like(text):
-        text = _to_simplified().convert(text)
+        text = text.translate(_to_simplified())
     return _NUMBERING.sub("", text)
 
 

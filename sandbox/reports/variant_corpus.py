@@ -44,6 +44,7 @@ _GENERATED = {5: Plan(50, busy=True), 6: Plan(51, busy=True, label_quirks=("spac
 # HTML editors in turn. Not "layout" (a page laid out in tables): the HTML reader flattens such a page's body into one
 # line, so no section heading is found in it whatever the variant — a limitation of its own, not a variant class.
 _EDITORS = ("plain", "word", "wps")
+_PDF_BATCH = 24  # DOCX per soffice call: a call must end within its timeout on a loaded machine
 
 
 @dataclass
@@ -486,13 +487,15 @@ def _render(pairs: list[tuple[str, int]], specs: dict[int, ReportSpec], formats:
                 docs.append(CorpusDoc(f"{stem}.docx", name, "docx", docx, golden))
             if "pdf" in formats:
                 pdf_sources[stem.replace("/", "__")] = (docx, golden)
-    if pdf_sources:
+    names = list(pdf_sources)
+    for start in range(0, len(names), _PDF_BATCH):
+        batch = names[start:start + _PDF_BATCH]
         if progress:
-            progress(f"converting {len(pdf_sources)} DOCX to PDF with LibreOffice …")
-        pdfs = convert({k: d for k, (d, _) in pdf_sources.items()}, "pdf")
-        for key, (_, golden) in pdf_sources.items():
+            progress(f"PDF {start + 1}–{start + len(batch)} of {len(names)} (LibreOffice) …")
+        pdfs = convert({k: pdf_sources[k][0] for k in batch}, "pdf")
+        for key in batch:
             stem = key.replace("__", "/")
-            docs.append(CorpusDoc(f"{stem}.pdf", stem.split("/")[0], "pdf", pdfs[key], golden))
+            docs.append(CorpusDoc(f"{stem}.pdf", stem.split("/")[0], "pdf", pdfs[key], pdf_sources[key][1]))
     return docs
 
 
