@@ -19,11 +19,13 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import pickle
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from itertools import islice
+from multiprocessing import get_context
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -136,6 +138,23 @@ class _Item:
         return results.pack(self.result)
 
 
+def _extract_dict(extractor: Extractor, data: bytes, url: str) -> dict[str, Any]:
+    return extractor(data, url).as_dict()
+
+
+def _process_pool(workers: int, extractor: Extractor) -> ProcessPoolExecutor | None:
+    """Extraction processes for re-parsing, or None to read in this process (one worker, or an extractor that
+    cannot be sent to another process: a closure or lambda)."""
+    if workers <= 1:
+        return None
+    try:
+        pickle.dumps(extractor)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None
+    # Spawned, not forked: the parent holds database connections and threads.
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -198,25 +217,52 @@ class Ingestor:
         self._join_pictures(joins)
         return outcomes
 
-    def reparse(self, digests: Iterable[str]) -> list[Outcome]:
-        """Run this ingestor's extractor over stored blobs, recording each result under its parser version."""
+    def reparse(self, digests: Iterable[str], workers: int = 1,
+                progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+        """Run this ingestor's extractor over stored blobs, recording each result under its parser version.
+
+        With `workers` > 1 the blobs are read in that many processes (a picklable extractor only), the next batch's
+        while the previous one is committed. `progress(done, total)` is called after each batch."""
+        digests = list(digests)
         outcomes: list[Outcome] = []
-        for chunk in _chunks(digests, BATCH):
-            stored = self._stored_results(set(chunk))
-            todo = [sha for sha in chunk if sha not in stored]
-            hints = self._first_sightings(todo)
-            items = []
-            for sha in todo:
-                data = self.blobs.get(sha)
-                url, agency_hint, year_hint = hints[sha]
-                items.append(self._item(sha, len(data), None, None, self.extractor(data, url).as_dict(), False,
-                                        agency_hint, year_hint))
-            done = dict(zip(todo, self._commit(items)))
-            self._join_pictures({hints[sha][0] for sha, item in zip(todo, items) if pictures.may_show(item.result)})
-            for sha in chunk:
-                if sha in stored:  # already read by this parser version: nothing to do
-                    self.stats.add("noop")
-                outcomes.append(done.get(sha, "noop"))
+        pool = _process_pool(workers, self.extractor)
+        pending: tuple[Any, ...] | None = None
+        try:
+            for chunk in [*_chunks(digests, BATCH), None]:
+                started = None
+                if chunk is not None:
+                    stored = self._stored_results(set(chunk))
+                    todo = [sha for sha in chunk if sha not in stored]
+                    hints = self._first_sightings(todo)
+                    reads = [(self.blobs.get(sha), hints[sha][0]) for sha in todo]
+                    futures = ([pool.submit(_extract_dict, self.extractor, data, url) for data, url in reads]
+                               if pool is not None else None)
+                    started = (chunk, stored, todo, hints, reads, futures)
+                if pending is not None:
+                    outcomes += self._reparsed(*pending)
+                    if progress is not None:
+                        progress(len(outcomes), len(digests))
+                pending = started
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        return outcomes
+
+    def _reparsed(self, chunk: list[str], stored: dict[str, Any], todo: list[str], hints: dict,
+                  reads: list[tuple[bytes, str]], futures: list[Future] | None) -> list[Outcome]:
+        """Commit one batch of re-read blobs: (bytes, url) of each, and the futures of their results if any."""
+        items = []
+        for n, (sha, (data, url)) in enumerate(zip(todo, reads)):
+            found = futures[n].result() if futures is not None else self.extractor(data, url).as_dict()
+            _, agency_hint, year_hint = hints[sha]
+            items.append(self._item(sha, len(data), None, None, found, False, agency_hint, year_hint))
+        done = dict(zip(todo, self._commit(items)))
+        self._join_pictures({hints[sha][0] for sha, item in zip(todo, items) if pictures.may_show(item.result)})
+        outcomes: list[Outcome] = []
+        for sha in chunk:
+            if sha in stored:  # already read by this parser version: nothing to do
+                self.stats.add("noop")
+            outcomes.append(done.get(sha, "noop"))
         return outcomes
 
     def _join_pictures(self, urls: set[str]) -> None:
