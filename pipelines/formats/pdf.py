@@ -25,7 +25,7 @@ _OCR_WARNING = "scanned PDF: text by OCR, tables not extracted"
 _FORM_DEPTH = 8  # form XObjects nested deeper than this are not looked into
 
 
-def _glyphs(page: pypdfium2.PdfPage, height: float) -> tuple[list[dict], int]:
+def _glyphs(page: pypdfium2.PdfPage, left: float, top: float) -> tuple[list[dict], int]:
     """The page's drawn glyphs (spaces included, those PDFium makes up left out) and how many lack a Unicode map."""
     textpage = page.get_textpage()
     raw = textpage.raw  # the bare handle: pypdfium2's wrapper costs a lookup on every one of these calls
@@ -43,10 +43,10 @@ def _glyphs(page: pypdfium2.PdfPage, height: float) -> tuple[list[dict], int]:
             pdfium.FPDFText_GetLooseCharBox(raw, i, box)
             pdfium.FPDFText_GetCharOrigin(raw, i, x, y)
             size = pdfium.FPDFText_GetFontSize(raw, i)
-            baseline = height - y.value
+            baseline = top - y.value
             unmapped += pdfium.FPDFText_HasUnicodeMapError(raw, i) == 1
-            glyphs.append({"text": text, "x0": box.left, "x1": box.right, "top": baseline - size, "bottom": baseline,
-                           "size": size})
+            glyphs.append({"text": text, "x0": box.left - left, "x1": box.right - left, "top": baseline - size,
+                           "bottom": baseline, "size": size})
         return glyphs, unmapped
     finally:
         textpage.close()
@@ -89,7 +89,7 @@ def _segments(path: ctypes.c_void_p, m: Matrix):
         previous = point
 
 
-def _edges(page: pypdfium2.PdfPage, height: float) -> list[dict]:
+def _edges(page: pypdfium2.PdfPage, left: float, top: float) -> list[dict]:
     """Horizontal and vertical path segments as pdfplumber's edges (top-down coordinates)."""
     edges: list[dict] = []
 
@@ -105,7 +105,7 @@ def _edges(page: pypdfium2.PdfPage, height: float) -> list[dict]:
                          m, depth + 1)
                 continue
             for (x0, y0), (x1, y1) in _segments(obj, m):
-                edge = ruling(x0, height - y0, x1, height - y1)
+                edge = ruling(x0 - left, top - y0, x1 - left, top - y1)
                 if edge is not None:
                     edges.append(edge)
 
@@ -115,13 +115,15 @@ def _edges(page: pypdfium2.PdfPage, height: float) -> list[dict]:
 
 
 def _read_page(page: pypdfium2.PdfPage, number: int) -> Page:
-    width, height = page.get_size()
-    glyphs, unmapped = _glyphs(page, height)
+    # Page space, unrotated: a page turned by /Rotate is read as its text runs (a landscape table stays a table).
+    left, bottom, right, top = page.get_bbox()
+    width, height = right - left, top - bottom
+    glyphs, unmapped = _glyphs(page, left, top)
     glyphs = [g for g in glyphs if g["text"].strip() or g["text"] == " "]
     # Glyphs of a font without a Unicode map are as unreadable as a scan, so OCR them too.
     if not any(g["text"].strip() for g in glyphs) or unmapped > _UNMAPPED_SHARE * len(glyphs):
         return Page(number, round(width), height, scanned=True)
-    return read_page(number, width, height, glyphs, _edges(page, height))
+    return read_page(number, width, height, glyphs, _edges(page, left, top))
 
 
 def _pdf_date(value: object) -> str | None:
