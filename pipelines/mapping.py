@@ -433,7 +433,9 @@ def _is_heading_label(label: str) -> bool:
 
 def _place_application_rows(rows: list[_AppRow], out: Mapped) -> None:
     """Place the rows of section 三 (see the module's docstring) and put their cells."""
-    taken = {row.leaf for row in rows if row.leaf}
+    # An all-blank row holds no row of the form: it gives way to a row with numbers (a header's padding, or the second
+    # half of a label split over a page break, whose numbers stand beside its first half).
+    taken = {row.leaf for row in rows if row.leaf and any(values.normal(c) for c in row.cells.values())}
     index = {key: i for i, key in enumerate(_APPLICATION_ORDER)}
     n = 0
     while n < len(rows):
@@ -443,8 +445,8 @@ def _place_application_rows(rows: list[_AppRow], out: Mapped) -> None:
         end = n
         while end < len(rows) and not rows[end].leaf:
             end += 1
-        before = max((index[r.leaf] for r in rows[:n] if r.leaf), default=-1)
-        after = min((index[r.leaf] for r in rows[end:] if r.leaf), default=len(_APPLICATION_ORDER))
+        before = max((index[r.leaf] for r in rows[:n] if r.leaf in taken), default=-1)
+        after = min((index[r.leaf] for r in rows[end:] if r.leaf in taken), default=len(_APPLICATION_ORDER))
         free = [k for k in _APPLICATION_ORDER[before + 1:after] if k not in taken]
         if any(k.startswith("other_") for k in taken):
             free = [k for k in free if k != "other"]
