@@ -10,6 +10,9 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.section import WD_ORIENT
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from PIL import Image
 
 from pipelines.document import ExtractionError, Grid
 from pipelines.formats import office, word97 as direct
@@ -46,9 +49,11 @@ def through_libreoffice(monkeypatch):
 
 @needs_libreoffice
 @pytest.mark.parametrize("path", ["direct", "libreoffice"])
-def test_doc_tables_keep_their_merges(word97, path, request):
+def test_doc_tables_keep_their_merges(word97, path, request, monkeypatch):
     if path == "libreoffice":
         request.getfixturevalue("through_libreoffice")
+    else:  # no way round the direct reader
+        monkeypatch.setattr(office, "convert", lambda *args, **kwargs: pytest.fail("converted by LibreOffice"))
     assert sniff(word97["doc"]) == "doc"
     document = office.read_doc(word97["doc"])
     assert document.format == "doc"
@@ -78,11 +83,40 @@ def _sections_and_tabs() -> bytes:
     return out.getvalue()
 
 
+def _fields_pictures_merges() -> bytes:
+    """A hyperlink field (its code must not show), a picture, a header, a no-break space, a table merged both ways
+    with a two-paragraph cell."""
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "页眉：某某局"
+    document.add_paragraph("一、总体情况")
+    paragraph = document.add_paragraph("详见网站")
+    for run in ('<w:fldChar w:fldCharType="begin"/>', '<w:instrText xml:space="preserve"> HYPERLINK "http://www.gov.cn" '
+                "</w:instrText>", '<w:fldChar w:fldCharType="separate"/>', "<w:t>中国政府网</w:t>",
+                '<w:fldChar w:fldCharType="end"/>'):
+        paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}>{run}</w:r>'))
+    paragraph.add_run("。共 1,234 件；比上年增长 5.6%。")
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(picture, "PNG")
+    document.add_paragraph().add_run().add_picture(io.BytesIO(picture.getvalue()))
+    document.add_paragraph("二、主动公开\u00a0情况")
+    table = document.add_table(rows=3, cols=3)
+    table.style = "Table Grid"
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "合并标题"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "纵向"
+    for (r, c), text in {(0, 2): "总计", (1, 1): "1", (1, 2): "2", (2, 1): "3", (2, 2): "4"}.items():
+        table.cell(r, c).text = text
+    table.cell(2, 2).add_paragraph("第二段")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 @needs_libreoffice
-@pytest.mark.parametrize("sample", ["report", "sections"])
+@pytest.mark.parametrize("sample", ["report", "sections", "fields"])
 def test_the_direct_reader_gives_what_libreoffice_gives(word97, monkeypatch, sample):
-    data = word97["wps"] if sample == "report" else office.convert(_sections_and_tabs(), ".docx", ".doc", "MS Word 97")
-    direct_read = office.read_wps(data)
+    samples = {"sections": _sections_and_tabs, "fields": _fields_pictures_merges}
+    data = word97["wps"] if sample == "report" else office.convert(samples[sample](), ".docx", ".doc", "MS Word 97")
+    direct_read = direct.read(data, "wps")  # raises Unsupported if it would leave the document to LibreOffice
     monkeypatch.setattr(direct, "read", _leave_to_libreoffice)
     converted = office.read_wps(data)
     assert direct_read.text == converted.text and direct_read.title == converted.title
