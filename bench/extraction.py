@@ -183,8 +183,8 @@ def _parser_comparison(docs: list[bytes], seconds: float) -> dict:
 
 def variants(json_path: str | None) -> int:
     from pipelines.extract import extract
+    from sandbox.accuracy import score_variants, variant_table
     from sandbox.reports.variant_corpus import corpus
-    from tests.accuracy import score_variants, variant_table
 
     progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     progress("rendering the variant corpus …")

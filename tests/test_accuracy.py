@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.extract import extract
+from sandbox.accuracy import Score, fixtures, score, score_variants, variant_table
 from sandbox.reports import variant_corpus
-from tests.accuracy import Score, fixtures, score, score_variants, variant_table
 
 FLOORS = Path(__file__).resolve().parent / "accuracy_floor.json"
 SEED_SPECS = Path(__file__).resolve().parent / "fixtures" / "seeds"

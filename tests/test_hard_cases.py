@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.document import Failure
 from pipelines.extract import extract
-from tests.accuracy import DOCS, fixtures
+from sandbox.accuracy import DOCS, fixtures
 
 GOLDENS = {doc.name: json.loads(golden.read_text("utf-8")) for doc, golden in fixtures()}
 
