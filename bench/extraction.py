@@ -8,7 +8,12 @@ table pictures (both forms, as drawn and as JPEG screenshots), read cold (OCR's 
 for the first table a process sees) and warm (the cache kept, as for a portal whose tables look alike), against
 tesseract's plain text OCR of the same pictures.
 
+With `--variants`, it scores instead the whole variant corpus (sandbox/reports/variant_corpus.py: every class of
+real-world departure from the national form, on every base report, in HTML, DOCX and PDF) and prints the share of
+cells right per class and format, with the cells misplaced (a value in a wrong row or column) and missed (null).
+
     python -m bench.extraction [--seconds 3] [--json out.json]
+    python -m bench.extraction --variants [--json out.json]
 """
 from __future__ import annotations
 
@@ -176,13 +181,35 @@ def _parser_comparison(docs: list[bytes], seconds: float) -> dict:
     return {"lxml_parse_per_s": round(lx, 1), "bs4_parse_per_s": round(bs, 1)}
 
 
+def variants(json_path: str | None) -> int:
+    from pipelines.extract import extract
+    from sandbox.reports.variant_corpus import corpus
+    from tests.accuracy import score_variants, variant_table
+
+    progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    progress("rendering the variant corpus …")
+    docs = corpus(progress=progress)
+    progress(f"extracting {len(docs)} documents …")
+    scores = score_variants(docs, extract)
+    print(variant_table(scores))
+    if json_path:
+        Path(json_path).write_text(json.dumps(
+            [{"class": c, "format": f, "cells": s.cells, "right": s.cells_ok, "missed": s.cells_missed,
+              "misplaced": s.cells_misplaced, "docs": s.docs, "docs_ok": s.docs_ok} for (c, f), s in scores.items()],
+            indent=2))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--formats", default=",".join(TARGETS))
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--variants", action="store_true", help="score the variant corpus instead of timing")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.variants:
+        return variants(args.json)
     if args.child:
         print(json.dumps(measure(args.child, args.seconds)))
         return 0
