@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
-from archive.db import open_archive, resolve_url, make_engine
+from archive.db import Archive, open_archive, resolve_url, make_engine
 from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
 from archive.importer import import_paths
+from archive import ingest
 from archive.ingest import Ingestor
 from archive.migrate import current_revision, upgrade_to_head
 
@@ -43,24 +44,35 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     archive = open_archive(args.db, args.data)
-    stats = import_paths(archive, args.paths, _run_id("import"), url=args.url, agency=args.agency, year=args.year)
+    stats = import_paths(archive, args.paths, _run_id("import"), url=args.url, agency=args.agency, year=args.year,
+                         progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    if stats.failed:
+        print(f"{stats.failed} files failed (named above)", file=sys.stderr)
     return 1 if stats.failed else 0
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
+    from pipelines.workers import ExtractionPool
+
     archive = open_archive(args.db, args.data)
-    ingestor = Ingestor(archive, _run_id("reparse"), kind="reparse")
+    with ExtractionPool() as pool:
+        ingestor = Ingestor(archive, _run_id("reparse"), kind="reparse", extractor=pool,
+                            parser_version=ingest.current_extractor()[1])
+        _reparse(archive, ingestor, args.sha256)
+    print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
+    return 0
+
+
+def _reparse(archive: Archive, ingestor: Ingestor, wanted: list[str] | None) -> None:
     blobs = m.Blob.__table__
     with archive.reader.connect() as conn:
         query = select(blobs.c.sha256).order_by(blobs.c.sha256)
-        if args.sha256:
-            query = query.where(blobs.c.sha256.in_(args.sha256))
+        if wanted:
+            query = query.where(blobs.c.sha256.in_(wanted))
         digests = list(conn.execute(query).scalars())
     ingestor.reparse(digests)
     ingestor.finish()
-    print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
-    return 0
 
 
 def _table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, tuple_, update
 
-from pipelines.document import Failure, Report as ExtractedReport
+from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
 
 from archive import chains, copies, fresh, neardup, pictures, results
@@ -43,6 +43,16 @@ from archive.sql import insert, insert_new, transaction
 Outcome = Literal["inserted", "updated", "unchanged", "noop", "not_report", "failed", "unattributed"]
 Extractor = Callable[[bytes, str], "ExtractedReport | Failure"]
 ERROR_OUTCOMES = ("not_report", "failed", "unattributed")
+
+
+def failure_error(kind: str | None) -> str | None:
+    """The run_errors kind counted beside a failed outcome whose extraction did more than find its input unreadable:
+    its worker crashed, ran out of memory or time, or a limit was reached (pipelines.document.FAILURE_KINDS)."""
+    return f"extraction_{kind}" if kind and kind != "unreadable" else None
+
+
+# Counted by the ingestor as it commits (`Ingestor._count`), not again from the crawler's record.
+INGESTED_ERRORS = frozenset(filter(None, map(failure_error, FAILURE_KINDS)))
 
 # Captures per transaction: enough that per-statement costs vanish, few enough to keep locks short.
 BATCH = 300
@@ -142,6 +152,12 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def extract_all(extractor: Extractor, documents: list[tuple[bytes, str]]) -> list[ExtractedReport | Failure]:
+    """Each document's result: in parallel when the extractor is a pool of workers (pipelines.workers)."""
+    many = getattr(extractor, "map", None)
+    return many(documents) if many else [extractor(data, source) for data, source in documents]
+
+
 class Ingestor:
     def __init__(self, archive: Archive, run_id: str, kind: str = "crawl",
                  extractor: Extractor | None = None, parser_version: str | None = None):
@@ -206,11 +222,10 @@ class Ingestor:
             todo = [sha for sha in chunk if sha not in stored]
             hints = self._first_sightings(todo)
             items = []
-            for sha in todo:
-                data = self.blobs.get(sha)
-                url, agency_hint, year_hint = hints[sha]
-                items.append(self._item(sha, len(data), None, None, self.extractor(data, url).as_dict(), False,
-                                        agency_hint, year_hint))
+            documents = [(self.blobs.get(sha), hints[sha][0]) for sha in todo]
+            for sha, (data, _), result in zip(todo, documents, extract_all(self.extractor, documents)):
+                _, agency_hint, year_hint = hints[sha]
+                items.append(self._item(sha, len(data), None, None, result.as_dict(), False, agency_hint, year_hint))
             done = dict(zip(todo, self._commit(items)))
             self._join_pictures({hints[sha][0] for sha, item in zip(todo, items) if pictures.may_show(item.result)})
             for sha in chunk:
@@ -384,7 +399,8 @@ class Ingestor:
             outcomes[n] = outcome if capture_new[n] or ext_new or changed else "noop"
         if placer is not None:
             placer.finish()
-        self._count(conn, [(i.capture, o) for i, o, new in zip(items, outcomes, capture_new) if new])
+        self._count(conn, [(i.capture, o, i.result.get("error_kind")) for i, o, new in zip(items, outcomes, capture_new)
+                           if new])
         return outcomes  # type: ignore[return-value]
 
     def _insert_captures(self, conn: Connection, captured: list[_Item]) -> set[str]:
@@ -478,14 +494,16 @@ class Ingestor:
             ids.update({(r.agency_id, r.kind, r.year): r.id for r in found})
         return ids, {(r.agency_id, r.kind, r.year) for r in inserted}
 
-    def _count(self, conn: Connection, seen: list[tuple[Capture | None, Outcome | None]]) -> None:
+    def _count(self, conn: Connection, seen: list[tuple[Capture | None, Outcome | None, str | None]]) -> None:
         """Per run and portal: pages, new / updated / unchanged reports, errors by kind."""
         pages: dict[tuple[str, str], Counter[str]] = {}
-        for capture, outcome in seen:
+        for capture, outcome, failure in seen:
             assert capture is not None and outcome is not None
             counts = pages.setdefault((capture.run_id, capture.portal_name()), Counter())
             counts["pages"] += 1
             counts[{"inserted": "new", "updated": "updated", "unchanged": "unchanged"}.get(outcome, outcome)] += 1
+            if outcome == "failed" and (error := failure_error(failure)):
+                counts[error] += 1
         rp, re_ = T["run_portals"], T["run_errors"]
         columns = ("pages", "new", "updated", "unchanged")
         rows = [{"run_id": run_id, "portal": portal, **{c: counts[c] for c in columns}}
@@ -495,7 +513,8 @@ class Ingestor:
             conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal"], set_={
                 c: rp.c[c] + stmt.excluded[c] for c in columns}), rows)
         errors = [{"run_id": run_id, "portal": portal, "kind": kind, "count": counts[kind]}
-                  for (run_id, portal), counts in sorted(pages.items()) for kind in ERROR_OUTCOMES if counts[kind]]
+                  for (run_id, portal), counts in sorted(pages.items())
+                  for kind in (*ERROR_OUTCOMES, *sorted(INGESTED_ERRORS)) if counts[kind]]
         if errors:
             stmt = insert(conn, re_)
             conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.ingest import INGESTED_ERRORS
+
 # What `Ingestor` outcomes mean for the run record.
 OUTCOME_COLUMN = {"inserted": "new", "updated": "updated", "unchanged": "unchanged", "noop": "unchanged",
                   "not_report": "not_report", "failed": "unreadable", "unattributed": "unattributed"}
@@ -72,6 +74,14 @@ class RunRecord:
             total.update(p.outcomes)
         return total
 
+    def archived(self) -> int:
+        """Documents the archive committed (each with an outcome), whatever the outcome."""
+        return sum(self.totals()[column] for column in set(OUTCOME_COLUMN.values()))
+
+    def lost(self) -> int:
+        """Documents handed to the archive and never committed: the run did not finish its work."""
+        return max(0, self.totals()["documents"] - self.archived())
+
     def as_dict(self) -> dict:
         return {"run_id": self.run_id, "years": list(self.years), "requests": self.requests, "reason": self.reason,
                 "started": self.started, "finished": self.finished,
@@ -101,9 +111,15 @@ class RunRecord:
         t = self.totals()
         seconds = max(0.1, self.finished - self.started)
         lines = [f"run {self.run_id}: {len(self.portals)} portals, {self.requests} requests, {t['pages']} pages "
-                 f"({t['pages'] / seconds:.0f}/s), {t['documents']} documents archived in {seconds:.0f} s",
+                 f"({t['pages'] / seconds:.0f}/s), {self.archived()} documents archived in {seconds:.0f} s"
+                 + (f" ({self.lost()} more handed on and NOT archived)" if self.lost() else ""),
                  f"  reports: {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged; "
                  f"{t['not_report']} not reports, {t['unreadable']} unreadable, {t['unattributed']} unattributed"]
+        failures = Counter()
+        for p in self.portals.values():
+            failures.update({k: v for k, v in p.errors.items() if k in INGESTED_ERRORS})
+        if failures:
+            lines.append("  extraction failures: " + ", ".join(f"{n} {k}" for k, n in sorted(failures.items())))
         attention = [(p, p.attention) for p in self.portals.values() if p.attention]
         if attention:
             lines.append(f"  portals needing attention ({len(attention)}):")

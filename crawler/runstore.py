@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, func, select, update
 
-from archive.ingest import ERROR_OUTCOMES, ensure_run
+from archive.ingest import ERROR_OUTCOMES, INGESTED_ERRORS, ensure_run
 from archive.models import T
 from archive.sql import insert
 from crawler.runrecord import OUTCOME_COLUMN, PortalRecord, RunRecord
@@ -46,7 +46,8 @@ def save_record(conn: Connection, record: RunRecord) -> None:
             "agency": stmt.excluded.agency, "family": func.coalesce(stmt.excluded.family, rp.c.family),
             "attention": stmt.excluded.attention}), rows)
     errors = [{"run_id": record.run_id, "portal": p.portal, "kind": kind, "count": count}
-              for p in record.portals.values() for kind, count in sorted(p.errors.items()) if count]
+              for p in record.portals.values() for kind, count in sorted(p.errors.items())
+              if count and kind not in INGESTED_ERRORS]
     errors += [{"run_id": record.run_id, "portal": p.portal, "kind": "no_reports", "count": 1}
                for p in record.portals.values() if p.attention and not p.errors]
     if errors:

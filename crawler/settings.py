@@ -87,3 +87,13 @@ NIANBAO_RUN = None
 NIANBAO_WORKER = None  # default: host name and process id
 NIANBAO_IDLE_EXIT = 30.0  # a worker stops once the shared frontier has had no work for this long
 NIANBAO_LEASE_SECONDS = 30.0  # a worker silent this long is dead: its requests go back to the frontier
+# What one document may cost its extraction (pipelines/limits.py; `nianbao import`, `reparse` and `extract` read
+# these too). Each document is extracted in a worker process (pipelines/workers.py): a breach fails that document
+# alone, recorded as an error naming the limit. A report runs to a few dozen pages and tens of MB.
+NIANBAO_EXTRACT_MEMORY_MB = 1024  # address space of a worker (RLIMIT_AS), LibreOffice and tesseract included
+NIANBAO_EXTRACT_SECONDS = 300.0  # wall time per document, then its worker is killed and replaced
+NIANBAO_ZIP_MAX_MB = 200.0  # uncompressed size of a DOCX/XLSX/OFD container's entries together
+NIANBAO_ZIP_MAX_ENTRIES = 10_000
+NIANBAO_TABLE_MAX_CELLS = 200_000  # positions of one table once merged cells are expanded
+NIANBAO_PDF_MAX_PAGES = 500
+NIANBAO_OCR_SECONDS = 240.0  # OCR of one document's pages together

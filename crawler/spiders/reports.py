@@ -27,6 +27,7 @@ from twisted.internet import task
 
 from archive.agencies import register_agencies
 from archive.db import open_archive
+from archive.ingest import failure_error
 from crawler import registry as reg
 from crawler.attachments import attachments
 from crawler.blocking import is_soft_404
@@ -449,7 +450,7 @@ class ReportsSpider(scrapy.Spider):
     # -- the archive's side -------------------------------------------------------------------------------------
     def archived(self, done) -> None:  # type: ignore[no-untyped-def]
         """Documents the archive has committed (called on the reactor thread by the item pipeline)."""
-        for capture, outcome in done:
+        for capture, outcome, failure in done:
             self.state.archived(capture.requested_url, capture.fetched_at.timestamp(), capture.header("ETag"),
                                 capture.header("Last-Modified"))
             if self.frontier is not None:
@@ -457,6 +458,8 @@ class ReportsSpider(scrapy.Spider):
             record = self.record.portals.get(capture.portal)
             if record is not None:
                 record.outcomes[OUTCOME_COLUMN[outcome]] += 1
+                if error := failure_error(failure):
+                    record.errors[error] += 1
 
     def archive_failed(self, exc: BaseException) -> None:
         self.crawler.engine.close_spider(self, "archive_failed")

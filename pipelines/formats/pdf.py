@@ -14,6 +14,7 @@ import bisect
 import logging
 import re
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -23,11 +24,13 @@ import pypdfium2
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
+from pipelines import limits
 from pipelines.document import Cell, Document, ExtractionError, Grid
 from pipelines.formats import image
 from pipelines.formats.cjk import is_wide, join_lines
 from pipelines.formats.grids import compact
 from pipelines.formats.properties import meaningful_title
+from pipelines.limits import LimitExceeded
 
 _TOLERANCE = 2.0  # points within which two rulings or edges are the same
 _MARGIN_ZONE = 0.08  # top and bottom share of a page where running headers, footers and page numbers sit
@@ -435,8 +438,10 @@ def _metadata(info: dict) -> dict[str, str]:
 def _ocr_pages(data: bytes, numbers: list[int], warnings: list[str]) -> dict[int, str]:
     texts = {}
     document = pypdfium2.PdfDocument(data)
+    started = time.monotonic()
     try:
         for n in numbers:
+            limits.check("ocr_seconds", time.monotonic() - started, f"seconds of OCR before page {n} of {len(numbers)}")
             try:
                 texts[n] = image.ocr(document[n - 1].render(scale=image.OCR_DPI / 72).to_pil())
             except (pypdfium2.PdfiumError, ExtractionError) as error:
@@ -450,16 +455,21 @@ def _read_pages(data: bytes, warnings: list[str]) -> tuple[list[_Page], dict[str
     """The pages and document properties; a damaged page is skipped with a warning, a damaged document is an error."""
     try:
         with pdfplumber.open(BytesIO(data), password="") as pdf:
+            limits.check("pdf_pages", len(pdf.pages), "pages in the PDF")
             meta = _metadata(pdf.metadata)
             pages = []
             for page in pdf.pages:
                 try:
                     pages.append(_read_page(page))
+                except MemoryError:
+                    raise
                 except Exception as error:  # pdfminer raises anything at all on a malformed content stream
                     reason = f"{type(error).__name__}: {error}"
                     warnings.append(f"PDF page {page.page_number} unreadable, left out ({reason})")
                 finally:
                     page.close()  # drops the page's cached objects: a long PDF must not hold every page in memory
+    except (LimitExceeded, MemoryError):
+        raise
     except PdfminerException as error:
         cause = error.args[0] if error.args else error
         if isinstance(cause, PDFPasswordIncorrect):
