@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
+from archive.damage import CorruptBlob
+
 TMP_PREFIX = ".tmp-"
 # Enough fsyncs in flight for the file system to group them; more threads only add scheduling.
 SYNC_THREADS = 16
@@ -122,7 +124,8 @@ class BlobStore:
     def get(self, sha256: str) -> bytes:
         data = self.path(sha256).read_bytes()
         if sha256_hex(data) != sha256:
-            raise ValueError(f"blob {sha256} is corrupt on disk")
+            raise CorruptBlob(f"blob {sha256} is corrupt on disk ({self.path(sha256)}: its bytes no longer match their "
+                              "digest): restore it from a backup or the WARC file")
         return data
 
     def sweep_temporaries(self, older_than_s: float = 3600) -> int:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,10 +18,11 @@ from sqlalchemy import select
 
 from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
-from archive.db import Archive, open_archive, resolve_url, make_engine
+from archive.csv_cells import csv_record
+from archive.damage import check_integrity
+from archive.db import open_archive, resolve_url, make_engine
 from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
 from archive.importer import import_paths
-from archive import ingest
 from archive.ingest import Ingestor
 from archive.migrate import current_revision, upgrade_to_head
 
@@ -44,6 +47,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     archive = open_archive(args.db, args.data)
+    check_integrity(archive.engine)  # writing into a malformed file would spread the damage, and report success
     stats = import_paths(archive, args.paths, _run_id("import"), url=args.url, agency=args.agency, year=args.year,
                          progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(stats.as_dict(), ensure_ascii=False))
@@ -52,27 +56,36 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if stats.failed else 0
 
 
+class _Progress:
+    """`LABEL: done/total UNIT, rate/s, time left` on stderr, at most every few seconds, and once at the end."""
+
+    def __init__(self, label: str, unit: str, every: float = 5.0):
+        self.label, self.unit, self.every = label, unit, every
+        self.started = self.shown = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.shown < self.every:
+            return
+        self.shown = now
+        rate = done / max(now - self.started, 1e-9)
+        left = f", {(total - done) / rate / 60:.0f} min left" if done < total and rate else ""
+        print(f"{self.label}: {done:,}/{total:,} {self.unit}, {rate:.1f}/s{left}", file=sys.stderr, flush=True)
+
+
 def cmd_reparse(args: argparse.Namespace) -> int:
-    from pipelines.workers import ExtractionPool
-
     archive = open_archive(args.db, args.data)
-    with ExtractionPool() as pool:
-        ingestor = Ingestor(archive, _run_id("reparse"), kind="reparse", extractor=pool,
-                            parser_version=ingest.current_extractor()[1])
-        _reparse(archive, ingestor, args.sha256)
-    print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
-    return 0
-
-
-def _reparse(archive: Archive, ingestor: Ingestor, wanted: list[str] | None) -> None:
+    ingestor = Ingestor(archive, _run_id("reparse"), kind="reparse")
     blobs = m.Blob.__table__
     with archive.reader.connect() as conn:
         query = select(blobs.c.sha256).order_by(blobs.c.sha256)
-        if wanted:
-            query = query.where(blobs.c.sha256.in_(wanted))
+        if args.sha256:
+            query = query.where(blobs.c.sha256.in_(args.sha256))
         digests = list(conn.execute(query).scalars())
-    ingestor.reparse(digests)
+    ingestor.reparse(digests, workers=args.workers, progress=_Progress("reparse", "documents"))
     ingestor.finish()
+    print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
+    return 0
 
 
 def _table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: ignore[no-untyped-def]
@@ -94,12 +107,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         if r["date_source"] == "first_seen":
             r["published"] = f"{r['published']} (first seen)"
     if args.format == "json":
-        json.dump([r.as_dict() for r in result], sys.stdout, ensure_ascii=False, indent=1)
+        json.dump([r.as_dict() for r in result], sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
         sys.stdout.write("\n")
     elif args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COVERAGE_COLUMNS)
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(map(csv_record, records))
     else:
         _table(records, COVERAGE_COLUMNS, sys.stdout)
     return 0
@@ -148,6 +161,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("reparse", help="re-run the current extractor over stored blobs (no refetching)")
     p.add_argument("--sha256", nargs="*", help="only these blobs")
+    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                   help="extraction processes (default: one per core)")
     _common(p)
     p.set_defaults(func=cmd_reparse)
 

@@ -35,6 +35,12 @@ def resolve_url(db: str | None) -> str:
     return value
 
 
+def sqlite_path(db: str | None) -> str | None:
+    """The file of the SQLite archive `db` names, or None for another database."""
+    parsed = make_url(resolve_url(db))
+    return parsed.database if parsed.get_backend_name() == "sqlite" else None
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

@@ -10,9 +10,11 @@ from typing import IO, Any
 from sqlalchemy import Connection, select
 
 from pipelines.schema import AMOUNT_COLUMNS, column_of, field_keys
+from pipelines.values import held
 
 from archive import models as m, results
 from archive.coverage import DEFAULT_TOWNSHIP_DEADLINE, check_labels, deadline, flagged_copies, publication, status_of
+from archive.csv_cells import csv_record
 
 FIELD_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(field_keys("2021") + field_keys("2019")))
 META_COLUMNS = ("agency", "level", "kind", "division_code", "year", "template", "title", "published",
@@ -52,7 +54,7 @@ def rows(conn: Connection, year: int | None = None,
             "status": status, "days_late": late, "versions": r.versions,
             "check_failures": list(check_labels(r.failed_checks, r.cross_checks, copies.get(r.current_version_id))),
             "source_urls": urls.get(r.current_version_id, []),
-            **{key: fields.get(key) for key in FIELD_COLUMNS},
+            **{key: held(fields.get(key)) for key in FIELD_COLUMNS},
         }
 
 
@@ -61,7 +63,7 @@ def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
     writer.writeheader()
     count = 0
     for record in records:
-        writer.writerow({k: " ".join(v) if k in LIST_COLUMNS else v for k, v in record.items()})
+        writer.writerow(csv_record({k: " ".join(v) if k in LIST_COLUMNS else v for k, v in record.items()}))
         count += 1
     return count
 
@@ -69,7 +71,7 @@ def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
 def write_jsonl(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
     count = 0
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
         count += 1
     return count
 

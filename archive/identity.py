@@ -182,5 +182,11 @@ def telling_tables(canonical: Mapping[str, str]) -> bool:
     return len(canonical) >= MIN_FILLED_CELLS and any(value != "0" for value in canonical.values())
 
 
+# Full-width characters NFKC would turn into a formula's first character (=, +, -, @): a name is text, and must
+# not become "=HYPERLINK(…)" on its way to a spreadsheet.
+_KEPT_WIDE = re.compile(r"[^＝＋－＠]+")
+
+
 def normalise_agency(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    wide_kept = _KEPT_WIDE.sub(lambda part: unicodedata.normalize("NFKC", part.group()), name)
+    return re.sub(r"\s+", "", wide_kept)

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, select, tuple_, update
 
 from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
+from pipelines.workers import ExtractionPool
 
 from archive import chains, copies, fresh, neardup, pictures, results
 from archive.agencies import classify
@@ -146,16 +147,18 @@ class _Item:
         return results.pack(self.result)
 
 
+def _extraction_pool(workers: int, extractor: Extractor) -> ExtractionPool | None:
+    """Supervised extraction workers for re-parsing (a blob that crashes or hangs its parser fails alone), or None to
+    read in this process: an extractor other than the pipeline's own (tests give theirs) cannot go to a worker."""
+    from pipelines.extract import extract
+
+    return ExtractionPool(max(1, workers)) if extractor is extract else None
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
-
-
-def extract_all(extractor: Extractor, documents: list[tuple[bytes, str]]) -> list[ExtractedReport | Failure]:
-    """Each document's result: in parallel when the extractor is a pool of workers (pipelines.workers)."""
-    many = getattr(extractor, "map", None)
-    return many(documents) if many else [extractor(data, source) for data, source in documents]
 
 
 class Ingestor:
@@ -214,24 +217,51 @@ class Ingestor:
         self._join_pictures(joins)
         return outcomes
 
-    def reparse(self, digests: Iterable[str]) -> list[Outcome]:
-        """Run this ingestor's extractor over stored blobs, recording each result under its parser version."""
+    def reparse(self, digests: Iterable[str], workers: int = 1,
+                progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+        """Run this ingestor's extractor over stored blobs, recording each result under its parser version.
+
+        The blobs are read in `workers` supervised processes (the pipeline's own extractor only), the next batch's
+        while the previous one is committed. `progress(done, total)` is called after each batch."""
+        digests = list(digests)
         outcomes: list[Outcome] = []
-        for chunk in _chunks(digests, BATCH):
-            stored = self._stored_results(set(chunk))
-            todo = [sha for sha in chunk if sha not in stored]
-            hints = self._first_sightings(todo)
-            items = []
-            documents = [(self.blobs.get(sha), hints[sha][0]) for sha in todo]
-            for sha, (data, _), result in zip(todo, documents, extract_all(self.extractor, documents)):
-                _, agency_hint, year_hint = hints[sha]
-                items.append(self._item(sha, len(data), None, None, result.as_dict(), False, agency_hint, year_hint))
-            done = dict(zip(todo, self._commit(items)))
-            self._join_pictures({hints[sha][0] for sha, item in zip(todo, items) if pictures.may_show(item.result)})
-            for sha in chunk:
-                if sha in stored:  # already read by this parser version: nothing to do
-                    self.stats.add("noop")
-                outcomes.append(done.get(sha, "noop"))
+        pool = _extraction_pool(workers, self.extractor)
+        pending: tuple[Any, ...] | None = None
+        try:
+            for chunk in [*_chunks(digests, BATCH), None]:
+                started = None
+                if chunk is not None:
+                    stored = self._stored_results(set(chunk))
+                    todo = [sha for sha in chunk if sha not in stored]
+                    hints = self._first_sightings(todo)
+                    reads = [(self.blobs.get(sha), hints[sha][0]) for sha in todo]
+                    futures = [pool.submit(data, url) for data, url in reads] if pool is not None else None
+                    started = (chunk, stored, todo, hints, reads, futures)
+                if pending is not None:
+                    outcomes += self._reparsed(*pending)
+                    if progress is not None:
+                        progress(len(outcomes), len(digests))
+                pending = started
+        finally:
+            if pool is not None:
+                pool.close()
+        return outcomes
+
+    def _reparsed(self, chunk: list[str], stored: dict[str, Any], todo: list[str], hints: dict,
+                  reads: list[tuple[bytes, str]], futures: list[Future] | None) -> list[Outcome]:
+        """Commit one batch of re-read blobs: (bytes, url) of each, and the futures of their results if any."""
+        items = []
+        for n, (sha, (data, url)) in enumerate(zip(todo, reads)):
+            found = (futures[n].result() if futures is not None else self.extractor(data, url)).as_dict()
+            _, agency_hint, year_hint = hints[sha]
+            items.append(self._item(sha, len(data), None, None, found, False, agency_hint, year_hint))
+        done = dict(zip(todo, self._commit(items)))
+        self._join_pictures({hints[sha][0] for sha, item in zip(todo, items) if pictures.may_show(item.result)})
+        outcomes: list[Outcome] = []
+        for sha in chunk:
+            if sha in stored:  # already read by this parser version: nothing to do
+                self.stats.add("noop")
+            outcomes.append(done.get(sha, "noop"))
         return outcomes
 
     def _join_pictures(self, urls: set[str]) -> None:

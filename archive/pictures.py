@@ -106,6 +106,11 @@ def is_table_picture(result: dict[str, Any]) -> bool:
 
 
 def may_show(result: dict[str, Any]) -> bool:
-    """A report page without any table cell: its tables may be pictures on it."""
-    return (bool(result.get("is_report")) and result.get("format") == "html"
-            and not any(v is not None for v in (result.get("fields") or {}).values()))
+    """A report page without any table cell, or a report's title over nothing but pictures (no report by itself):
+    its tables may be pictures on it."""
+    from pipelines.classify import NO_BODY
+    if result.get("format") != "html":
+        return False
+    if result.get("reason") == NO_BODY:
+        return True
+    return bool(result.get("is_report")) and not any(v is not None for v in (result.get("fields") or {}).values())

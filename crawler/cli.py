@@ -60,7 +60,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                     print(f"[{done}/{len(files)}] {path}", file=sys.stderr, flush=True)
                 failures += "error" in result
                 if args.json:
-                    print(json.dumps(result, ensure_ascii=False), flush=True)
+                    print(json.dumps(result, ensure_ascii=False, allow_nan=False), flush=True)
                 else:
                     print(_summary(result), flush=True)
     if failures:
@@ -112,7 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        from archive.damage import EXIT_DAMAGED, described
+        from archive.db import sqlite_path
+
+        message = described(exc, sqlite_path(args.db) if hasattr(args, "db") else None)
+        if message is None:
+            raise
+        print(f"nianbao: {message}", file=sys.stderr)
+        return EXIT_DAMAGED
 
 
 if __name__ == "__main__":

@@ -39,9 +39,19 @@ def _private(hostname: str) -> bool:
     if hostname in ("localhost", "localhost.localdomain") or hostname.endswith(".localhost"):
         return True
     address = _address(hostname)
-    if address is None:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+    return address is not None and _private_address(address)
+
+
+def _private_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Not on the public internet: private, loopback, link-local, reserved, and what `is_private` leaves out —
+    carrier-grade NAT (100.64.0.0/10, where clouds keep their metadata service, 100.100.100.200) and 6to4 addresses
+    (2002::/16) that carry a private IPv4 address. (IPv4-mapped, Teredo and NAT64 addresses are private or reserved
+    as they are.)"""
+    if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved \
+            or not address.is_global:
+        return True
+    embedded = address.sixtofour if isinstance(address, ipaddress.IPv6Address) else None
+    return embedded is not None and _private_address(embedded)
 
 
 def _proxied(url: str) -> bool:

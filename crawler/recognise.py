@@ -35,8 +35,7 @@ def judge_title(title: str) -> Verdict:
     for pattern, reason in (*NEAR_MISSES, *LISTING_NEAR_MISSES):
         if pattern.search(title):
             return Verdict(False, reason)
-    year = report_year(title, "") if re.search(r"(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}", title) else None
-    return Verdict(True, None, year, agency_from_title(title))
+    return Verdict(True, None, report_year(title, ""), agency_from_title(title))
 
 
 def likely_year(verdict: Verdict, listed: str | None) -> int | None:

@@ -24,17 +24,32 @@ NEAR_MISSES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), rea
 ))
 _MIN_HEADINGS = 3
 _MIN_CELLS = 20
+NO_BODY = "a report's title over a body without its sections, tables or any sentence naming the report"
+# The report named in a sentence of the body (not in a heading, which may be the page's title repeated): the page
+# announcing a report published as its attachment ("……年度报告已经编制完成，现予以公布。详见附件。") says so.
+_SENTENCE = re.compile(r"[。，；,;]")
 
 
-def classify(title: str | None, headings_found: int, cells_found: int) -> tuple[bool, str | None]:
-    """(is_report, reason when not). A report has the report title, or the national outline and its tables."""
-    body = headings_found >= _MIN_HEADINGS or cells_found >= _MIN_CELLS
+def names_report(text: str) -> bool:
+    """Whether a sentence of `text` names the annual report."""
+    return any(REPORT_PHRASE.search(line) and _SENTENCE.search(line) for line in text.split("\n"))
+
+
+def classify(title: str | None, headings_found: int, cells_found: int,
+             body_names_report: bool) -> tuple[bool, str | None]:
+    """(is_report, reason when not). A report has the report title and evidence in its body (one of the outline's
+    sections, a table cell, or a sentence naming the report), or the national outline and its tables. A title alone
+    is not enough: a portal's "页面正在建设中" or "404 页面不存在" under a report's title would be archived as a report
+    with no fields, and coverage would count its agency as published."""
+    outline = headings_found >= _MIN_HEADINGS or cells_found >= _MIN_CELLS
     if title:
         for pattern, reason in NEAR_MISSES:
             if pattern.search(title):
                 return False, reason
-        if REPORT_PHRASE.search(title) and ("年" in title or body):
-            return True, None
-    if body:
+        if REPORT_PHRASE.search(title) and ("年" in title or outline):
+            if outline or headings_found or cells_found or body_names_report:
+                return True, None
+            return False, NO_BODY
+    if outline:
         return True, None
     return False, "no annual-report title, outline or tables found"

@@ -2,9 +2,11 @@
 
 Government portals serve GBK pages declared as UTF-8 or ISO-8859-1, or with no declaration at all, and Scrapy and
 lxml both trust the declaration (lxml even truncates gb2312-declared pages silently). So the order is: BOM → strict
-UTF-8 → the declared encoding if it is a CJK one (gb2312/gbk read as their superset gb18030) → a strict gb18030
-decode that reads as common Chinese → charset detection → a strict gb18030 decode → gb18030 with replacement
-characters, which never fails and keeps the run going.
+UTF-8 → UTF-8 with a few bad bytes (a truncated character, one stray byte) when the rest reads as common Chinese
+(else one bad byte would turn the whole page into GB18030 mojibake) → the declared encoding if it is a CJK one
+(gb2312/gbk read as their superset gb18030) → a strict gb18030 decode that reads as common Chinese → charset
+detection → a strict gb18030 decode → gb18030 with replacement characters, which never fails and keeps the run
+going.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_TOLERATED_DAMAGE = 8  # damaged places a UTF-8 page may hold, at most one per 20 of its non-ASCII characters
+_REPLACED = re.compile("\ufffd+")
 _DECLARED = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _CJK_DECLARATIONS = {
     "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
@@ -43,6 +47,9 @@ def decode(data: bytes, header: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    text = _nearly_utf8(data)
+    if text is not None:
+        return text, "utf-8"
     cjk = _CJK_DECLARATIONS.get(declared_encoding(data, header) or "")
     if cjk:
         try:
@@ -73,6 +80,23 @@ def decode(data: bytes, header: str | None = None) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _nearly_utf8(data: bytes) -> str | None:
+    """`data` as UTF-8 with its few damaged places replaced, or None when they are not few.
+
+    Text in another encoding read as UTF-8 fails on most of its non-ASCII characters, and GBK bytes that happen to
+    form valid UTF-8 land on rare characters, so "few" is both a count and a share of the page's non-ASCII text,
+    and what decoded must read as common Chinese. A damaged place is a run of replacement characters: one stray
+    byte inside a character also orphans the character's other bytes."""
+    text = data.decode("utf-8", errors="replace")
+    damaged = len(_REPLACED.findall(text))
+    if "\ufffd".encode("utf-8") in data:  # replacement characters the page itself holds are no damage
+        damaged -= len(_REPLACED.findall(data.decode("utf-8", errors="ignore")))
+    others = len(text) - len(text.encode("ascii", "ignore"))
+    if damaged > _TOLERATED_DAMAGE or damaged * 20 > others:
+        return None
+    return text if _common_chinese_share(text.replace("\ufffd", "")) >= 0.95 else None
 
 
 def _common_chinese_share(text: str) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines import schema, values
 from pipelines.checks import run_checks
-from pipelines.classify import classify
+from pipelines.classify import classify, names_report
 from pipelines.document import Cell, Document, ExtractionError, Failure, Grid, Report
 from pipelines.formats.containers import check_container
 from pipelines.limits import LimitExceeded, memory_exceeded
@@ -45,7 +45,7 @@ def _reader(fmt: str) -> Callable[[bytes], Document]:
     elif fmt == "image":
         from pipelines.formats.image import read
     elif fmt == "ofd":
-        raise ExtractionError("OFD documents are not supported yet (no OFD reader installed)")
+        from pipelines.formats.ofd import read
     elif fmt == "encrypted":
         raise ExtractionError("Office document is encrypted (password required)")
     elif fmt == "empty":
@@ -82,7 +82,8 @@ def _fields(template: str, mapped: Mapped, warnings: list[str]) -> tuple[dict, d
                              header_unit=mapped.units.get(key))
         fields[key] = value.number
         if not value.ok:
-            warnings.append(f"{key}: {text!r} is not a number")
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            warnings.append(f"{key}: {shown!r} {value.problem}")
     for row, keys in missing.items():
         width = len(schema.APPLICANT_COLUMNS) if row.startswith("applications.") else len(keys) + 1
         warnings.append(f"absent from the document: {row}.*" if len(keys) == width else
@@ -105,7 +106,7 @@ def build_report(doc: Document, source: str, sha256: str) -> Report:
     mapped = map_grids(doc.grids)
     warnings.extend(mapped.warnings)
     template = _template(mapped, year, len(sections))
-    is_report, reason = classify(title, len(sections), len(mapped.raw))
+    is_report, reason = classify(title, len(sections), len(mapped.raw), names_report(doc.text))
     report = Report(
         source=source, sha256=sha256, format=doc.format, is_report=is_report, reason=reason, agency=agency,
         year=year, template=template if is_report else None, title=title,

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from pipelines.dates import find_dates, labelled_date, parse_date
 
 _CN_YEAR_DIGITS = str.maketrans("〇○零Ｏ一二三四五六七八九", "0000123456789")
-_YEAR = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})"
+_CN_DIGIT = "〇○零一二三四五六七八九"
+# A year is four digits standing alone: the 9999 of "99999年" is no year (it made the agency "某局99999年").
+_YEAR = rf"(?<![\d{_CN_DIGIT}])((?:19|20)\d{{2}}|[{_CN_DIGIT}]{{4}})(?![\d{_CN_DIGIT}])"
+FIRST_YEAR = 2000  # years before are no report's (the disclosure regulations date from 2008)
 REPORT_PHRASE = re.compile(
     r"(?:政府|政务)?信息公开(?:工作)?\s*(?:(?:19|20)\d{2}\s*年度?)?\s*(?:年度)?(?:报告|年报)|信息公开年报")
 _TITLE_YEAR = re.compile(_YEAR + r"\s*年度?")
@@ -25,6 +29,17 @@ _TITLE_LINES = 40  # the title is within the first lines; further down it is a q
 
 def _year_value(text: str) -> int:
     return int(text.translate(_CN_YEAR_DIGITS))
+
+
+def plausible_year(year: int, today: dt.date | None = None) -> bool:
+    """A year a report may be about: from FIRST_YEAR to next year (a title may name the year under way)."""
+    return FIRST_YEAR <= year <= (today or dt.date.today()).year + 1
+
+
+def years_named(text: str, pattern: re.Pattern[str] | str = _YEAR) -> Iterator[int]:
+    """The plausible years `text` names (group 1 of `pattern`), in order."""
+    found = (_year_value(m.group(1)) for m in re.finditer(pattern, text))
+    return (year for year in found if plausible_year(year))
 
 
 def collapse(text: str) -> str:
@@ -56,7 +71,7 @@ def agency_from_title(title: str) -> str | None:
     head = text[: match.start()] if match else text
     if match and head.endswith("人民") and text[match.start():].startswith("政府"):
         head += "政府"  # "XX市人民政府信息公开年度报告": the 政府 belongs to the agency
-    head = _TITLE_YEAR.sub("", head)
+    head = re.sub(r"\d+\s*年度?$", "", _TITLE_YEAR.sub("", head))  # a year, or a number posing as one
     head = re.sub(r"^关于|关于$|的$|[《》“”\"]", "", head.strip()).strip(" -—_:：")
     return collapse(head) or None
 
@@ -71,15 +86,11 @@ def agency_from_lines(lines: list[str]) -> str | None:
 
 
 def report_year(title: str | None, text: str) -> int | None:
-    if title:
-        match = _TITLE_YEAR.search(title)
-        if match:
-            return _year_value(match.group(1))
-    match = _PERIOD.search(text)
-    if match:
-        return _year_value(match.group(1))
-    match = re.search(_YEAR + r"\s*年", text)
-    return _year_value(match.group(1)) if match else None
+    for source, pattern in ((title or "", _TITLE_YEAR), (text, _PERIOD), (text, _YEAR + r"\s*年")):
+        year = next(years_named(source, pattern), None)
+        if year:
+            return year
+    return None
 
 
 def signature_date(text: str, year: int | None) -> dt.date | None:

@@ -91,7 +91,8 @@ def _zip_kind(data: bytes) -> str:
         return "docx"
     if any(n.startswith("xl/") and n.endswith(".xml") for n in names):
         return "xlsx"
-    if "OFD.xml" in names:
+    # GB/T 33190 puts OFD.xml at the root; some producers write the name in another case or with a leading slash.
+    if any(n.lstrip("/").lower() == "ofd.xml" for n in names):
         return "ofd"
     return "unknown"
 

@@ -7,8 +7,17 @@ from dataclasses import dataclass
 
 # What reports write for "nothing here"; each means something different from 0 and stays None.
 NULL_MARKERS = frozenset({"", "/", "\\", "-", "--", "—", "——", "–", "―", "~", "不适用", "无", "n/a", "na", "×", "空"})
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|万|元)?(?:件|项|条|个|次|宗|份)?$")
+_UNITS = r"(万元|万|元)?(?:件|项|条|个|次|宗|份)?"
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)" + _UNITS + "$")
+# Chinese numerals ("一百", "两千零五", "一万二千"); a closing 万 is left to the unit, as in "二十五万元".
+_CHINESE_NUMBER = re.compile(r"^(负?)([〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟点]+?)" + _UNITS + "$")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _INVISIBLE = re.compile(r"[\s\u200b\ufeff,，]")
+# "12 34": two numbers, or one with a gap; never 1234. A line break is not a gap: a number wraps in a narrow cell.
+_SPLIT_DIGITS = re.compile(r"\d[ \t]+\d")  # after NFKC, which makes U+3000 and U+00A0 spaces
+# No count or amount of an annual report comes near a billion (the largest, a province's 主动公开 items, are in the
+# millions); beyond it a value is a typing or reading error, and past 2**63 no archive column or export can hold it.
+LARGEST = 10**9
 
 
 @dataclass(frozen=True)
@@ -16,6 +25,7 @@ class Value:
     number: int | float | None
     ok: bool  # False when the text is neither a number nor a known blank/not-applicable marker
     unit: str | None = None
+    problem: str | None = None  # why a text that is not ok was not read
 
 
 def normal(text: str) -> str:
@@ -23,29 +33,68 @@ def normal(text: str) -> str:
 
 
 def is_value_like(text: str) -> bool:
-    """A cell that holds a value (a number or a blank marker), as opposed to a label."""
+    """A cell that holds a value (a number or a blank marker), as opposed to a label. Labels are Chinese words, so
+    a cell without them ("NaN", "100%") stands where a value belongs, to be parsed and flagged rather than skipped
+    (which moved the row's values aside or left the cell blank without a warning); so does a Chinese numeral of
+    more than one character (a lone "一" may number a row)."""
     t = normal(text).lower()
-    return t in NULL_MARKERS or bool(_NUMBER.match(t))
+    if t in NULL_MARKERS or _NUMBER.match(t) or not _HAN.search(t):
+        return True
+    return len(t) > 1 and bool(_CHINESE_NUMBER.match(t))
 
 
 def parse(text: str, amount: bool = False, header_unit: str | None = None) -> Value:
-    """Parse one cell. `amount` cells are returned in 万元, converting from 元 stated in the cell or the header."""
+    """Parse one cell. `amount` cells are returned in 万元, converting from 元 stated in the cell or the header.
+
+    A text that is not read is None with a `problem`, never a guess: "12 34" is not 1234, "100%" not 100."""
     t = normal(text)
     if t.lower() in NULL_MARKERS:
         return Value(None, True)
-    match = _NUMBER.match(t)
+    if _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", text)):
+        return Value(None, False, problem="is not a number (digits separated by a space)")
+    match = _NUMBER.match(t) or _CHINESE_NUMBER.match(t)
     if not match:
-        return Value(None, False)
+        return Value(None, False, problem="is not a number")
     sign, digits, unit = match.groups()
-    number: int | float = float(digits) if "." in digits else int(digits)
-    if sign == "-":
+    if match.re is _NUMBER:
+        if len(digits.partition(".")[0]) > len(str(LARGEST)):
+            return _too_large()
+        number: int | float | None = float(digits) if "." in digits else int(digits)
+    else:
+        number = _chinese(digits)
+        if number is None:
+            return Value(None, False, problem="is not a number")
+    if sign in ("-", "负"):
         number = -number
     unit = unit or header_unit
     if amount and unit == "元":
         number = round(number / 10000, 6)
-    if isinstance(number, float) and number.is_integer() and "." not in digits:
+    if isinstance(number, float) and number.is_integer() and not re.search("[.点]", digits):
         number = int(number)
+    if abs(number) > LARGEST:
+        return _too_large()
     return Value(number, True, unit)
+
+
+def held(number: int | float | None) -> int | float | None:
+    """`number` when a report can hold it, else None: results archived before values were limited may hold
+    400-digit integers or infinities, which neither Parquet's int64 nor standard JSON can carry."""
+    if number is None or isinstance(number, bool) or not isinstance(number, (int, float)):
+        return None
+    return number if abs(number) <= LARGEST else None  # NaN compares False: None too
+
+
+def _too_large() -> Value:
+    return Value(None, False, problem=f"is beyond what a report can hold (more than {LARGEST:,})")
+
+
+def _chinese(numeral: str) -> int | float | None:
+    """A Chinese numeral's value, or None when it is not one ("百" alone, "十十")."""
+    import cn2an  # imported on use: few reports write numbers in Chinese
+    try:
+        return cn2an.cn2an(numeral, "normal")
+    except (ValueError, KeyError):  # cn2an's errors for what it cannot read (KeyError: "贰贰亿六")
+        return None
 
 
 def header_unit(header: str) -> str | None:

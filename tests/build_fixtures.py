@@ -12,7 +12,6 @@ import random
 import re
 import sys
 import time
-import zipfile
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ import pypdf
 from sandbox.reports.html_page import HtmlStyle, render_article
 from sandbox.reports.libreoffice import convert
 from sandbox.reports.lookalikes import REASONS, lookalike
-from sandbox.reports.normalize import fixed_zip
+from sandbox.reports.ofd_doc import pdf_to_ofd
 from sandbox.reports.render import Request, Style, render_all
 from sandbox.reports.seeds import seed_specs
 from sandbox.reports.site import site_for
@@ -183,28 +182,7 @@ def encrypted(pdf: bytes, user_password: str) -> bytes:
     return _same_id_twice(out.getvalue())
 
 
-def ofd_like(title: str) -> bytes:
-    """An OFD (GB/T 33190) container: a zip of XML, the format some portals publish besides PDF."""
-    out = io.BytesIO()
-    members = {
-        "OFD.xml": '<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" '
-                   f'Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:Title>{title}</ofd:Title>'
-                   "</ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
-        "Doc_0/Document.xml": '<?xml version="1.0" encoding="UTF-8"?>'
-                              '<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Pages>'
-                              '<ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>',
-        "Doc_0/Pages/Page_0/Content.xml": '<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016">'
-                                          '<ofd:Content><ofd:Layer><ofd:TextObject ID="2" Boundary="20 20 170 10">'
-                                          f"<ofd:TextCode X=\"0\" Y=\"8\">{title}</ofd:TextCode></ofd:TextObject>"
-                                          "</ofd:Layer></ofd:Content></ofd:Page>",
-    }
-    with zipfile.ZipFile(out, "w") as z:
-        for name, text in members.items():
-            z.writestr(name, text)
-    return fixed_zip(out.getvalue())
-
-
-def hard_entries(seed_pdf: bytes, seed_docx: bytes, seed_spec: ReportSpec) -> list[Entry]:
+def hard_entries(seed_pdf: bytes, seed_docx: bytes, seed_ofd: bytes, seed_spec: ReportSpec) -> list[Entry]:
     garbage = random.Random(7).randbytes(6000)
     error = lambda fmt, reason: {"format": fmt, "error": True, "reason": reason}  # noqa: E731
     return [
@@ -216,8 +194,25 @@ def hard_entries(seed_pdf: bytes, seed_docx: bytes, seed_spec: ReportSpec) -> li
         Entry("broken-truncated.docx", error("docx", "truncated DOCX (not a complete zip)"),
               data=seed_docx[: len(seed_docx) // 2]),
         Entry("broken-empty.pdf", error(None, "empty file"), data=b""),
-        Entry("broken-report.ofd", error("ofd", "OFD is not supported"), data=ofd_like(seed_spec.title)),
+        Entry("broken-truncated.ofd", error("ofd", "truncated OFD (not a complete zip)"),
+              data=seed_ofd[: len(seed_ofd) // 2]),
     ]
+
+
+# --- OFD, made from the PDF renderings ----------------------------------------------------------------------------
+
+# The seeds and every generated PDF: both table layouts, split tables, cover letters, the 2019 form.
+OFD_SOURCES = ("seed000", "seed001", "seed002", "seed003", "seed004", "gen13-2021", "gen14-2021", "gen20-2021",
+               "gen28-2019", "gen35-2019")
+
+
+def ofd_entries(by_name: dict[str, Entry]) -> list[Entry]:
+    entries = []
+    for stem in OFD_SOURCES:
+        source = by_name[f"{stem}.pdf"]
+        entries.append(Entry(f"{stem}.ofd", {**source.expected, "format": "ofd"},
+                             data=pdf_to_ofd(source.data)))  # type: ignore[arg-type]
+    return entries
 
 
 # --- writing ------------------------------------------------------------------------------------------------------
@@ -248,7 +243,9 @@ def build() -> list[Entry]:
     looks = lookalike_entries()
     pdfs = convert({"rule_of_law": looks[3].data}, "pdf")  # type: ignore[dict-item]
     looks.append(Entry("lookalike-rule_of_law.pdf", {**looks[3].expected, "format": "pdf"}, data=pdfs["rule_of_law"]))
-    entries += looks + hard_entries(by_name["seed000.pdf"].data, by_name["seed000.docx"].data, seeds[0])
+    ofds = ofd_entries(by_name)
+    entries += looks + ofds + hard_entries(by_name["seed000.pdf"].data, by_name["seed000.docx"].data,
+                                           ofds[0].data, seeds[0])  # type: ignore[arg-type]
     return entries
 
 

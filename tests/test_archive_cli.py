@@ -66,8 +66,10 @@ def test_import_reparse_coverage_export(db_url, tmp_path, seeds, capsys, monkeyp
     # A new parser version re-reads every stored blob without the original files.
     shutil.rmtree(seeds)
     monkeypatch.setattr(ingest, "current_extractor", lambda: (extract, "reparse-test"))
-    assert nianbao("reparse", *common) == 0
-    assert json.loads(capsys.readouterr().out)["parser_version"] == "reparse-test"
+    assert nianbao("reparse", "--workers", "2", *common) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["parser_version"] == "reparse-test"
+    assert "reparse: 6/6 documents" in err  # progress, and its last line once all are read
     with arc.engine.connect() as conn:
         per_version = dict(conn.execute(text(
             "SELECT parser_version, count(*) FROM extractions GROUP BY parser_version")).all())

@@ -108,7 +108,7 @@ def test_third_party_evaluations_are_rejected_by_title_and_by_the_extractor(sand
     assert len(evaluations) >= 5
     for miss in evaluations:
         assert not judge_title(miss["title"]).is_report, miss["title"]
-        assert classify(miss["title"], 10, 100) == (False, "third-party evaluation report")
+        assert classify(miss["title"], 10, 100, True) == (False, "third-party evaluation report")
     result = extract(fetch(sb, evaluations[0]["url"]).body, evaluations[0]["url"]).as_dict()
     assert not result["is_report"]
 

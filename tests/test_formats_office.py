@@ -1,15 +1,18 @@
-"""DOC and WPS through the long-lived LibreOffice converter."""
+"""DOC and WPS: the direct Word 97 reader, and the long-lived LibreOffice converter for what it leaves out."""
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
 from pathlib import Path
 
+import docx
 import pytest
+from docx.enum.section import WD_ORIENT
 
 from pipelines.document import ExtractionError, Grid
-from pipelines.formats import office
+from pipelines.formats import office, word97 as direct
 from pipelines.sniff import sniff
 from tests.format_samples import active_2021, applications_2021, expand, ole_file, report_docx, review, word_fib
 
@@ -31,8 +34,21 @@ def word97() -> dict[str, bytes]:
     }
 
 
+def _leave_to_libreoffice(data: bytes, kind: str):
+    raise direct.Unsupported("left to LibreOffice by the test")
+
+
+@pytest.fixture
+def through_libreoffice(monkeypatch):
+    """Documents the direct reader leaves to LibreOffice (list numbering, text boxes, nested tables, Word 6)."""
+    monkeypatch.setattr(direct, "read", _leave_to_libreoffice)
+
+
 @needs_libreoffice
-def test_doc_tables_keep_their_merges(word97):
+@pytest.mark.parametrize("path", ["direct", "libreoffice"])
+def test_doc_tables_keep_their_merges(word97, path, request):
+    if path == "libreoffice":
+        request.getfixturevalue("through_libreoffice")
     assert sniff(word97["doc"]) == "doc"
     document = office.read_doc(word97["doc"])
     assert document.format == "doc"
@@ -44,6 +60,47 @@ def test_doc_tables_keep_their_merges(word97):
     assert document.text.startswith("岚皋县行政审批服务局2023年政府信息公开工作年度报告\n一、总体情况\n")
 
 
+def _sections_and_tabs() -> bytes:
+    """A landscape section for a table, section breaks (which end paragraphs in a Word 97 file) and a tab."""
+    document = docx.Document()
+    document.add_paragraph("一、总体情况")
+    document.add_paragraph("第一节正文。")
+    document.add_section().orientation = WD_ORIENT.LANDSCAPE
+    document.add_paragraph("二、主动公开政府信息情况")
+    table = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([["规章", "0"], ["行政规范性文件", "3"]]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.add_section()
+    document.add_paragraph("三、收到和处理\t申请情况")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("sample", ["report", "sections"])
+def test_the_direct_reader_gives_what_libreoffice_gives(word97, monkeypatch, sample):
+    data = word97["wps"] if sample == "report" else office.convert(_sections_and_tabs(), ".docx", ".doc", "MS Word 97")
+    direct_read = office.read_wps(data)
+    monkeypatch.setattr(direct, "read", _leave_to_libreoffice)
+    converted = office.read_wps(data)
+    assert direct_read.text == converted.text and direct_read.title == converted.title
+    assert [cells(g) for g in direct_read.grids] == [cells(g) for g in converted.grids]
+    assert direct_read.meta == converted.meta
+
+
+@needs_libreoffice
+def test_automatic_list_numbers_go_through_libreoffice():
+    """Word's list labels are not in the text: such a document is converted, and its labels written out."""
+    from tests.test_formats_docx import _numbered_document
+
+    numbered = office.convert(_numbered_document(), ".docx", ".doc", "MS Word 97")
+    with pytest.raises(direct.Unsupported, match="list numbering"):
+        direct.read(numbered, "doc")
+    assert office.read_doc(numbered).text.split("\n")[:2] == ["1、总体情况", "（1）主动公开情况"]
+
+
 @needs_libreoffice
 def test_wps_file(word97):
     assert sniff(word97["wps"]) == "wps"
@@ -53,7 +110,7 @@ def test_wps_file(word97):
 
 
 @needs_libreoffice
-def test_one_soffice_serves_a_batch(word97):
+def test_one_soffice_serves_a_batch(word97, through_libreoffice):
     """The same soffice converts every document (throughput is measured in bench/extraction.py)."""
     office.read_doc(word97["doc"])
     worker = office._converter._worker
@@ -63,7 +120,7 @@ def test_one_soffice_serves_a_batch(word97):
 
 
 @needs_libreoffice
-def test_timeout_kills_the_worker_and_the_next_call_starts_another(word97):
+def test_timeout_kills_the_worker_and_the_next_call_starts_another(word97, through_libreoffice):
     with pytest.raises(ExtractionError, match="did not convert the document within"):
         office.convert(word97["doc"], ".doc", ".docx", office.DOCX_FILTER, timeout=0.001)
     assert office.read_doc(word97["doc"]).format == "doc"
@@ -82,7 +139,7 @@ def _soffice_pids(group: int) -> list[int]:
 
 
 @needs_libreoffice
-def test_a_soffice_that_died_while_idle_is_replaced(word97):
+def test_a_soffice_that_died_while_idle_is_replaced(word97, through_libreoffice):
     office.read_doc(word97["doc"])
     worker = office._converter._worker
     pids = _soffice_pids(worker.pid)
@@ -94,7 +151,7 @@ def test_a_soffice_that_died_while_idle_is_replaced(word97):
 
 
 @needs_libreoffice
-def test_without_uno_each_file_goes_through_the_command_line(word97, monkeypatch):
+def test_without_uno_each_file_goes_through_the_command_line(word97, through_libreoffice, monkeypatch):
     monkeypatch.setattr(office, "_uno_python", lambda: None)
     assert cells(office.read_doc(word97["doc"]).grids[1]) == expand(applications_2021())
 

@@ -71,6 +71,22 @@ def test_tables_across_pages_come_out_whole_with_their_merges(printed, case):
 
 
 @needs_libreoffice
+def test_pages_turned_by_rotate_read_as_their_text_runs(printed):
+    """A page shown turned (/Rotate 90, as for a landscape table) is read in the direction its text runs."""
+    import pypdf
+
+    source, data = printed["plain"]
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
+    for page in writer.pages:
+        page.rotate(90)
+    turned = io.BytesIO()
+    writer.write(turned)
+    document = pdf.read(turned.getvalue())
+    assert document.text == docx.read(source).text
+    assert cells(document.grids[1]) == expand(applications_2021())
+
+
+@needs_libreoffice
 def test_labels_broken_over_lines_come_out_intact(printed):
     grid = pdf.read(printed["plain"][1]).grids[1]
     # The PDF prints "商业企\n业" and "法律服\n务机构" in their narrow columns.

@@ -52,7 +52,7 @@ def test_look_alikes_are_not_reports(name, reason):
     ("broken-encrypted.pdf", "encrypted"),
     ("broken-truncated.docx", "DOCX"),
     ("broken-empty.pdf", "empty"),
-    ("broken-report.ofd", "OFD"),
+    ("broken-truncated.ofd", "OFD"),
 ])
 def test_unreadable_inputs_give_a_clear_error(name, message):
     result = _run(name)

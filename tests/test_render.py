@@ -383,7 +383,7 @@ def test_corpus_is_complete_small_and_golden():
             template = golden["template"]
             assert list(golden["fields"]) == field_keys(template), doc.name
     formats = {json.loads(p.read_text(encoding="utf-8"))["format"] for p in DOCS.glob("*.expected.json")}
-    assert {"html", "text", "docx", "pdf", "doc", "wps", "xlsx", "xls"} <= formats
+    assert {"html", "text", "docx", "pdf", "ofd", "doc", "wps", "xlsx", "xls"} <= formats
 
 
 @pytest.mark.parametrize("n", sorted(SEEDS))

@@ -46,6 +46,7 @@ def test_office_open_xml_and_ofd_by_their_parts():
     assert sniff(docx_bytes) == "docx"
     assert sniff(_xlsx()) == "xlsx"
     assert sniff(_zip({"OFD.xml": b"<ofd:OFD/>", "Doc_0/Document.xml": b"<x/>"})) == "ofd"
+    assert sniff(_zip({"/ofd.xml": b"<ofd:OFD/>", "Doc_0/Document.xml": b"<x/>"})) == "ofd"
     assert sniff(_zip({"readme.txt": b"hello"})) == "unknown"
 
 

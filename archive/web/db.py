@@ -7,6 +7,7 @@ revision is refused with the command that upgrades it.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -30,7 +31,7 @@ class ReadOnlyArchive:
 
 
 def sqlite_read_only_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///file:{quote(str(path))}?mode=ro&uri=true")
+    engine = create_engine(f"sqlite:///file:{quote(str(path))}?mode=ro{_immutable(path)}&uri=true")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -47,6 +48,16 @@ def sqlite_read_only_engine(path: Path) -> Engine:
         conn.exec_driver_sql("BEGIN DEFERRED")
 
     return engine
+
+
+def _immutable(path: Path) -> str:
+    """`&immutable=1` for an archive in a folder no one can write (a read-only mount, a copy on a DVD): a WAL-mode
+    database opened read-only needs its -shm file, which SQLite cannot create there, and every query failed with
+    "unable to open database file". Immutable skips that, and is safe only without a -wal file holding commits the
+    database file lacks; with one, SQLite reads the existing -wal and -shm files read-only."""
+    if os.access(path.parent, os.W_OK) or Path(f"{path}-wal").exists():
+        return ""
+    return "&immutable=1"
 
 
 def _postgresql_engine(url: str) -> Engine:

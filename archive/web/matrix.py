@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Select, and_, func, select
 
 from archive.coverage import deadline
+from archive.csv_cells import csv_text
 from archive.models import T
 from archive.web import regions
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
@@ -124,15 +125,6 @@ def matrix(conn: Connection, query: MatrixQuery, years: list[int],
                   rows=[MatrixRow(agency=a, cells=cells[a.id]) for a in agencies])
 
 
-# A text cell a spreadsheet would run as a formula; agency names come from documents found on the internet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_text(text: str | None) -> str:
-    text = text or ""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 CSV_CELL_COLUMNS = ("status", "published", "date_source", "days_late", "failed_checks", "report_id")
 
 
@@ -154,7 +146,7 @@ def matrix_csv(conn: Connection, query: MatrixQuery, years: list[int],
         agencies = [agency_ref(r) for r in chunk]
         cells = _cells(conn, agencies, years, facts_for)
         for a in agencies:
-            writer.writerow([a.id, *map(_csv_text, (a.name, a.level, a.kind, a.division_code)), *(
+            writer.writerow([a.id, *map(csv_text, (a.name, a.level, a.kind, a.division_code)), *(
                 "" if value is None else value.isoformat() if hasattr(value, "isoformat") else value
                 for cell in cells[a.id] for value in (getattr(cell, c) for c in CSV_CELL_COLUMNS))])
         yield buffer.getvalue()

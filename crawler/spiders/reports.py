@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
 from dataclasses import replace
 from datetime import date, datetime, timezone
@@ -41,6 +40,7 @@ from crawler.runstore import save_record
 from crawler.state import Child, Node, open_state
 from crawler.tls import response_outcome
 from crawler.urls import host
+from pipelines.metadata import years_named
 
 log = logging.getLogger(__name__)
 DAY = 86400.0
@@ -68,7 +68,7 @@ def run_id_now() -> str:
 
 def _title_year(title: str) -> int | None:
     """The one year a column's title names ("2024年度"); None for none or several ("2019-2024年")."""
-    years = set(re.findall(r"(?:19|20)\d{2}", title or ""))
+    years = set(years_named(title or ""))
     return int(years.pop()) if len(years) == 1 else None
 
 

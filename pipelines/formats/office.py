@@ -1,4 +1,5 @@
-"""DOC and WPS files: LibreOffice converts them to DOCX, which the DOCX reader reads.
+"""DOC and WPS files: read directly (`word97`) when they use only what that reader covers; otherwise LibreOffice
+converts them to DOCX, which the DOCX reader reads.
 
 Starting soffice costs seconds and converting a report a tenth of one, so one headless soffice is kept for the whole
 run, driven over UNO by `uno_worker.py` (which needs the `uno` module of Debian's python3-uno, not importable from the
@@ -24,7 +25,7 @@ from pathlib import Path
 import olefile
 
 from pipelines.document import Document, ExtractionError
-from pipelines.formats import docx
+from pipelines.formats import docx, word97
 
 DOCX_FILTER = "MS Word 2007 XML"
 CONVERSION_TIMEOUT = 60.0
@@ -245,6 +246,10 @@ def _check_word_binary(data: bytes, kind: str) -> None:
 
 def _read_word_binary(data: bytes, kind: str) -> Document:
     _check_word_binary(data, kind.upper())
+    try:
+        return word97.read(data, kind)
+    except word97.Unsupported:
+        pass  # what the direct reader leaves out: LibreOffice reads it
     # WPS Office saves .wps in the Word 97 binary format, so both are handed over as .doc.
     document = docx.read(convert(data, ".doc", ".docx", DOCX_FILTER))
     document.format = kind

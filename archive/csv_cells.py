@@ -1,0 +1,18 @@
+"""CSV cells a spreadsheet opens as text: agency names and titles come from documents found on the internet, and a
+cell starting with =, +, -, @ (or a tab or carriage return before one) would run as a formula (CSV injection)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str | None) -> str:
+    text = text or ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record with each text value made safe; numbers stay numbers (a negative count is no formula)."""
+    return {key: csv_text(value) if isinstance(value, str) else value for key, value in record.items()}
