@@ -57,6 +57,7 @@ INGESTED_ERRORS = frozenset(filter(None, map(failure_error, FAILURE_KINDS)))
 
 # Captures per transaction: enough that per-statement costs vanish, few enough to keep locks short.
 BATCH = 300
+LINK_KEY = ("sha256", "position")  # of page_pictures
 
 
 def utcnow() -> datetime:
@@ -76,7 +77,7 @@ class Capture:
     fetched_at: datetime
     run_id: str
     final_url: str | None = None  # after redirects; the requested URL when there were none
-    referrer: str | None = None  # the listing page the link was found on
+    referrer: str | None = None  # the page the link was found on: a listing, or a report page for its files
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)  # response headers
     sha256: str | None = None  # checked against the bytes when given
@@ -137,6 +138,7 @@ class _Item:
     stored: bool  # this parser version's extraction of the blob is in the archive already
     ident: Identity | None
     replaces: bool = False  # a page's joint reading with its pictures (archive.pictures) replaces its extraction
+    links: list[dict[str, Any]] = field(default_factory=list)  # page_pictures rows of a page that may show pictures
 
     @cached_property
     def sig(self) -> tuple[int, ...] | None:
@@ -187,7 +189,7 @@ class Ingestor:
         blobs, items = self._read([(capture, data, result)])
         self.blobs.put_many(blobs)  # durable before any row refers to them
         outcome = self._commit(items)[0]
-        self._join_pictures(_pages_to_join(items))
+        self._join_pictures(*_to_join(items))
         return outcome
 
     def ingest_many(self, captures: Iterable[tuple[Capture, bytes, ExtractedReport | Failure | None]],
@@ -199,13 +201,16 @@ class Ingestor:
         transaction makes a few large statements, so the writer seldom waits for the GIL to come back.
         """
         outcomes: list[Outcome] = []
-        joins: set[str] = set()
+        pages: set[str] = set()
+        shown: set[str] = set()
         with ThreadPoolExecutor(1, thread_name_prefix="archive-writer") as writer:
             pending: Future[list[Outcome]] | None = None
             try:
                 for chunk in _chunks(captures, batch):
                     blobs, items = self._read(chunk)
-                    joins |= _pages_to_join(items)
+                    more_pages, more_shown = _to_join(items)
+                    pages |= more_pages
+                    shown |= more_shown
                     self.blobs.put_many(blobs)  # durable before any row refers to them
                     if pending is not None:
                         done, pending = pending, None
@@ -214,12 +219,14 @@ class Ingestor:
             finally:  # the batch in flight is committed (or its error raised) even when preparing the next failed
                 if pending is not None:
                     outcomes += pending.result()
-        self._join_pictures(joins)
+        self._join_pictures(pages, shown)
         return outcomes
 
     def reparse(self, digests: Iterable[str], workers: int = 1,
                 progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
-        """Run this ingestor's extractor over stored blobs, recording each result under its parser version.
+        """Run this ingestor's extractor over stored blobs, recording each result under its parser version; then
+        every page is read with the pictures it shows (archive.pictures), its links to them read from its bytes again
+        (those of pages archived before `page_pictures` was kept too).
 
         The blobs are read in `workers` supervised processes (the pipeline's own extractor only), the next batch's
         while the previous one is committed. `progress(done, total)` is called after each batch."""
@@ -233,30 +240,38 @@ class Ingestor:
                 if chunk is not None:
                     stored = self._stored_results(set(chunk))
                     todo = [sha for sha in chunk if sha not in stored]
-                    hints = self._first_sightings(todo)
+                    linked = [sha for sha, result in stored.items() if pictures.may_show_pictures(result)]
+                    hints = self._first_sightings([*todo, *linked])
                     reads = [(self.blobs.get(sha), hints[sha][0]) for sha in todo]
                     futures = [pool.submit(data, url) for data, url in reads] if pool is not None else None
-                    started = (chunk, stored, todo, hints, reads, futures)
+                    started = (chunk, stored, todo, linked, hints, reads, futures)
                 if pending is not None:
                     outcomes += self._reparsed(*pending)
                     if progress is not None:
                         progress(len(outcomes), len(digests))
                 pending = started
+            self.join_all_pictures()
         finally:
             if pool is not None:
                 pool.close()
         return outcomes
 
-    def _reparsed(self, chunk: list[str], stored: dict[str, Any], todo: list[str], hints: dict,
+    def _reparsed(self, chunk: list[str], stored: dict[str, Any], todo: list[str], linked: list[str], hints: dict,
                   reads: list[tuple[bytes, str]], futures: list[Future] | None) -> list[Outcome]:
-        """Commit one batch of re-read blobs: (bytes, url) of each, and the futures of their results if any."""
+        """Commit one batch of re-read blobs: (bytes, url) of each, and the futures of their results if any; and the
+        links of the pages among them that may show pictures, those already read (`linked`) too."""
         items = []
         for n, (sha, (data, url)) in enumerate(zip(todo, reads)):
             found = (futures[n].result() if futures is not None else self.extractor(data, url)).as_dict()
             _, agency_hint, year_hint = hints[sha]
             items.append(self._item(sha, len(data), None, None, found, False, agency_hint, year_hint))
+            if pictures.may_show_pictures(found):
+                items[-1].links = pictures.link_rows(sha, data, url)
+        links = [row for sha in linked for row in pictures.link_rows(sha, self.blobs.get(sha), hints[sha][0])]
+        if links:
+            with self.archive.engine.begin() as conn:
+                insert_new(conn, T["page_pictures"], links, LINK_KEY)
         done = dict(zip(todo, self._commit(items)))
-        self._join_pictures({hints[sha][0] for sha, item in zip(todo, items) if pictures.may_show(item.result)})
         outcomes: list[Outcome] = []
         for sha in chunk:
             if sha in stored:  # already read by this parser version: nothing to do
@@ -264,17 +279,27 @@ class Ingestor:
             outcomes.append(done.get(sha, "noop"))
         return outcomes
 
-    def _join_pictures(self, urls: set[str]) -> None:
-        """The pages at `urls` read again with the table pictures they show, where these changed (archive.pictures).
-        Not counted in the run's statistics: no capture is new, the page's own capture was counted."""
-        if not urls:
+    def join_all_pictures(self) -> None:
+        """Every page this parser has read, read with the pictures it shows where it was not yet: a kill between a
+        picture's commit and the joint reading leaves one to do (a crawl does this first, `nianbao reparse` last).
+        Pages this parser has not read are left to `reparse`: after a new parser, a crawl does not begin by reading
+        every page with pictures again."""
+        with self.archive.reader.connect() as conn:
+            urls = pictures.picture_pages(conn)
+        self._join_pictures(urls, read_only=True)
+
+    def _join_pictures(self, urls: set[str], picture_urls: set[str] | None = None, read_only: bool = False) -> None:
+        """The pages at `urls`, and those showing the pictures at `picture_urls`, read again with the table pictures
+        they show, where these changed (archive.pictures); with `read_only`, those this parser has read only. Not
+        counted in the run's statistics: no capture is new, the page's own capture was counted."""
+        if not urls and not picture_urls:
             return
         with self.archive.reader.connect() as conn:
-            pages = pictures.find(conn, urls, self.blobs)
+            pages = pictures.pages_with_pictures(conn, urls | pictures.pages_showing(conn, picture_urls or set()))
         stored = self._stored_results({page.sha for page in pages} | {sha for p in pages for _, sha in p.pictures})
         items = []
         for page in pages:
-            if (stored.get(page.sha) or {}).get("pictures") == page.listing():
+            if (stored.get(page.sha) or {}).get("pictures") == page.listing() or (read_only and page.sha not in stored):
                 continue
             shown = [(url, stored.get(sha) or self.extractor(self.blobs.get(sha), url).as_dict())
                      for url, sha in page.pictures]
@@ -308,6 +333,8 @@ class Ingestor:
                 found = self.extractor(data, capture.final_url or capture.requested_url).as_dict()
             items.append(self._item(sha, len(data), sniff(data), capture, found, sha in stored,
                                     capture.agency_hint, capture.year_hint))
+            if items[-1].format == "html" and pictures.may_show_pictures(found):
+                items[-1].links = pictures.link_rows(sha, data, capture.final_url or capture.requested_url)
         return {sha: data for (_, data, _), sha in zip(batch, digests)}, items
 
     def _item(self, sha: str, size: int, fmt: str | None, capture: Capture | None, result: dict[str, Any],
@@ -374,6 +401,7 @@ class Ingestor:
             "sha256": i.sha, "size": i.size, "format": i.format, "path": str(relative_path(i.sha)), "stored_at": now,
         } for i in captured}.values()), ("sha256",), (T["blobs"].c.sha256,))}
         new_keys = self._insert_captures(conn, captured)
+        insert_new(conn, T["page_pictures"], [row for i in items for row in i.links], LINK_KEY)
         capture_new = []
         for item in items:
             key = item.capture.key(item.sha) if item.capture else None
@@ -551,17 +579,17 @@ class Ingestor:
                                                     set_={"count": re_.c.count + stmt.excluded["count"]}), errors)
 
 
-def _pages_to_join(items: list[_Item]) -> set[str]:
-    """The pages of the table pictures among `items`, and the report pages among them that may show their tables as
-    pictures (archive.pictures)."""
-    urls = set()
+def _to_join(items: list[_Item]) -> tuple[set[str], set[str]]:
+    """The report pages among `items` that may show their tables as pictures, and the table pictures among them
+    (their URLs), whose pages are to be read with them (archive.pictures)."""
+    pages, shown = set(), set()
     for item in items:
         c = item.capture
-        if c is not None and pictures.is_table_picture(item.result) and c.referrer:
-            urls.add(c.referrer)
+        if c is not None and pictures.is_table_picture(item.result):
+            shown.add(c.final_url or c.requested_url)
         elif c is not None and pictures.may_show(item.result):
-            urls.add(c.final_url or c.requested_url)
-    return urls
+            pages.add(c.final_url or c.requested_url)
+    return pages, shown
 
 
 def ensure_run(conn: Connection, run_id: str, kind: str, parser_version: str | None = None) -> None:

@@ -111,15 +111,14 @@ class Capture(Base):
     """One fetch (or one imported file): where and when some bytes were seen, and the WARC record holding them."""
 
     __tablename__ = "captures"
-    # archive.pictures joins a page and its table pictures by URL. Hash indexes on PostgreSQL: a B-tree row may not
-    # exceed ~2.7 kB, and some government URLs carry session garbage longer than that.
-    __table_args__ = (Index("ix_captures_referrer", "referrer", postgresql_using="hash"),
-                      Index("ix_captures_final_url", "final_url", postgresql_using="hash"))
+    # archive.pictures finds pages and pictures by URL. A hash index on PostgreSQL: a B-tree row may not exceed
+    # ~2.7 kB, and some government URLs carry session garbage longer than that.
+    __table_args__ = (Index("ix_captures_final_url", "final_url", postgresql_using="hash"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)  # digest of url + time + bytes: re-ingest is a no-op
     requested_url: Mapped[str] = mapped_column(Text)
     final_url: Mapped[str] = mapped_column(Text)
-    referrer: Mapped[str | None] = mapped_column(Text)
+    referrer: Mapped[str | None] = mapped_column(Text)  # provenance: the page the link was followed from
     status: Mapped[int | None] = mapped_column(Integer)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
@@ -139,6 +138,20 @@ class Capture(Base):
     year_hint: Mapped[int | None] = mapped_column(Integer, index=True)
     # Fetched over https: "verified", or "unverified: " and what was wrong with the certificate (crawler.tls).
     tls: Mapped[str | None] = mapped_column(Text)
+
+
+class PagePicture(Base):
+    """A picture a page shows: its <img> links, resolved against the URL the page was first archived at, in the
+    page's order. Read from the page's bytes when the page is archived, in the same transaction: archive.pictures
+    joins a page and its table pictures through these rows, whatever order and by whatever route they were fetched.
+    """
+
+    __tablename__ = "page_pictures"
+    # A hash index on PostgreSQL, as for captures' URLs: some are longer than a B-tree row may be.
+    __table_args__ = (Index("ix_page_pictures_url", "url", postgresql_using="hash"), {"sqlite_with_rowid": False})
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)  # the page's bytes
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
 
 
 class Extraction(Base):
@@ -251,5 +264,5 @@ T: dict[str, Table] = {name: model.__table__ for name, model in {
     "agencies": Agency, "aliases": AgencyAlias, "portals": Portal, "runs": Run, "run_portals": RunPortal,
     "run_errors": RunError, "blobs": Blob, "captures": Capture, "extractions": Extraction, "reports": Report,
     "versions": Version, "sources": VersionSource, "bands": MinhashBand, "neardups": NearDuplicate,
-    "pending": PendingCopyCheck,
+    "pending": PendingCopyCheck, "page_pictures": PagePicture,
 }.items()}

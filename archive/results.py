@@ -20,7 +20,7 @@ from archive import preset
 from archive.db import dumps
 
 # A table picture's grids (archive.pictures reads them back) are kilobytes of JSON: compressed too.
-BULK = ("sections", "fields", "raw", "checks", "grids")
+BULK = ("sections", "fields", "raw", "placement", "checks", "grids")
 # Level 6 (zlib's default) costs about 0.2 ms a result and is within 5% of level 9's size.
 LEVEL = 6
 FORMAT = 1

@@ -106,6 +106,12 @@ class ArchivePipeline:
         return item
 
     def _writer(self) -> None:
+        try:
+            # Joint readings of pages and their table pictures that a killed run left undone (archive.pictures).
+            self.ingestor.join_all_pictures()
+        except BaseException as exc:
+            self._failed(exc)
+            return
         done = False
         while not done:
             batch = [self.queue.get()]
@@ -124,12 +130,16 @@ class ArchivePipeline:
                 self.warc.sync()
                 outcomes = self.ingestor.ingest_many(work, batch=self.batch)
                 kinds = [result.kind if isinstance(result, Failure) else None for _, _, result in work]
-            except BaseException as exc:  # the crawl must stop, not lose documents silently
-                log.exception("archiving failed")
-                self.error = exc
-                reactor.callFromThread(self.spider.archive_failed, exc)
+            except BaseException as exc:
+                self._failed(exc)
                 return
             self.results.put([(c, o, k) for (c, _, _), o, k in zip(batch, outcomes, kinds)])
+
+    def _failed(self, exc: BaseException) -> None:
+        """The crawl must stop, not lose documents silently."""
+        log.exception("archiving failed")
+        self.error = exc
+        reactor.callFromThread(self.spider.archive_failed, exc)
 
     def close_spider(self) -> None:
         self.queue.put(_STOP)

@@ -48,9 +48,11 @@ def _sum_rule(rule: str, where: str, total: Number, parts: list[Number], checks:
 
 
 def _r2(fields: dict[str, Number], template: str, checks: list[Check]) -> None:
+    # A 2021 table whose （六）其他处理 is one undivided row is stored under the 2019 key (pipelines.extract).
+    leaves = schema.RESULT_LEAVES["2019" if "applications.other.total" in fields else template]
     for col in schema.APPLICANT_COLUMNS:
         _sum_rule("R2", f"applications.total_processed.{col}", fields.get(f"applications.total_processed.{col}"),
-                  [fields.get(f"applications.{leaf}.{col}") for leaf in schema.RESULT_LEAVES[template]], checks)
+                  [fields.get(f"applications.{leaf}.{col}") for leaf in leaves], checks)
 
 
 def _r3(fields: dict[str, Number], template: str, checks: list[Check]) -> None:

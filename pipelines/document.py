@@ -116,6 +116,9 @@ class Report:
     sections: dict[str, str] = field(default_factory=dict)
     fields: dict[str, float | int | None] = field(default_factory=dict)
     raw: dict[str, str | None] = field(default_factory=dict)
+    # How each field's row was found: "label" (its label), "near_label" (a near-miss label, or its position in the
+    # form), "arithmetic" (the only row left where the consistency rules hold); fields with no cell are not listed.
+    placement: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -134,6 +137,7 @@ class Report:
             "sections": self.sections,
             "fields": self.fields,
             "raw": self.raw,
+            "placement": self.placement,
             "checks": [c.as_dict() for c in self.checks],
             "warnings": self.warnings,
         }

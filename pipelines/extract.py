@@ -14,12 +14,12 @@ from pipelines.formats.containers import check_container
 from pipelines.limits import LimitExceeded, memory_exceeded
 from pipelines.mapping import Mapped, map_grids
 from pipelines.metadata import (
-    agency_from_lines, agency_from_title, find_title_line, publication_date, report_year,
+    agency_from_body, agency_from_lines, agency_from_title, find_title_line, publication_date, report_year,
 )
-from pipelines.sections import split_sections
+from pipelines.sections import headings_in_tables, split_sections
 from pipelines.sniff import sniff
 
-PARSER_VERSION = "0.2.0"  # 0.2: tables read from pictures, and pages joined with their table pictures
+PARSER_VERSION = "0.3.0"  # 0.3: rows placed by near labels and arithmetic (`placement`); 0.2: table pictures
 
 TABLE_PICTURE = "a picture of tables alone: its cells belong to the report of the page that shows it"
 
@@ -66,17 +66,35 @@ def _template(mapped: Mapped, year: int | None, headings: int) -> str:
     return "legacy"
 
 
+UNDIVIDED_OTHER = ("（六）其他处理 is one undivided row, as in the 2019 form: stored under applications.other.*; the "
+                   "three 2021 sub-rows are null")
+
+
+def _keys(template: str, mapped: Mapped, warnings: list[str]) -> list[str]:
+    """The template's keys; a 2021 table whose （六）其他处理 is one row adds the 2019 keys it was stored under."""
+    keys = schema.field_keys(template)
+    if template == "2021" and any(k.startswith("applications.other.") for k in mapped.raw) \
+            and not any(k.startswith("applications.other_") for k in mapped.raw):
+        warnings.append(UNDIVIDED_OTHER)
+        at = keys.index("applications.total_processed.natural_person")
+        keys[at:at] = [f"applications.other.{col}" for col in schema.APPLICANT_COLUMNS]
+    return keys
+
+
 def _fields(template: str, mapped: Mapped, warnings: list[str]) -> tuple[dict, dict]:
     fields: dict[str, int | float | None] = {}
     raw: dict[str, str | None] = {}
     missing: dict[str, list[str]] = {}
-    for key in schema.field_keys(template):
+    keys = _keys(template, mapped, warnings)
+    undivided = len(keys) > len(schema.field_keys(template))
+    for key in keys:
         text = mapped.raw.get(key)
         raw[key] = text
         if text is None:
             fields[key] = None
             row = key.rsplit(".", 1)[0]
-            missing.setdefault(row, []).append(key)
+            if not (undivided and row.removeprefix("applications.") in schema.OTHER_2021):
+                missing.setdefault(row, []).append(key)
             continue
         value = values.parse(text, amount=schema.column_of(key) in schema.AMOUNT_COLUMNS,
                              header_unit=mapped.units.get(key))
@@ -91,17 +109,24 @@ def _fields(template: str, mapped: Mapped, warnings: list[str]) -> tuple[dict, d
     return fields, raw
 
 
+def _caption_rows(grids: list[Grid]) -> list[str]:
+    """The text of every table row that is one cell across the table (a caption; a PDF may stitch two tables)."""
+    return [row[0].text for grid in grids for row in grid.rows if row and row[0].origin == row[-1].origin]
+
+
 def build_report(doc: Document, source: str, sha256: str) -> Report:
     warnings = list(doc.warnings)
     lines = doc.text.split("\n")
     title_line = find_title_line(lines)
     title = doc.title if doc.title and "信息公开" in doc.title else (title_line[1] if title_line else doc.title)
     sections, _ = split_sections(doc.text)
+    for key in headings_in_tables(_caption_rows(doc.grids)) - set(sections):
+        sections[key] = ""
     agency = agency_from_title(title) if title else None
     if not agency:
         above = lines[max(0, title_line[0] - 2): title_line[0]] if title_line else []
         agency = (doc.meta.get("contentsource") or agency_from_lines(above)
-                  or agency_from_lines(reversed(lines[-6:])))
+                  or agency_from_lines(reversed(lines[-6:])) or agency_from_body(lines))
     year = report_year(title, doc.text)
     mapped = map_grids(doc.grids)
     warnings.extend(mapped.warnings)
@@ -123,6 +148,7 @@ def build_report(doc: Document, source: str, sha256: str) -> Report:
         if template != "legacy" and key in sections and key not in mapped.sections:
             warnings.append(f"table {name} not found (published as an image or only in an attachment?)")
     report.fields, report.raw = _fields(template, mapped, warnings)
+    report.placement = {key: mapped.placement[key] for key in report.fields if key in mapped.placement}
     report.checks = run_checks(report.fields, template, doc.text)
     if year is None:
         warnings.append("the year reported on is not stated in the title or text")

@@ -5,8 +5,10 @@ import re
 
 from pipelines.schema import SECTION_KEYS
 
-# Top-level headings only: "一、" / "1、" / "1." / "4、 " numbering; "（一）" is a sub-heading inside a section.
-_NUMBER = r"(?:[一二三四五六七八]\s*[、.．,，]|[1-8]\s*[、.．]|[1-8]\s+(?=\S))"
+# Top-level headings only: "一、" / "1、" / "1." / "4、 " / "第一部分" numbering; "（一）" is a sub-heading inside a
+# section.
+_NUMBER = r"(?:[一二三四五六七八]\s*[、.．,，]|[1-8]\s*[、.．]|[1-8]\s+(?=\S)|第[一二三四五六七八]部分\s*[、:：]?)"
+_NUMBER_ALONE = re.compile(rf"^\s*{_NUMBER}\s*$")
 _KEYWORDS = {
     "overview": r"总体情况|概述|总体",
     "active": r"主动公开",
@@ -40,8 +42,15 @@ def split_sections(text: str) -> tuple[dict[str, str], int]:
     current: str | None = None
     current_index = -1
     first = -1
+    joined = -1  # a line taken into the heading above it
     for n, line in enumerate(lines):
+        if n == joined:
+            continue
         key = heading_key(line, current_index)
+        if key is None and n + 1 < len(lines) and _NUMBER_ALONE.match(line):
+            # A heading whose number stands on a line of its own (a PDF's wrapped heading, Word's numbering).
+            key = heading_key(line.strip() + lines[n + 1].strip(), current_index)
+            joined = n + 1 if key else -1
         if key:
             current, current_index = key, SECTION_KEYS.index(key)
             found[key] = []
@@ -56,3 +65,9 @@ def split_sections(text: str) -> tuple[dict[str, str], int]:
             continue
         found[current].append(line)
     return {key: "\n".join(found[key]).strip() for key in SECTION_KEYS if key in found}, first
+
+
+def headings_in_tables(captions: list[str]) -> set[str]:
+    """Sections whose heading a table prints as a row of its own (the 2019 form's captions, or a heading moved into
+    the table): found, though their prose, if any, cannot be told from the section's before them."""
+    return {key for text in captions if (key := heading_key(text.replace("\n", ""))) is not None}

@@ -15,12 +15,15 @@ from pipelines.document import Failure, Report
 
 DOCS = Path(__file__).resolve().parent / "fixtures" / "docs"
 METADATA = ("agency", "year", "template")
+_UNFOUND = "sections not found: "
 
 
 @dataclass
 class Score:
     cells: int = 0
     cells_ok: int = 0
+    cells_missed: int = 0  # null where a value was expected (with the warnings saying why)
+    cells_misplaced: int = 0  # a value other than the expected one: a cell put in a wrong row or column, or misread
     docs: int = 0
     docs_ok: int = 0  # is_report / error / metadata all as expected
     misses: list[str] = field(default_factory=list)
@@ -28,6 +31,11 @@ class Score:
     def rate(self, part: str) -> float:
         total, ok = (self.cells, self.cells_ok) if part == "cells" else (self.docs, self.docs_ok)
         return ok / total if total else 1.0
+
+    def add(self, other: Score) -> None:
+        for name in ("cells", "cells_ok", "cells_missed", "cells_misplaced", "docs", "docs_ok"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.misses.extend(other.misses)
 
 
 def fixtures() -> list[tuple[Path, Path]]:
@@ -64,12 +72,46 @@ def score(name: str, expected: dict, result: Report | Failure, into: Score) -> N
         for key in METADATA:
             if getattr(result, key) != expected[key]:
                 problems.append(f"{key} {getattr(result, key)!r} != {expected[key]!r}")
+        unfound = [k for w in result.warnings if w.startswith(_UNFOUND) for k in w[len(_UNFOUND):].split(", ")]
+        if lost := [k for k in expected.get("sections", ()) if k in unfound]:
+            problems.append(f"sections not found: {lost}")
         for key, want in (expected.get("fields") or {}).items():
             into.cells += 1
             got = result.fields.get(key)
             if _same(want, got):
                 into.cells_ok += 1
+                continue
+            if got is None:
+                into.cells_missed += 1
             else:
-                into.misses.append(f"{name}: {key} = {got!r} (raw {result.raw.get(key)!r}), expected {want!r}")
+                into.cells_misplaced += 1
+            into.misses.append(f"{name}: {key} = {got!r} (raw {result.raw.get(key)!r}), expected {want!r}")
     into.docs_ok += not problems
     into.misses.extend(f"{name}: {p}" for p in problems)
+
+
+def score_variants(docs: list, extract) -> dict[tuple[str, str], Score]:
+    """The variant corpus (`sandbox.reports.variant_corpus.CorpusDoc`s) scored per (class, format)."""
+    scores: dict[tuple[str, str], Score] = {}
+    for doc in docs:
+        score(doc.name, doc.golden, extract(doc.data, doc.name), scores.setdefault((doc.variant_class, doc.format),
+                                                                                    Score()))
+    return scores
+
+
+def variant_table(scores: dict[tuple[str, str], Score]) -> str:
+    """Cells right per class (rows) and format (columns), then the cells misplaced and missed, as a text table."""
+    formats = sorted({f for _, f in scores})
+    classes = sorted({c for c, _ in scores})
+    lines = [f"{'class':18} " + " ".join(f"{f:>8}" for f in formats) + "  misplaced  missed  docs ok"]
+    for cls in classes + ["all"]:
+        row = {f: Score() for f in formats}
+        for (c, f), s in scores.items():
+            if cls in (c, "all"):
+                row[f].add(s)
+        total = Score()
+        for s in row.values():
+            total.add(s)
+        lines.append(f"{cls:18} " + " ".join(f"{row[f].rate('cells') * 100:7.2f}%" for f in formats)
+                     + f"  {total.cells_misplaced:9d}  {total.cells_missed:6d}  {total.docs_ok}/{total.docs}")
+    return "\n".join(lines)

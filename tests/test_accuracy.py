@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.extract import extract
-from tests.accuracy import Score, fixtures, score
+from sandbox.reports import variant_corpus
+from tests.accuracy import Score, fixtures, score, score_variants, variant_table
 
 FLOORS = Path(__file__).resolve().parent / "accuracy_floor.json"
 SEED_SPECS = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -63,7 +64,29 @@ def test_accuracy_floors(scores):
     }
     print("accuracy:", json.dumps(measured))
     misses = [m for s in scores.values() for m in s.misses]
-    below = {k: (measured[k], floor) for k, floor in floors.items() if measured[k] + 1e-12 < floor}
+    below = {k: (measured[k], floors[k]) for k in measured if measured[k] + 1e-12 < floors[k]}
+    assert not below, f"below the floor (measured, floor): {below}\n" + "\n".join(misses[:40])
+
+
+@pytest.fixture(scope="module")
+def variant_scores() -> dict[tuple[str, str], Score]:
+    """One document per variant class and format (bench/extraction.py --variants scores the whole corpus)."""
+    return score_variants(variant_corpus.sample(), extract)
+
+
+def test_variant_corpus_floors(variant_scores):
+    floors = json.loads(FLOORS.read_text())
+    print(variant_table(variant_scores))
+    assert {f for _, f in variant_scores} == set(variant_corpus.FORMATS)
+    assert {c for c, _ in variant_scores} == set(variant_corpus.CLASSES)
+    misses = [m for s in variant_scores.values() for m in s.misses]
+    # A value in a wrong row or column is never acceptable: a cell that cannot be placed is null, with a warning.
+    misplaced = [m for m in misses if "= None " not in m and "expected" in m]
+    assert sum(s.cells_misplaced for s in variant_scores.values()) == 0, "\n".join(misplaced[:40])
+    worst = min(s.rate("cells") for s in variant_scores.values())
+    documents = sum(s.docs_ok for s in variant_scores.values()) / sum(s.docs for s in variant_scores.values())
+    measured = {"variant_corpus_cells_min": worst, "variant_corpus_documents": documents}
+    below = {k: (measured[k], floors[k]) for k in measured if measured[k] + 1e-12 < floors[k]}
     assert not below, f"below the floor (measured, floor): {below}\n" + "\n".join(misses[:40])
 
 

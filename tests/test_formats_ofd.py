@@ -70,13 +70,13 @@ def test_glyph_steps_transform_and_templates():
     body = (cells + _text(20, 20, "一、总体情况", delta="g 5 5.6")
             # Half-size glyphs drawn at twice the size by the object's CTM.
             + _text(20, 30, "（一）新收申请", size=2.8, delta="g 6 2.8", ctm="2 0 0 2 0 0")
-            + _text(22, 51, "行政许可", delta="g 3 5.6") + _text(72, 51, "4277", delta="g 3 2.8")
+            + _text(22, 51, "行政许可", delta="g 3 5.6") + _text(72, 51, "+4277", delta="4.7 g 3 2.8")  # a "+" wider than a digit: no gap
             + _text(22, 61, "行政处罚", delta="g 3 5.6") + _text(72, 61, "12", delta="2.8"))
     doc = ofd.read(_package([body, body], template=_text(100, 285, "第 1 页")))
     assert doc.text.split("\n")[:2] == ["一、总体情况", "（一）新收申请"]
     assert "页" not in doc.text  # the template's page number is page furniture, like a PDF's
     # Text above the table on the second page: its table is a table of its own, not the first one going on.
-    assert [g.texts() for g in doc.grids] == [[["行政许可", "4277"], ["行政处罚", "12"]]] * 2
+    assert [g.texts() for g in doc.grids] == [[["行政许可", "+4277"], ["行政处罚", "12"]]] * 2
     assert [g.source for g in doc.grids] == ["ofd page 1", "ofd page 2"]
     assert doc.title == "测试报告"
 

@@ -5,15 +5,23 @@ import io
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import docx
 import pytest
 from docx.enum.section import WD_ORIENT
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from PIL import Image
 
 from pipelines.document import ExtractionError, Grid
 from pipelines.formats import office, word97 as direct
 from pipelines.sniff import sniff
+from tests.crawler_support import ROOT
 from tests.format_samples import active_2021, applications_2021, expand, ole_file, report_docx, review, word_fib
 
 needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
@@ -46,9 +54,11 @@ def through_libreoffice(monkeypatch):
 
 @needs_libreoffice
 @pytest.mark.parametrize("path", ["direct", "libreoffice"])
-def test_doc_tables_keep_their_merges(word97, path, request):
+def test_doc_tables_keep_their_merges(word97, path, request, monkeypatch):
     if path == "libreoffice":
         request.getfixturevalue("through_libreoffice")
+    else:  # no way round the direct reader
+        monkeypatch.setattr(office, "convert", lambda *args, **kwargs: pytest.fail("converted by LibreOffice"))
     assert sniff(word97["doc"]) == "doc"
     document = office.read_doc(word97["doc"])
     assert document.format == "doc"
@@ -78,11 +88,40 @@ def _sections_and_tabs() -> bytes:
     return out.getvalue()
 
 
+def _fields_pictures_merges() -> bytes:
+    """A hyperlink field (its code must not show), a picture, a header, a no-break space, a table merged both ways
+    with a two-paragraph cell."""
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "页眉：某某局"
+    document.add_paragraph("一、总体情况")
+    paragraph = document.add_paragraph("详见网站")
+    for run in ('<w:fldChar w:fldCharType="begin"/>', '<w:instrText xml:space="preserve"> HYPERLINK "http://www.gov.cn" '
+                "</w:instrText>", '<w:fldChar w:fldCharType="separate"/>', "<w:t>中国政府网</w:t>",
+                '<w:fldChar w:fldCharType="end"/>'):
+        paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}>{run}</w:r>'))
+    paragraph.add_run("。共 1,234 件；比上年增长 5.6%。")
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(picture, "PNG")
+    document.add_paragraph().add_run().add_picture(io.BytesIO(picture.getvalue()))
+    document.add_paragraph("二、主动公开\u00a0情况")
+    table = document.add_table(rows=3, cols=3)
+    table.style = "Table Grid"
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "合并标题"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "纵向"
+    for (r, c), text in {(0, 2): "总计", (1, 1): "1", (1, 2): "2", (2, 1): "3", (2, 2): "4"}.items():
+        table.cell(r, c).text = text
+    table.cell(2, 2).add_paragraph("第二段")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 @needs_libreoffice
-@pytest.mark.parametrize("sample", ["report", "sections"])
+@pytest.mark.parametrize("sample", ["report", "sections", "fields"])
 def test_the_direct_reader_gives_what_libreoffice_gives(word97, monkeypatch, sample):
-    data = word97["wps"] if sample == "report" else office.convert(_sections_and_tabs(), ".docx", ".doc", "MS Word 97")
-    direct_read = office.read_wps(data)
+    samples = {"sections": _sections_and_tabs, "fields": _fields_pictures_merges}
+    data = word97["wps"] if sample == "report" else office.convert(samples[sample](), ".docx", ".doc", "MS Word 97")
+    direct_read = direct.read(data, "wps")  # raises Unsupported if it would leave the document to LibreOffice
     monkeypatch.setattr(direct, "read", _leave_to_libreoffice)
     converted = office.read_wps(data)
     assert direct_read.text == converted.text and direct_read.title == converted.title
@@ -126,16 +165,21 @@ def test_timeout_kills_the_worker_and_the_next_call_starts_another(word97, throu
     assert office.read_doc(word97["doc"]).format == "doc"
 
 
-def _soffice_pids(group: int) -> list[int]:
+def _group(group: int) -> list[int]:
+    """The live processes of a process group (zombies left to a reaper are not running anything)."""
     pids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        if int(fields[2]) == group and "soffice" in stat.with_name("comm").read_text():
+        if int(fields[2]) == group and fields[0] != "Z":
             pids.append(int(stat.parent.name))
     return pids
+
+
+def _soffice_pids(group: int) -> list[int]:
+    return [pid for pid in _group(group) if "soffice" in Path(f"/proc/{pid}/comm").read_text()]
 
 
 @needs_libreoffice
@@ -183,3 +227,79 @@ def test_missing_libreoffice_is_named(monkeypatch):
     monkeypatch.setattr(office, "_soffice", lambda: None)
     with pytest.raises(ExtractionError, match=r"need LibreOffice \(Debian package libreoffice-writer-nogui\)"):
         office.read_doc(ole_file({"WordDocument": word_fib()}))
+
+
+# Converts once (the UNO worker and soffice started), says where they are, and is SIGKILLed in its second
+# conversion, once the document is handed to the worker.
+CONVERTING_WHEN_KILLED = """
+import os, signal, sys
+from pipelines.formats import office
+data = open(sys.argv[1], "rb").read()
+office.convert(data, ".doc", ".docx", office.DOCX_FILTER)
+print(office._converter._worker.pid, office._converter._profile, flush=True)
+office._Converter._read_reply = lambda self, timeout: os.kill(os.getpid(), signal.SIGKILL)
+office.convert(data, ".doc", ".docx", office.DOCX_FILTER)
+"""
+
+# Converts once and waits to be killed.
+IDLE_WHEN_KILLED = """
+import sys, time
+from pipelines.formats import office
+office.convert(open(sys.argv[1], "rb").read(), ".doc", ".docx", office.DOCX_FILTER)
+print(office._converter._worker.pid, office._converter._profile, flush=True)
+time.sleep(600)
+"""
+
+
+def _start(script: str, word97: dict[str, bytes], tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
+    doc = tmp_path / "report.doc"
+    doc.write_bytes(word97["doc"])
+    process = subprocess.Popen([sys.executable, "-c", script, str(doc)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    worker, profile = process.stdout.readline().split()
+    assert _group(int(worker)) and Path(profile).is_dir()
+    return process, int(worker), Path(profile)
+
+
+def _gone(worker: int, profile: Path, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while (_group(worker) or profile.exists()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not _group(worker) and not profile.exists()
+
+
+@needs_libreoffice
+def test_libreoffice_dies_with_a_process_killed_while_converting(word97, tmp_path):
+    process, worker, profile = _start(CONVERTING_WHEN_KILLED, word97, tmp_path)
+    assert process.wait(timeout=300) == -signal.SIGKILL
+    assert _gone(worker, profile)  # the UNO worker, soffice and soffice.bin ended; the profile removed
+
+
+@needs_libreoffice
+def test_libreoffice_dies_with_an_idle_process_killed(word97, tmp_path):
+    process, worker, profile = _start(IDLE_WHEN_KILLED, word97, tmp_path)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _gone(worker, profile)
+
+
+@needs_libreoffice
+def test_profiles_whose_owners_were_killed_are_removed_when_a_converter_starts(word97, tmp_path):
+    """The owner and its LibreOffice killed together, nothing left to remove the profile: the next converter
+    does. A live owner's profile stays."""
+    process, worker, profile = _start(IDLE_WHEN_KILLED, word97, tmp_path)
+    os.killpg(worker, signal.SIGKILL)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while _group(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert profile.is_dir()  # left behind
+    alive = Path(tempfile.mkdtemp(prefix=f"nianbao-lo-{os.getpid()}-"))
+    try:
+        converter = office._Converter()
+        converter.convert(tmp_path / "report.doc", tmp_path / "report.docx", office.DOCX_FILTER, 60)
+        converter.close()
+        assert not profile.exists()
+        assert alive.is_dir()
+    finally:
+        shutil.rmtree(alive)

@@ -116,3 +116,97 @@ def test_review_table_by_header_positions():
     assert [raw[f"review.{c}"] for c in schema.REVIEW_COLUMNS] == ["1", "2", "0", "0", "3"]
     assert raw["litigation_direct.other_result"] == "1"
     assert raw["litigation_after_review.pending"] == "2"
+
+
+# --- placement by the form's order, by near labels and by arithmetic (sandbox renderings of a busy report) ---------
+
+def _busy_html(labels: dict[str, str]) -> tuple[bytes, dict]:
+    import copy
+
+    from sandbox.reports.html_page import render_html
+    from sandbox.reports.variant_corpus import base_specs
+
+    spec = copy.deepcopy(base_specs()[5])  # applications in every column
+    spec.labels = {**spec.labels, **labels}
+    return render_html(spec), spec.values
+
+
+def _first_leaf(values: dict, nonzero: bool) -> str:
+    return next(leaf for leaf in schema.RESULT_LEAVES["2021"] if bool(values[f"applications.{leaf}.total"]) == nonzero)
+
+
+def test_near_miss_labels_are_placed_at_their_position():
+    from pipelines.extract import extract
+
+    data, values = _busy_html({"applications.row.denied_enforcement_file": "7.属于行政执法案券",  # one look-alike
+                               "applications.row.unable_need_create": "2.没有信息需要另行制",  # characters dropped
+                               "applications.row.carried_over": "二、上年結轉政府信息公開申請數量"})  # traditional
+    report = extract(data, "near.html")
+    for row in ("denied_enforcement_file", "unable_need_create"):
+        for col in schema.APPLICANT_COLUMNS:
+            assert report.fields[f"applications.{row}.{col}"] == values[f"applications.{row}.{col}"]
+        assert report.placement[f"applications.{row}.total"] == "near_label"
+    assert report.placement["applications.carried_over.total"] == "label"  # read after t2s
+    assert report.placement["applications.granted.total"] == "label"
+    assert report.as_dict()["placement"] == report.placement
+
+
+def test_a_garbled_row_is_placed_by_arithmetic_only_when_the_rules_need_its_numbers():
+    from pipelines.extract import extract
+
+    data, values = _busy_html({})
+    leaf = _first_leaf(values, nonzero=True)
+    garbled = {f"applications.row.{leaf}": "（二）■■■■"}
+    report = extract(_busy_html(garbled)[0], "arith.html")
+    assert report.placement[f"applications.{leaf}.total"] == "arithmetic"
+    assert [report.fields[f"applications.{leaf}.{c}"] for c in schema.APPLICANT_COLUMNS] == [
+        values[f"applications.{leaf}.{c}"] for c in schema.APPLICANT_COLUMNS]
+
+
+def test_a_row_that_cannot_be_placed_is_null_with_a_warning_naming_its_label():
+    from pipelines.extract import extract
+
+    data, values = _busy_html({})
+    leaf = _first_leaf(values, nonzero=False)  # all zeros: the rules cannot tell where it belongs
+    report = extract(_busy_html({f"applications.row.{leaf}": "1.■■■■"})[0], "lost.html")
+    assert all(report.fields[f"applications.{leaf}.{c}"] is None for c in schema.APPLICANT_COLUMNS)
+    assert any("■■■■" in w and "could not be placed" in w for w in report.warnings)
+    # Every other row is still read, and nothing went into a wrong row.
+    assert all(report.fields[k] == values[k] for k in schema.application_keys("2021") if f".{leaf}." not in k)
+
+
+def test_columns_follow_their_headers_swapped_extra_or_missing():
+    from pipelines.extract import extract
+    from sandbox.reports.variant_corpus import CLASSES, _html, base_specs, make_variant
+
+    for name in ("swapped_columns", "remark_column", "missing_total"):
+        v = make_variant(CLASSES[name], base_specs()[6], 6)
+        report = extract(_html(v, 0), f"{name}.html")
+        wrong = {k: (report.fields.get(k), want) for k, want in v.expected.items() if report.fields.get(k) != want}
+        assert not wrong, (name, wrong)
+
+
+def test_undivided_other_of_a_2021_table_goes_to_the_2019_key():
+    from pipelines.extract import UNDIVIDED_OTHER, extract
+    from pipelines.checks import run_checks
+    from sandbox.reports.variant_corpus import CLASSES, _html, base_specs, make_variant
+
+    v = make_variant(CLASSES["undivided_other"], base_specs()[5], 5)
+    report = extract(_html(v, 1), "undivided.html")
+    assert report.template == "2021"
+    assert report.fields["applications.other.total"] == v.expected["applications.other.total"]
+    assert report.fields["applications.other_other.total"] is None
+    assert UNDIVIDED_OTHER in report.warnings
+    r2 = [c for c in run_checks(report.fields, "2021", "") if c.rule == "R2"]
+    assert r2 and all(c.ok for c in r2)
+
+
+def test_wrong_arithmetic_is_extracted_as_written_and_flagged():
+    from pipelines.extract import extract
+    from sandbox.reports.variant_corpus import CLASSES, _html, base_specs, make_variant
+
+    v = make_variant(CLASSES["wrong_arithmetic"], base_specs()[5], 5)
+    report = extract(_html(v, 0), "wrong.html")
+    assert report.fields["applications.new_received.total"] == v.expected["applications.new_received.total"]
+    failed = {c.rule for c in report.checks if not c.ok}
+    assert {"R1", "R3", "S3"} <= failed

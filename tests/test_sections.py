@@ -34,3 +34,22 @@ def test_split_in_order_and_drop_footer_chrome():
 def test_a_heading_out_of_order_is_prose():
     sections, _ = split_sections("一、总体情况\n文字\n五、存在的主要问题及改进情况\n问题\n二、主动公开的其他说明")
     assert "二、主动公开的其他说明" in sections["problems"]
+
+
+def test_pdf_heading_variants_part_numbering_and_number_on_its_own_line():
+    assert heading_key("第一部分 总体情况") == "overview"
+    assert heading_key("六 、其他需要报告的事项") == "other"
+    text = "\n".join(["第一部分 总体情况", "概况。", "二、", "主动公开政府信息情况", "主动文字。",
+                      "三、收到和处理政府信息公开", "申请情况", "五.存在的主要问题及改进情况", "问题。"])
+    sections, _ = split_sections(text)
+    assert sections["overview"] == "概况。"
+    assert sections["active"] == "主动文字。"
+    assert "applications" in sections and sections["problems"] == "问题。"
+
+
+def test_headings_printed_inside_tables():
+    from pipelines.sections import headings_in_tables
+
+    assert headings_in_tables(["二、主动公开政府信息情况", "行政复议", "四、政府信息公开行政复议、行政诉讼情况"]) == {
+        "active", "review_litigation"}
+    assert headings_in_tables(["主动公开政府信息情况"]) == set()  # a caption without its number is no heading

@@ -1,12 +1,19 @@
 """A page whose tables are pictures, and the pictures, fetched apart and in any order, become one report with every
-cell in the archive (archive.pictures); re-runs change nothing, a page revised with a changed picture is a new version
-(a picture changed under an unchanged page is read into its version), a missing picture leaves the page's text and a
-warning; the export and the dashboard show the cells."""
+cell in the archive (archive.pictures), joined by the page's own <img> links whatever referrer the pictures' requests
+carried; a kill between the pictures' commit and the joint reading is mended by the next crawl and by `nianbao
+reparse`, which also rebuilds the links of pages archived before they were kept; re-runs change nothing, a page
+revised with a changed picture is a new version (a picture changed under an unchanged page is read into its version),
+a missing picture leaves the page's text and a warning; the export and the dashboard show the cells."""
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from archive import export
 from archive.identity import canonical_value
@@ -18,6 +25,7 @@ from pipelines.schema import field_keys
 from sandbox.documents import tables
 from sandbox.table_image import table_png
 from tests.conftest_archive import T0, archive, db_url  # noqa: F401 (fixtures)
+from tests.crawler_support import ROOT, env
 from tests.test_dashboard_fixtures import client_for
 from tests.test_formats_image import needs_font, needs_ocr
 from tests.test_image_tables import SPECS, _page
@@ -25,6 +33,7 @@ from tests.test_image_tables import SPECS, _page
 pytestmark = [needs_ocr, needs_font]
 
 PAGE = "https://www.example.gov.cn/art/2024/1/1/art_1_1.html"
+LISTING = "https://www.example.gov.cn/col/col1/index.html"
 SPEC = SPECS["seed 1"]
 OTHER = SPECS["2021 n.a. dash, fee decimals"]  # another report of the 2021 form, with other applications numbers
 CHANGED = next(k for k in field_keys("2021") if k.startswith("applications.") and SPEC.values[k] != OTHER.values[k])
@@ -34,7 +43,7 @@ PICTURES = [table_png(t) for t in tables(SPEC)]
 def _captures(run: str, day: int, pictures: list[bytes], order: list[int] | None = None
               ) -> list[tuple[Capture, bytes, None]]:
     when = T0 + timedelta(days=day)
-    out = [(Capture(PAGE, when, run, referrer="https://www.example.gov.cn/col/col1/index.html"), _page(SPEC), None)]
+    out = [(Capture(PAGE, when, run, referrer=LISTING), _page(SPEC), None)]
     out += [(Capture(f"https://www.example.gov.cn/art/2024/1/1/table{n + 1}.png", when + timedelta(seconds=n + 1),
                      run, referrer=PAGE), data, None) for n, data in enumerate(pictures)]
     return [out[i] for i in order] if order else out
@@ -73,6 +82,78 @@ def test_pictures_first_then_the_page_in_one_batch_gives_the_same_report(archive
     _ingest(archive, "run-1", _captures("run-1", 0, PICTURES, order=[3, 1, 2, 0]), batch=10)
     assert _equal(_current(archive), SPEC) == len(field_keys(SPEC.template))
     assert len(_versions(archive)) == 1
+
+
+def test_pictures_asked_for_from_the_listing_join_their_page(archive):
+    """A resumed crawl asks for a known page's pictures from the listing it walks again: their captures name the
+    listing as referrer. The page's <img> links name the pictures, and join them all the same, in either order."""
+    from_listing = [(replace(c, referrer=LISTING), data, r) for c, data, r in _captures("run-1", 0, PICTURES)]
+    _ingest(archive, "run-1", from_listing[:1])
+    _ingest(archive, "run-2", from_listing[1:])
+    assert _equal(_current(archive), SPEC) == len(field_keys(SPEC.template))
+    assert len(_versions(archive)) == 1
+
+
+def test_pictures_from_the_listing_before_their_page_give_the_same_report(archive):
+    from_listing = [(replace(c, referrer=LISTING), data, r) for c, data, r in _captures("run-1", 0, PICTURES)]
+    _ingest(archive, "run-1", from_listing[1:])
+    _ingest(archive, "run-2", from_listing[:1])
+    assert _equal(_current(archive), SPEC) == len(field_keys(SPEC.template))
+
+
+# The page and its pictures committed, and the process SIGKILLed where the joint reading would begin.
+KILLED_BEFORE_THE_JOINT_READING = """
+import os, signal, sys
+from archive.db import open_archive
+from archive.ingest import Ingestor
+from tests.test_table_pictures import PICTURES, _captures
+Ingestor._join_pictures = lambda self, *args: os.kill(os.getpid(), signal.SIGKILL)
+Ingestor(open_archive(sys.argv[1], sys.argv[2]), "killed").ingest_many(_captures("killed", 0, PICTURES), batch=1)
+"""
+
+
+def _killed_before_the_joint_reading(archive, db_url: str) -> None:
+    done = subprocess.run([sys.executable, "-c", KILLED_BEFORE_THE_JOINT_READING, db_url, str(archive.data_dir)],
+                          cwd=ROOT, env=env(""), capture_output=True, text=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-3000:]
+    with archive.reader.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(T["captures"])).scalar() == 4
+    assert _current(archive)["applications.new_received.total"] is None  # the page alone: its pictures not read
+
+
+def _reparse(archive, db_url: str) -> dict[str, int]:
+    done = subprocess.run([sys.executable, "-m", "crawler.cli", "reparse", "--db", db_url, "--data",
+                           str(archive.data_dir)], cwd=ROOT, env=env(""), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_kill_before_the_joint_reading_is_mended_by_the_next_crawl(archive, db_url):
+    _killed_before_the_joint_reading(archive, db_url)
+    Ingestor(archive, "next").join_all_pictures()  # what a crawl's archive writer does first
+    assert _equal(_current(archive), SPEC) == len(field_keys(SPEC.template))
+    assert len(_versions(archive)) == 1
+
+
+def test_reparse_mends_a_kill_before_the_joint_reading(archive, db_url):
+    _killed_before_the_joint_reading(archive, db_url)
+    stats = _reparse(archive, db_url)
+    assert stats["noop"] == 4  # every blob read by this parser already: nothing extracted again
+    assert _equal(_current(archive), SPEC) == len(field_keys(SPEC.template))
+    assert len(_versions(archive)) == 1
+
+
+def test_reparse_rebuilds_the_links_of_pages_archived_before_they_were_kept(archive, db_url):
+    """An archive from before `page_pictures` (as migration 0005 leaves it): the links are read again from the pages'
+    bytes."""
+    _killed_before_the_joint_reading(archive, db_url)
+    with archive.engine.begin() as conn:
+        conn.execute(delete(T["page_pictures"]))
+    _reparse(archive, db_url)
+    assert _equal(_current(archive), SPEC) == len(field_keys(SPEC.template))
+    with archive.reader.connect() as conn:
+        links = conn.execute(select(T["page_pictures"].c.url).order_by(T["page_pictures"].c.position)).scalars()
+        assert list(links) == [f"https://www.example.gov.cn/art/2024/1/1/table{n}.png" for n in (1, 2, 3)]
 
 
 def test_a_rerun_changes_nothing(archive):

@@ -170,7 +170,10 @@ class ReportsSpider(scrapy.Spider):
             node = self.state.node(child.key) if child.role == "doc" else None
             if node is not None:  # its attachments may be unfinished (a killed run)
                 for grandchild in node.children:
-                    yield from self.visit(grandchild, portal, depth + 1)
+                    for request in self.visit(grandchild, portal, depth + 1):
+                        # Asked for from the listing walked again, but linked from the page: that is their referrer.
+                        request.headers.setdefault("Referer", child.url)
+                        yield request
             return
         yield from self._request(child, portal, depth, None, known)
 

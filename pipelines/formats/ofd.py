@@ -25,6 +25,7 @@ from pipelines.formats.properties import meaningful_title
 
 _PT_PER_MM = 72 / 25.4
 _NARROW = 0.5  # usual width of a narrow glyph, in font sizes (OFD gives steps between glyphs, not widths)
+_WIDEST = 1.2  # font sizes: no glyph's advance is wider
 _A4 = (210.0, 297.0)  # millimetres: the page size when a document states none
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -172,11 +173,12 @@ class _Reader:
                     x += dx[i] if i < len(dx) else 0.0
                     y += dy[i] if i < len(dy) else 0.0
             for i, (char, px, baseline) in enumerate(placed):
-                # A glyph ends where the next one starts, unless that is farther than its usual width (the next
-                # cell, a word gap); the last one at the boundary's edge when that is near.
+                # A glyph ends where the next one starts, unless that is farther than the widest glyphs ("@", "—")
+                # reach (the next cell, a justified gap); the last one at the boundary's edge when that is near.
                 width = size if is_wide(char) else _NARROW * size
                 if i + 1 < len(placed) and abs(placed[i + 1][2] - baseline) < 0.1 and placed[i + 1][1] > px:
-                    end = min(placed[i + 1][1], px + width)
+                    step = placed[i + 1][1] - px
+                    end = px + (step if step <= _WIDEST * size else width)
                 else:
                     end = right if px < right <= px + 1.5 * width else px + width
                 glyphs.append({"text": char, "x0": px, "x1": end, "top": baseline - size, "bottom": baseline,

@@ -5,6 +5,11 @@ Starting soffice costs seconds and converting a report a tenth of one, so one he
 run, driven over UNO by `uno_worker.py` (which needs the `uno` module of Debian's python3-uno, not importable from the
 project's venv). Without UNO each file falls back to a one-off `soffice --convert-to`. The soffice uses a private
 profile, so it never meets a user's running LibreOffice, and it is stopped when the interpreter exits.
+
+LibreOffice ends with the process that started it, however that ends: the UNO worker watches its parent and, once
+it is gone (SIGKILLed, or an extraction worker ended by its own parent watch, neither of which runs `atexit`), kills
+soffice and removes the profile. A profile folder is named for its owner's pid, so that the folders of owners gone
+without removing theirs (the worker killed with them) are removed when the next converter starts.
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ _WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
 _UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python")
 _SOFFICE_PATHS = ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice")
 _START_TIMEOUT = 180.0
+_PROFILE_PREFIX = "nianbao-lo-"  # then the owner's pid and a dash
 _MISSING = "DOC/WPS need LibreOffice (Debian package libreoffice-writer-nogui), not installed"
 _FIB_ENCRYPTED = 0x0100  # FibBase.fEncrypted, in the flags word at offset 10 of the WordDocument stream
 
@@ -54,6 +60,24 @@ def _uno_python() -> str | None:
     return None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove_stale_profiles() -> None:
+    """The profile folders whose owner is gone: killed with its UNO worker, nothing was left to remove them."""
+    for profile in Path(tempfile.gettempdir()).glob(f"{_PROFILE_PREFIX}*"):
+        owner = profile.name[len(_PROFILE_PREFIX):].partition("-")[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(profile, ignore_errors=True)
+
+
 def _clean_env() -> dict[str, str]:
     # The venv's Python settings must not leak into the system Python that runs the worker.
     return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
@@ -73,9 +97,10 @@ class _Converter:
 
     @property
     def _profile(self) -> Path:
-        """The private LibreOffice profile, made on first use."""
+        """The private LibreOffice profile, made on first use (after removing those of owners gone)."""
         if self._profile_dir is None:
-            self._profile_dir = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
+            _remove_stale_profiles()
+            self._profile_dir = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-"))
         return self._profile_dir
 
     def convert(self, src: Path, dst: Path, filter_name: str, timeout: float) -> None:
@@ -119,8 +144,8 @@ class _Converter:
         python = _uno_python()
         assert python is not None
         self._worker = subprocess.Popen(
-            [python, str(_WORKER_SCRIPT), soffice, str(self._profile / "uno"),
-             f"nianbao-{os.getpid()}-{uuid.uuid4().hex}"],
+            [python, str(_WORKER_SCRIPT), soffice, str(self._profile),
+             f"nianbao-{os.getpid()}-{uuid.uuid4().hex}", str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=_clean_env(), start_new_session=True,  # its own process group, so soffice dies with it on kill
         )

@@ -3,18 +3,22 @@
 Not imported by the project: it runs under Debian's /usr/bin/python3 (python3-uno), which has none of the project's
 dependencies, so it uses the standard library and uno only.
 
-    python3 uno_worker.py SOFFICE PROFILE_DIR PIPE_NAME
+    python3 uno_worker.py SOFFICE PROFILE_DIR PIPE_NAME PARENT_PID
 
 starts one headless soffice, prints {"ready": true}, then answers each request line
 {"src": path, "dst": path, "filter": "MS Word 2007 XML"} with {"ok": true} or {"ok": false, "error": "…",
 "gone": true|false}, "gone" meaning soffice has died and this worker exits.
-It exits, closing soffice and removing the profile, when its standard input ends.
+It exits, closing soffice and removing the profile, when its standard input ends; when its parent (PARENT_PID) is
+gone, also in the middle of a conversion, it kills soffice, removes the profile and exits.
 """
 import json
+import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 import uno
@@ -68,14 +72,48 @@ def _convert(desktop, request):
         document.close(True)
 
 
+def _group_but_me():
+    """The other processes of this worker's process group, when the group is its own (its parent starts it so):
+    soffice, and the soffice.bin that soffice's launcher forks."""
+    me, group = os.getpid(), os.getpgrp()
+    if group != me:
+        return
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == group and int(stat.parent.name) != me:
+                yield int(stat.parent.name)
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+
+
+def _end_with(parent, office, profile):
+    """Watch the parent: a parent killed with SIGKILL cannot stop this worker, and its pipe's end is not seen while a
+    conversion runs (UNO calls release the interpreter lock, so this thread runs during one)."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        office.kill()
+        for pid in _group_but_me():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        office.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main():
-    soffice, profile, pipe = sys.argv[1:4]
+    soffice, profile, pipe, parent = sys.argv[1:5]
     office = subprocess.Popen(
         [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
          f"-env:UserInstallation={pathlib.Path(profile).as_uri()}",
          f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    _end_with(int(parent), office, profile)
     try:
         desktop = _connect(office, pipe)
         _reply(ready=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from sandbox.reports.layout import (
-    Article, Block, Cell, Paragraph, Table, heading_level, letter_blocks, report_blocks,
+    RUN_BREAK, Article, Block, Cell, Paragraph, Table, heading_level, letter_blocks, report_blocks,
 )
 from sandbox.reports.site import Site, site_for, stable_hash
 from sandbox.reports.spec import ReportSpec
@@ -30,6 +30,8 @@ class HtmlStyle:
 
 
 def _t(text: str) -> str:
+    if RUN_BREAK in text:
+        return "".join(f"<span>{escape(part, quote=False)}</span>" for part in text.split(RUN_BREAK))
     return escape(text, quote=False)
 
 
@@ -143,6 +145,8 @@ def body_html(blocks: list[Block], editor: str) -> str:
     for block in blocks:
         if isinstance(block, Table):
             parts.append(_table(block, editor))
+        elif block.role == "page_break":
+            continue
         elif block.role == "title":
             if editor in ("word", "wps"):  # pasted documents repeat their title; CMS pages show it as the heading
                 parts += [_PARAGRAPH[editor](Paragraph(line, "title")) for line in block.text.split("\n")]

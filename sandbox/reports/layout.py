@@ -55,10 +55,15 @@ class Table:
         return grid  # type: ignore[return-value]
 
 
+# Inside a cell's text: where an editor started a new run (a <span> in HTML, a run in DOCX) in the middle of a word,
+# which a reader must join back without a space.
+RUN_BREAK = "\u2063"
+
+
 @dataclass(frozen=True)
 class Paragraph:
     text: str  # a title's line breaks are "\n"
-    role: str = "body"  # title | letter | heading | body
+    role: str = "body"  # title | letter | heading | body | page_break (the rest of the page left empty)
 
 
 Block = Paragraph | Table

@@ -42,6 +42,7 @@ class Plan:
     headings: str = "national"  # one of HEADING_STYLES
     cover_letter: bool = False
     year_in_title: bool = True  # if not, only the preamble's 统计期限 states the year
+    busy: bool = False  # applications and review cases in every column (also implied by a broken rule)
 
 
 # --- cells ------------------------------------------------------------------------------------------------------
@@ -220,8 +221,8 @@ def variant(base: ReportSpec, plan: Plan) -> ReportSpec:
     year = plan.year or rng.choice([2021, 2022, 2023, 2024] if template == "2021" else [2019, 2020])
     agency = _agency(rng)
     values: Values = {**active_numbers(rng, template),
-                      **application_numbers(rng, template, busy=plan.break_rule in ("R1", "R2", "R3")),
-                      **review_numbers(rng, busy=plan.break_rule == "R4")}
+                      **application_numbers(rng, template, busy=plan.busy or plan.break_rule in ("R1", "R2", "R3")),
+                      **review_numbers(rng, busy=plan.busy or plan.break_rule == "R4")}
     if plan.break_rule:
         break_rule(values, plan.break_rule, template, rng)
     values = {k: values[k] for k in field_keys(template)}

@@ -17,7 +17,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
-from sandbox.reports.layout import Article, Block, Paragraph, Table, heading_level, letter_blocks, report_blocks
+from sandbox.reports.layout import (
+    RUN_BREAK, Article, Block, Paragraph, Table, heading_level, letter_blocks, report_blocks,
+)
 from sandbox.reports.normalize import fixed_zip
 from sandbox.reports.site import stable_hash
 from sandbox.reports.spec import ReportSpec
@@ -40,6 +42,9 @@ def _font(run, role: str, bold: bool = False) -> None:
 
 def _paragraph(doc, block: Paragraph) -> None:
     p = doc.add_paragraph()
+    if block.role == "page_break":
+        p.add_run().add_break(WD_BREAK.PAGE)
+        return
     if block.role == "title":
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         lines = block.text.split("\n")
@@ -59,7 +64,8 @@ def _paragraph(doc, block: Paragraph) -> None:
 def _table(doc, table: Table) -> None:
     t = doc.add_table(rows=table.n_rows, cols=table.n_cols)
     t.style = "Table Grid"
-    weights = _LABEL_WEIGHTS.get(table.name, (1,) * table.n_cols)
+    # A table with a column added or left out (the variant corpus) gives the extra columns the data columns' weight.
+    weights = (_LABEL_WEIGHTS.get(table.name, ()) + (1,) * table.n_cols)[:table.n_cols]
     widths = [Cm(_TEXT_WIDTH_CM * w / sum(weights)) for w in weights]
     t.autofit = False
     for column, width in zip(t.columns, widths):
@@ -78,8 +84,8 @@ def _table(doc, table: Table) -> None:
         for i, line in enumerate(lines):
             p = target.paragraphs[0] if i == 0 else target.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            if line:
-                _font(p.add_run(line), "cell", bold=cell.header and table.name != "applications")
+            for part in line.split(RUN_BREAK) if line else ():
+                _font(p.add_run(part), "cell", bold=cell.header and table.name != "applications")
 
 
 def _kingsoft_properties(doc, seed: str) -> None:
