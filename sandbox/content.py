@@ -323,9 +323,10 @@ def build_site(world: World, portal: Portal, slots: dict[tuple[str, int], str]) 
     _special(world, portal, reports)
     raw = (reports + _near_misses(world, portal, columns) + _routine(world, portal)
            + _hazard_items(world, portal, reports))
-    # Document ids grow with time, as a CMS's sequence does.
-    raw.sort(key=lambda x: (x["published"], digest(x["kind"], x["title"], x["unit"].name if x["unit"] else "",
-                                                      x.get("year"))))
+    # Document ids grow with time, as a CMS's sequence does. Poison documents take theirs last, so that adding them
+    # changed no other document's id (ids seed how a page is drawn).
+    raw.sort(key=lambda x: ("poison" in x, x["published"],
+                            digest(x["kind"], x["title"], x["unit"].name if x["unit"] else "", x.get("year"))))
     r = rng(world.seed, "ids", portal.host)
     next_id = r.randint(100_000, 2_000_000)
     items: dict[int, Item] = {}
