@@ -12,6 +12,9 @@ _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)" + _UNITS + "$")
 # Chinese numerals ("一百", "两千零五", "一万二千"); a closing 万 is left to the unit, as in "二十五万元".
 _CHINESE_NUMBER = re.compile(r"^(负?)([〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟点]+?)" + _UNITS + "$")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A dash typed with the IME's 一 (or read so from a picture) looks exactly like the numeral one; alone in a value cell
+# it is the dash, never 1 (a real 1 is written with a digit).
+_DASH_LOOKALIKES = frozenset({"一", "一一"})
 _INVISIBLE = re.compile(r"[\s\u200b\ufeff,，]")
 # "12 34": two numbers, or one with a gap; never 1234. A line break is not a gap: a number wraps in a narrow cell.
 _SPLIT_DIGITS = re.compile(r"\d[ \t]+\d")  # after NFKC, which makes U+3000 and U+00A0 spaces
@@ -48,7 +51,7 @@ def parse(text: str, amount: bool = False, header_unit: str | None = None) -> Va
 
     A text that is not read is None with a `problem`, never a guess: "12 34" is not 1234, "100%" not 100."""
     t = normal(text)
-    if t.lower() in NULL_MARKERS:
+    if t.lower() in NULL_MARKERS or t in _DASH_LOOKALIKES:
         return Value(None, True)
     if _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", text)):
         return Value(None, False, problem="is not a number (digits separated by a space)")

@@ -7,6 +7,8 @@ from pipelines.values import header_unit, is_value_like, parse
     ("4277", 4277), (" 0 ", 0), ("+57", 57), ("-3", -3), ("24457.4", 24457.4), ("1,234", 1234),
     ("１２", 12), ("5件", 5),
     ("", None), ("/", None), ("／", None), ("—", None), ("——", None), ("-", None), ("不适用", None), ("无", None),
+    # the IME's 一 typed (or read from a picture) for a dash is the dash, not the numeral one
+    ("一", None), ("一一", None),
 ])
 def test_parse_counts_and_blanks(text, expected):
     value = parse(text)
