@@ -19,20 +19,19 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-import pickle
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from itertools import islice
-from multiprocessing import get_context
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, tuple_, update
 
-from pipelines.document import Failure, Report as ExtractedReport
+from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
+from pipelines.workers import ExtractionPool
 
 from archive import chains, copies, fresh, neardup, pictures, results
 from archive.agencies import classify
@@ -45,6 +44,16 @@ from archive.sql import insert, insert_new, transaction
 Outcome = Literal["inserted", "updated", "unchanged", "noop", "not_report", "failed", "unattributed"]
 Extractor = Callable[[bytes, str], "ExtractedReport | Failure"]
 ERROR_OUTCOMES = ("not_report", "failed", "unattributed")
+
+
+def failure_error(kind: str | None) -> str | None:
+    """The run_errors kind counted beside a failed outcome whose extraction did more than find its input unreadable:
+    its worker crashed, ran out of memory or time, or a limit was reached (pipelines.document.FAILURE_KINDS)."""
+    return f"extraction_{kind}" if kind and kind != "unreadable" else None
+
+
+# Counted by the ingestor as it commits (`Ingestor._count`), not again from the crawler's record.
+INGESTED_ERRORS = frozenset(filter(None, map(failure_error, FAILURE_KINDS)))
 
 # Captures per transaction: enough that per-statement costs vanish, few enough to keep locks short.
 BATCH = 300
@@ -140,21 +149,12 @@ class _Item:
         return results.pack(self.result)
 
 
-def _extract_dict(extractor: Extractor, data: bytes, url: str) -> dict[str, Any]:
-    return extractor(data, url).as_dict()
+def _extraction_pool(workers: int, extractor: Extractor) -> ExtractionPool | None:
+    """Supervised extraction workers for re-parsing (a blob that crashes or hangs its parser fails alone), or None to
+    read in this process: an extractor other than the pipeline's own (tests give theirs) cannot go to a worker."""
+    from pipelines.extract import extract
 
-
-def _process_pool(workers: int, extractor: Extractor) -> ProcessPoolExecutor | None:
-    """Extraction processes for re-parsing, or None to read in this process (one worker, or an extractor that
-    cannot be sent to another process: a closure or lambda)."""
-    if workers <= 1:
-        return None
-    try:
-        pickle.dumps(extractor)
-    except (pickle.PicklingError, AttributeError, TypeError):
-        return None
-    # Spawned, not forked: the parent holds database connections and threads.
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    return ExtractionPool(max(1, workers)) if extractor is extract else None
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -228,11 +228,11 @@ class Ingestor:
         every page is read with the pictures it shows (archive.pictures), its links to them read from its bytes again
         (those of pages archived before `page_pictures` was kept too).
 
-        With `workers` > 1 the blobs are read in that many processes (a picklable extractor only), the next batch's
+        The blobs are read in `workers` supervised processes (the pipeline's own extractor only), the next batch's
         while the previous one is committed. `progress(done, total)` is called after each batch."""
         digests = list(digests)
         outcomes: list[Outcome] = []
-        pool = _process_pool(workers, self.extractor)
+        pool = _extraction_pool(workers, self.extractor)
         pending: tuple[Any, ...] | None = None
         try:
             for chunk in [*_chunks(digests, BATCH), None]:
@@ -243,8 +243,7 @@ class Ingestor:
                     linked = [sha for sha, result in stored.items() if pictures.may_show_pictures(result)]
                     hints = self._first_sightings([*todo, *linked])
                     reads = [(self.blobs.get(sha), hints[sha][0]) for sha in todo]
-                    futures = ([pool.submit(_extract_dict, self.extractor, data, url) for data, url in reads]
-                               if pool is not None else None)
+                    futures = [pool.submit(data, url) for data, url in reads] if pool is not None else None
                     started = (chunk, stored, todo, linked, hints, reads, futures)
                 if pending is not None:
                     outcomes += self._reparsed(*pending)
@@ -254,7 +253,7 @@ class Ingestor:
             self.join_all_pictures()
         finally:
             if pool is not None:
-                pool.shutdown(cancel_futures=True)
+                pool.close()
         return outcomes
 
     def _reparsed(self, chunk: list[str], stored: dict[str, Any], todo: list[str], linked: list[str], hints: dict,
@@ -263,7 +262,7 @@ class Ingestor:
         links of the pages among them that may show pictures, those already read (`linked`) too."""
         items = []
         for n, (sha, (data, url)) in enumerate(zip(todo, reads)):
-            found = futures[n].result() if futures is not None else self.extractor(data, url).as_dict()
+            found = (futures[n].result() if futures is not None else self.extractor(data, url)).as_dict()
             _, agency_hint, year_hint = hints[sha]
             items.append(self._item(sha, len(data), None, None, found, False, agency_hint, year_hint))
             if pictures.may_show_pictures(found):
@@ -458,7 +457,8 @@ class Ingestor:
             outcomes[n] = outcome if capture_new[n] or ext_new or changed else "noop"
         if placer is not None:
             placer.finish()
-        self._count(conn, [(i.capture, o) for i, o, new in zip(items, outcomes, capture_new) if new])
+        self._count(conn, [(i.capture, o, i.result.get("error_kind")) for i, o, new in zip(items, outcomes, capture_new)
+                           if new])
         return outcomes  # type: ignore[return-value]
 
     def _insert_captures(self, conn: Connection, captured: list[_Item]) -> set[str]:
@@ -552,14 +552,16 @@ class Ingestor:
             ids.update({(r.agency_id, r.kind, r.year): r.id for r in found})
         return ids, {(r.agency_id, r.kind, r.year) for r in inserted}
 
-    def _count(self, conn: Connection, seen: list[tuple[Capture | None, Outcome | None]]) -> None:
+    def _count(self, conn: Connection, seen: list[tuple[Capture | None, Outcome | None, str | None]]) -> None:
         """Per run and portal: pages, new / updated / unchanged reports, errors by kind."""
         pages: dict[tuple[str, str], Counter[str]] = {}
-        for capture, outcome in seen:
+        for capture, outcome, failure in seen:
             assert capture is not None and outcome is not None
             counts = pages.setdefault((capture.run_id, capture.portal_name()), Counter())
             counts["pages"] += 1
             counts[{"inserted": "new", "updated": "updated", "unchanged": "unchanged"}.get(outcome, outcome)] += 1
+            if outcome == "failed" and (error := failure_error(failure)):
+                counts[error] += 1
         rp, re_ = T["run_portals"], T["run_errors"]
         columns = ("pages", "new", "updated", "unchanged")
         rows = [{"run_id": run_id, "portal": portal, **{c: counts[c] for c in columns}}
@@ -569,7 +571,8 @@ class Ingestor:
             conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal"], set_={
                 c: rp.c[c] + stmt.excluded[c] for c in columns}), rows)
         errors = [{"run_id": run_id, "portal": portal, "kind": kind, "count": counts[kind]}
-                  for (run_id, portal), counts in sorted(pages.items()) for kind in ERROR_OUTCOMES if counts[kind]]
+                  for (run_id, portal), counts in sorted(pages.items())
+                  for kind in (*ERROR_OUTCOMES, *sorted(INGESTED_ERRORS)) if counts[kind]]
         if errors:
             stmt = insert(conn, re_)
             conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select, update
 
-from archive.ingest import ERROR_OUTCOMES, ensure_run
+from archive.ingest import ERROR_OUTCOMES, INGESTED_ERRORS, ensure_run
 from archive.models import T
 from archive.sql import insert
 
@@ -93,6 +93,14 @@ class RunRecord:
             total.update(p.outcomes)
         return total
 
+    def archived(self) -> int:
+        """Documents the archive committed (each with an outcome), whatever the outcome."""
+        return sum(self.totals()[column] for column in set(OUTCOME_COLUMN.values()))
+
+    def lost(self) -> int:
+        """Documents handed to the archive and never committed: the run did not finish its work."""
+        return max(0, self.totals()["documents"] - self.archived())
+
     def as_dict(self) -> dict:
         return {"run_id": self.run_id, "years": list(self.years), "requests": self.requests, "reason": self.reason,
                 "started": self.started, "finished": self.finished,
@@ -122,9 +130,15 @@ class RunRecord:
         t = self.totals()
         seconds = max(0.1, self.finished - self.started)
         lines = [f"run {self.run_id}: {len(self.portals)} portals, {self.requests} requests, {t['pages']} pages "
-                 f"({t['pages'] / seconds:.0f}/s), {t['documents']} documents archived in {seconds:.0f} s",
+                 f"({t['pages'] / seconds:.0f}/s), {self.archived()} documents archived in {seconds:.0f} s"
+                 + (f" ({self.lost()} more handed on and NOT archived)" if self.lost() else ""),
                  f"  reports: {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged; "
                  f"{t['not_report']} not reports, {t['unreadable']} unreadable, {t['unattributed']} unattributed"]
+        failures = Counter()
+        for p in self.portals.values():
+            failures.update({k: v for k, v in p.errors.items() if k in INGESTED_ERRORS})
+        if failures:
+            lines.append("  extraction failures: " + ", ".join(f"{n} {k}" for k, n in sorted(failures.items())))
         attention = [(p, p.attention) for p in self.portals.values() if p.attention]
         if attention:
             lines.append(f"  portals needing attention ({len(attention)}):")
@@ -162,7 +176,8 @@ def save_record(conn: Connection, record: RunRecord) -> None:
             "agency": stmt.excluded.agency, "family": func.coalesce(stmt.excluded.family, rp.c.family),
             "attention": stmt.excluded.attention}), rows)
     errors = [{"run_id": record.run_id, "portal": p.portal, "kind": kind, "count": count}
-              for p in record.portals.values() for kind, count in sorted(p.errors.items()) if count]
+              for p in record.portals.values() for kind, count in sorted(p.errors.items())
+              if count and kind not in INGESTED_ERRORS]
     errors += [{"run_id": record.run_id, "portal": p.portal, "kind": "no_reports", "count": 1}
                for p in record.portals.values() if p.attention and not p.errors]
     if errors:

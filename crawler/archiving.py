@@ -1,8 +1,9 @@
 """The item pipeline: every exchange into the WARC file, every report candidate into the archive.
 
 Listing and navigation pages are provenance, not documents: they go to the WARC file only. Pages and files that
-may be reports become captures and are ingested with extraction. Extraction is CPU work and runs in worker
-processes; ingestion (`Ingestor.ingest_many`, one transaction per batch) runs in a writer thread, so the crawl's
+may be reports become captures and are ingested with extraction. Extraction is CPU work and runs in supervised
+worker processes (`pipelines.workers`: a document that crashes, hangs or bloats its parser is archived with its
+error, alone); ingestion (`Ingestor.ingest_many`, one transaction per batch) runs in a writer thread, so the crawl's
 event loop does not wait for either — until the documents waiting for them pass NIANBAO_EXTRACT_BACKLOG_MB: then an
 item waits too, its response keeps its place in Scrapy's scraper, and the engine stops downloading once those fill
 SCRAPER_SLOT_MAX_ACTIVE_SIZE, so memory stays bounded however far the crawl runs ahead of extraction. The spider
@@ -12,12 +13,8 @@ for resumption.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
-import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 from scrapy.utils.asyncio import sleep
 from twisted.internet import reactor, task
@@ -27,46 +24,35 @@ from archive.ingest import Capture, Ingestor
 from archive.warc import WarcFile
 from crawler.discovered import attach_discovered
 from crawler.items import Fetched
+from pipelines.document import Failure
+from pipelines.extract import PARSER_VERSION
+from pipelines.limits import Limits
+from pipelines.workers import ExtractionPool
 
 log = logging.getLogger(__name__)
 _STOP = object()
 
 
-def _exit_with(parent: int) -> None:
-    """Extraction workers end with the crawl: a crawl killed with SIGKILL cannot stop its pool, and a worker waiting
-    for work never sees the queue close (it holds the queue's writing end too), so each one watches its parent."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _start_worker(parent: int) -> None:
-    _exit_with(parent)
-    # The crawl's event loop goes first: with both at one priority, responses waited their turn behind extraction
-    # (a hundred of them in Scrapy's scraper), slow portals' next steps with them, and those portals ended the crawl
-    # alone with the cores idle. Extraction's backlog is done meanwhile (bench.crawl at scale 150, A/B on one machine:
-    # 97, 99, 102 pages/s at one priority; 102, 108, 115, 111 with the workers niced).
-    os.nice(10)
-
-
-def _extract(data: bytes, source: str):  # type: ignore[no-untyped-def]
-    from pipelines.extract import extract
-    return extract(data, source)
+# The crawl's event loop goes first: with both at one priority, responses waited their turn behind extraction (a
+# hundred of them in Scrapy's scraper), slow portals' next steps with them, and those portals ended the crawl alone
+# with the cores idle. Extraction's backlog is done meanwhile (bench.crawl at scale 150, A/B on one machine: 97, 99,
+# 102 pages/s at one priority; 102, 108, 115, 111 with the workers niced).
+WORKER_NICENESS = 10
 
 
 class ArchivePipeline:
-    def __init__(self, db: str | None, data: str | None, workers: int, batch: int, backlog: int):
+    def __init__(self, db: str | None, data: str | None, workers: int, batch: int, backlog: int,
+                 limits: Limits | None = None):
         self.db, self.data, self.workers, self.batch, self.backlog = db, data, workers, batch, backlog
+        self.limits = limits or Limits()
         self.waiting = 0  # bytes of documents handed to extraction and not yet committed
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
         pipeline = cls(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"), s.getint("NIANBAO_EXTRACT_WORKERS"),
-                       s.getint("NIANBAO_INGEST_BATCH"), int(s.getfloat("NIANBAO_EXTRACT_BACKLOG_MB") * 2**20))
+                       s.getint("NIANBAO_INGEST_BATCH"), int(s.getfloat("NIANBAO_EXTRACT_BACKLOG_MB") * 2**20),
+                       Limits.from_settings(s))
         pipeline.crawler = crawler
         return pipeline
 
@@ -76,9 +62,10 @@ class ArchivePipeline:
         # Records are fsynced once per batch, by the writer thread, before the batch's rows are committed.
         self.warc = WarcFile(self.archive.warc_dir, ".".join(filter(None, (spider.run_id, spider.worker))),
                              sync_each=False)
-        self.ingestor = Ingestor(self.archive, spider.run_id)
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                                        initargs=(os.getpid(),)) if self.workers else None
+        # Without workers (NIANBAO_EXTRACT_WORKERS=0) the ingestor extracts in this process, unguarded.
+        self.pool = ExtractionPool(self.workers, self.limits, WORKER_NICENESS) if self.workers else None
+        self.ingestor = Ingestor(self.archive, spider.run_id, extractor=self.pool,
+                                 parser_version=PARSER_VERSION if self.pool else None)
         self.queue: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._writer, name="archive-writer", daemon=True)
@@ -96,7 +83,7 @@ class ArchivePipeline:
             except queue.Empty:
                 break
         if done:
-            self.waiting -= sum(capture.size for capture, _ in done)
+            self.waiting -= sum(capture.size for capture, _, _ in done)
             self.spider.archived(done)
 
     async def process_item(self, item: Fetched) -> Fetched:
@@ -112,7 +99,7 @@ class ArchivePipeline:
                 referrer=item.referrer, status=item.status, headers=dict(item.headers), size=len(item.body),
                 warc_file=ref.file, warc_record_id=ref.record_id, warc_offset=ref.offset, portal=item.portal,
                 agency_hint=item.agency_hint, year_hint=item.year_hint, tls=item.tls)
-            future = self.pool.submit(_extract, item.body, item.final_url) if self.pool else None
+            future = self.pool.submit(item.body, item.final_url) if self.pool else None
             self.queue.put((capture, item.body, future))
             self.waiting += capture.size
         return item
@@ -141,10 +128,11 @@ class ArchivePipeline:
                 work = [(c, data, f.result() if f else None) for c, data, f in batch]
                 self.warc.sync()
                 outcomes = self.ingestor.ingest_many(work, batch=self.batch)
+                kinds = [result.kind if isinstance(result, Failure) else None for _, _, result in work]
             except BaseException as exc:
                 self._failed(exc)
                 return
-            self.results.put([(c, o) for (c, _, _), o in zip(batch, outcomes)])
+            self.results.put([(c, o, k) for (c, _, _), o, k in zip(batch, outcomes, kinds)])
 
     def _failed(self, exc: BaseException) -> None:
         """The crawl must stop, not lose documents silently."""
@@ -159,7 +147,7 @@ class ArchivePipeline:
             self.drainer.stop()
         self.drain()
         if self.pool:
-            self.pool.shutdown()
+            self.pool.close()
         self.ingestor.finish()
         self.warc.close()
         attach_discovered(self.archive, self.spider.run_id)

@@ -6,6 +6,8 @@ flags become settings in one function (`crawler.cli.options.settings_from`).
 """
 import os
 
+from pipelines import limits as extraction
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -34,8 +36,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
-# A report is at most a few MB; scans of compilations run to hundreds: stop them (domain.md §5 hazards).
-DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_MAXSIZE = extraction.Limits.file_bytes  # a report is at most a few MB: scans of compilations are stopped
 DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 # Government certificates are often broken or expired: like Scrapy's default, do not reject the site for it.
 DOWNLOADER_CLIENT_TLS_METHOD = "TLS"
@@ -84,7 +85,7 @@ NIANBAO_ALLOWED_SUFFIXES = [".gov.cn"]
 NIANBAO_ALLOW_PRIVATE = False  # also refuses registry names that resolve to private addresses (without a proxy)
 NIANBAO_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each further one
 NIANBAO_RETRY_BACKOFF_MAX = 60.0
-NIANBAO_EXTRACT_WORKERS = 2
+NIANBAO_EXTRACT_WORKERS = extraction.WORKERS
 NIANBAO_INGEST_BATCH = 100
 NIANBAO_EXTRACT_BACKLOG_MB = 256.0  # documents waiting for extraction and the archive, before downloads wait for them
 NIANBAO_PORTAL_BUDGET = 5000  # requests per portal before it is cut off as a trap
@@ -100,6 +101,15 @@ NIANBAO_RUN = None
 NIANBAO_WORKER = None  # default: host name and process id
 NIANBAO_IDLE_EXIT = 30.0  # a worker stops once the shared frontier has had no work for this long
 NIANBAO_LEASE_SECONDS = 30.0  # a worker silent this long is dead: its requests go back to the frontier
+# What one document may cost its extraction (`nianbao import`, `reparse` and `extract` read these too). Their values
+# and what each one bounds are in pipelines/limits.py, beside the extraction (pipelines imports nothing of ours).
+NIANBAO_EXTRACT_MEMORY_MB = extraction.Limits.memory_mb
+NIANBAO_EXTRACT_SECONDS = extraction.Limits.seconds
+NIANBAO_ZIP_MAX_MB = extraction.Limits.zip_mb
+NIANBAO_ZIP_MAX_ENTRIES = extraction.Limits.zip_entries
+NIANBAO_TABLE_MAX_CELLS = extraction.Limits.table_cells
+NIANBAO_PDF_MAX_PAGES = extraction.Limits.pdf_pages
+NIANBAO_OCR_SECONDS = extraction.Limits.ocr_seconds
 # Scheduled crawls (`nianbao schedule`): daily in the reporting season (reports are due 31 January and 31 March),
 # weekly otherwise, over the years from 2019 to last year, worked out at each run (so the command never goes stale).
 NIANBAO_SCHEDULE_SEASON = "01-15:04-15"

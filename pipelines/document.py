@@ -68,6 +68,11 @@ class ExtractionError(Exception):
     """The input cannot be read at all (corrupt, encrypted, unsupported); the message says why for the user."""
 
 
+# Why a document failed: its reader could not read it, a limit on what one document may cost was reached
+# (pipelines/limits.py), or its worker process ran out of memory, out of time, or crashed (pipelines/workers.py).
+FAILURE_KINDS = ("unreadable", "limit", "memory", "timeout", "crashed")
+
+
 @dataclass
 class Failure:
     """The `nianbao extract` result for an input that cannot be read."""
@@ -76,9 +81,11 @@ class Failure:
     sha256: str
     error: str
     format: str | None = None
+    kind: str = "unreadable"  # one of FAILURE_KINDS
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "sha256": self.sha256, "format": self.format, "error": self.error}
+        return {"source": self.source, "sha256": self.sha256, "format": self.format, "error": self.error,
+                "error_kind": self.kind}
 
 
 @dataclass

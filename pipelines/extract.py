@@ -10,6 +10,8 @@ from pipelines import schema, values
 from pipelines.checks import run_checks
 from pipelines.classify import classify, names_report
 from pipelines.document import Cell, Document, ExtractionError, Failure, Grid, Report
+from pipelines.formats.containers import check_container
+from pipelines.limits import LimitExceeded, memory_exceeded
 from pipelines.mapping import Mapped, map_grids
 from pipelines.metadata import (
     agency_from_body, agency_from_lines, agency_from_title, find_title_line, publication_date, report_year,
@@ -161,9 +163,17 @@ def _document(data: bytes, source: str) -> tuple[str, Document | Failure]:
     fmt = None
     try:
         fmt = sniff(data)
+        if fmt in ("docx", "xlsx", "ofd"):
+            check_container(data)
         return sha256, _reader(fmt)(data)
+    except LimitExceeded as exc:
+        return sha256, Failure(source, sha256, str(exc), fmt, "limit")
     except ExtractionError as exc:
         return sha256, Failure(source, sha256, str(exc), fmt)
+    except MemoryError:
+        return sha256, Failure(source, sha256, memory_exceeded(), fmt, "memory")
+    except Exception as exc:  # a reader's library failing on input it did not expect (zlib.error, …)
+        return sha256, Failure(source, sha256, f"the {fmt} reader failed ({type(exc).__name__}: {exc})", fmt)
 
 
 @dataclass

@@ -50,6 +50,7 @@ class Item:
     revised: dt.date | None = None  # from this day the page shows a second version with other numbers
     reuploaded: dt.date | None = None  # from this day the attachment is new bytes with the same content
     huge: bool = False
+    poison: str | None = None  # poison documents: the payload served instead of the page (sandbox.poison.PAYLOADS)
     parts: int = 1  # TRS articles split over `t…_1.html`, `t…_2.html`, … (a table spans the break)
 
     @property
@@ -274,6 +275,10 @@ def _routine(world: World, portal: Portal) -> list[dict]:
     return out
 
 
+# The poison documents' titles in the listing: a report's, as far as a listing can tell.
+POISON_LABELS = {"far_cells": "附表", "damaged_deflate": "统计表", "zip_bomb": "数据", "span_bomb": "全文"}
+
+
 def _hazard_items(world: World, portal: Portal, reports: list[dict]) -> list[dict]:
     out = []
     gov = portal.owner
@@ -282,6 +287,12 @@ def _hazard_items(world: World, portal: Portal, reports: list[dict]) -> list[dic
         out.append({"kind": "compilation", "title": f"{gov.short}{year}年度政府信息公开工作年度报告汇编（扫描件）",
                     "published": dt.date(year + 1, 4, 18), "unit": gov, "year": year, "form": "att", "fmt": "pdf",
                     "column": _report_column(portal, gov, year), "huge": True})
+    if "poison_documents" in portal.hazards:
+        year = 2023
+        for n, (name, label) in enumerate(POISON_LABELS.items()):
+            out.append({"kind": "poison", "title": f"{gov.short}{year}年政府信息公开工作年度报告（{label}）",
+                        "published": dt.date(year + 1, 2, 3 + n), "unit": gov, "year": year,
+                        "column": _report_column(portal, gov, year), "poison": name})
     if "soft_404" in portal.hazards and reports:
         # A second listing of a report whose page was since deleted: the link answers a soft 404.
         # (not one published only through xxgkAnnualReport.jsp: its URL names the report, not an id)
@@ -312,9 +323,10 @@ def build_site(world: World, portal: Portal, slots: dict[tuple[str, int], str]) 
     _special(world, portal, reports)
     raw = (reports + _near_misses(world, portal, columns) + _routine(world, portal)
            + _hazard_items(world, portal, reports))
-    # Document ids grow with time, as a CMS's sequence does.
-    raw.sort(key=lambda x: (x["published"], digest(x["kind"], x["title"], x["unit"].name if x["unit"] else "",
-                                                      x.get("year"))))
+    # Document ids grow with time, as a CMS's sequence does. Poison documents take theirs last, so that adding them
+    # changed no other document's id (ids seed how a page is drawn).
+    raw.sort(key=lambda x: ("poison" in x, x["published"],
+                            digest(x["kind"], x["title"], x["unit"].name if x["unit"] else "", x.get("year"))))
     r = rng(world.seed, "ids", portal.host)
     next_id = r.randint(100_000, 2_000_000)
     items: dict[int, Item] = {}

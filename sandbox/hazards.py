@@ -38,6 +38,9 @@ DESCRIPTIONS = {
     "spam_clone": "a non-government domain copies the portal's pages (same titles, same reports); the portal's "
                   "footer links it and a report list carries an injected link to its copy: never request it",
     "ip_host": "the portal lives at a public IP address and port, not a domain; the registry row names it so",
+    "poison_documents": "its report column lists, under report titles, files that take parsers down (an XLSX that "
+                        "aborts its reader, a damaged one, a zip bomb, a span bomb): archive each as what `expect` "
+                        "says, an error capture or not a report, and every report beside them",
 }
 WAF = {  # hazard → (status, cookie name)
     "waf_200": (200, "yd_cookie"),

@@ -25,6 +25,7 @@ from pipelines.schema import field_keys
 from sandbox.articles import attachments, report_ref
 from sandbox.content import Item, Site
 from sandbox.hazards import DESCRIPTIONS, WAF
+from sandbox.poison import PAYLOADS
 from sandbox.platforms.base import Call
 from sandbox.world import YEARS, Portal
 
@@ -123,7 +124,7 @@ def near_misses(sb) -> Iterator[dict]:
             continue
         site, platform = sb.site(portal), sb.platform(portal)
         for item in site.items.values():
-            if item.kind in ("report", "news", "notice", "policy") or item.published > sb.today:
+            if item.kind in ("report", "news", "notice", "policy", "poison") or item.published > sb.today:
                 continue
             entry = {"url": _url(portal, platform.item(site, item)), "kind": item.kind, "title": item.title}
             if item.kind == "compilation":
@@ -157,8 +158,15 @@ def hazards(sb) -> list[dict]:
                                  if i.kind == "compilation" for a in attachments(i)]
             if kind == "soft_404":
                 entry["urls"] = [_url(portal, platform.item(site, i)) for i in site.items.values() if i.kind == "dead"]
+            if kind == "poison_documents":
+                entry["documents"] = [{"url": _url(portal, platform.item(site, i)), "payload": i.poison,
+                                       "expect": PAYLOADS[i.poison][2]} for i in _poison(site, sb.today)]
             out.append(entry)
     return out
+
+
+def _poison(site: Site, today: dt.date) -> list[Item]:
+    return [i for i in site.items.values() if i.poison and i.published <= today]
 
 
 def _report_keys(site: Site, today: dt.date) -> Counter:
@@ -207,6 +215,8 @@ def _portal_minimum(sb, portal: Portal) -> list[dict]:
                 add(Call("GET", part), "report part", {item.year})
             for att in attachments(item):
                 add(Call("GET", platform.file(site, item, att)), "report file", {item.year})
+    for item in _poison(site, today):  # listed as reports: only their bytes tell
+        add(Call("GET", platform.item(site, item)), "poison document", {item.year})
     if "flaky_500" in portal.hazards:
         entries += [{**e, "purpose": "retry after 500"} for e in entries if e["purpose"] != "robots"]
     return entries

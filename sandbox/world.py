@@ -247,7 +247,8 @@ def build_world(seed: int = 1, scale: int = 7) -> World:
         style = _portal_style(seed, index, family)
         units = [gov, *_units(seed, gov, level, namer, host)]
         site_code = f"{code}{index % 9000 + 1:04d}"
-        hazards = _hazards(index)
+        # Poison documents on the first portal only: every world has them, and the rotation stays as it was.
+        hazards = _hazards(index) + (("poison_documents",) if index == 0 else ())
         own_site = None
         # About a third of portals have one department that also runs a site of its own.
         if (chance(0.35, seed, "own-site", index) or index == 1) and port is None:

@@ -158,6 +158,7 @@ ENVIRONMENT = {
     "pipelines.formats.image": "tesseract's thread limit, which it reads from its environment",
     "pipelines.formats.office": "the environment LibreOffice is started with",
     "pipelines.formats.image_tables": "where tesseract's language data is (TESSDATA_PREFIX)",
+    "pipelines.workers": "the thread limits of the extraction worker processes it starts",
 }
 
 

@@ -5,12 +5,15 @@ their portal's agency."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
+from archive.blobs import BlobStore
 from archive.coverage import coverage
 from archive.db import open_archive
+from archive.identity import normalise_agency
 from archive.models import T
 from crawler.spiders.reports import parse_years
 from sandbox.app import Options, Sandbox
@@ -113,3 +116,25 @@ def test_discovered_agencies_hang_under_their_portals_agency(world):
         orphans = conn.execute(select(ag.c.name).where(ag.c.origin == "discovered", ag.c.parent_id.is_(None))).all()
     assert discovered > 0
     assert orphans == []
+
+
+def test_poison_documents_are_archived_as_what_they_are_and_counted(world):
+    """Poison in a report column (sandbox hazard `poison_documents`): each document archived as the manifest says (an
+    error capture with its bytes, or not a report), counted as errors by kind, and every report beside it found."""
+    truth, record = world["truth"], world["first"].record
+    hazard = next(h for h in truth["hazards"] if h["kind"] == "poison_documents")
+    cap, ex = T["captures"], T["extractions"]
+    with world["archive"].reader.connect() as conn:
+        found = {r.requested_url: r for r in conn.execute(select(
+            cap.c.requested_url, cap.c.sha256, ex.c.error, ex.c.is_report).join(ex, ex.c.sha256 == cap.c.sha256))}
+    for document in hazard["documents"]:
+        row = found[document["url"]]
+        assert (row.error is not None) == (document["expect"] == "error") and not row.is_report, document
+        assert BlobStore(world["archive"].data_dir).get(row.sha256)  # the bytes kept for a later parser
+    errors = sum((Counter(p["errors"]) for p in record["portals"] if f"//{hazard['host']}" in p["portal"]), Counter())
+    assert errors["extraction_limit"] == sum(d["expect"] == "error" for d in hazard["documents"])
+    m_years = parse_years(YEARS)
+    m = measure(world["archive"], world["truth"], m_years)
+    portal_reports = {(normalise_agency(r["agency"]), r["year"]) for r in truth["reports"] if r["year"] in m_years
+                      and r["documents"][0]["url"].split("/")[2].split(":")[0] == hazard["host"]}
+    assert portal_reports and not set(m.missed) & portal_reports

@@ -37,8 +37,11 @@ def _month_day(text: str) -> tuple[int, int]:
 def cmd_import(args: argparse.Namespace) -> int:
     archive = open_archive(*options.archive_location(args))
     check_integrity(archive.engine)  # writing into a malformed file would spread the damage, and report success
-    stats = import_paths(archive, args.paths, new_run_id("import"), url=args.url, agency=args.agency, year=args.year)
+    stats = import_paths(archive, args.paths, new_run_id("import"), url=args.url, agency=args.agency, year=args.year,
+                         progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(stats.as_dict(), ensure_ascii=False))
+    if stats.failed:
+        print(f"{stats.failed} files failed (named above)", file=sys.stderr)
     return 1 if stats.failed else 0
 
 

@@ -23,7 +23,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     print(result.record.summary())
     if result.record_path:
         print(f"run record: {result.record_path}")
-    return 0 if result.record.reason == "finished" else 1
+    return 0 if result.record.reason == "finished" and not result.record.lost() else 1
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

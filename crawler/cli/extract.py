@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 
@@ -38,24 +39,31 @@ def _summary(result: dict) -> str:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from pipelines.extract import extract
+    from pipelines.document import ExtractionError
+    from pipelines.limits import read_file
+    from pipelines.workers import ExtractionPool
 
     files = list(_inputs(args.paths))
     failures = 0
-    for n, path in enumerate(files, 1):
-        if len(files) > 1:
-            print(f"[{n}/{len(files)}] {path}", file=sys.stderr, flush=True)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            result = {"source": str(path), "sha256": None, "format": None, "error": f"cannot read: {exc.strerror}"}
-        else:
-            result = extract(data, str(path)).as_dict()
-        failures += "error" in result
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False, allow_nan=False), flush=True)
-        else:
-            print(_summary(result), flush=True)
+    with ExtractionPool() as pool:
+        pending: list[tuple[int, Path, dict | Future]] = []
+        for n, path in enumerate(files, 1):
+            try:
+                pending.append((n, path, pool.submit(read_file(path), str(path))))
+            except (OSError, ExtractionError) as exc:
+                error = f"cannot read: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
+                pending.append((n, path, {"source": str(path), "sha256": None, "format": None, "error": error}))
+            # A few documents ahead keep the workers busy; the rest are read as results come.
+            while pending and (len(pending) > 2 * len(pool.supervisors) or n == len(files)):
+                done, path, outcome = pending.pop(0)
+                result = outcome if isinstance(outcome, dict) else outcome.result().as_dict()
+                if len(files) > 1:
+                    print(f"[{done}/{len(files)}] {path}", file=sys.stderr, flush=True)
+                failures += "error" in result
+                if args.json:
+                    print(json.dumps(result, ensure_ascii=False, allow_nan=False), flush=True)
+                else:
+                    print(_summary(result), flush=True)
     if failures:
         print(f"{failures} of {len(files)} inputs could not be read", file=sys.stderr)
     return 1 if failures else 0

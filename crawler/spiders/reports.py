@@ -26,6 +26,7 @@ from twisted.internet import task
 
 from archive.agencies import register_agencies
 from archive.db import open_archive
+from archive.ingest import failure_error
 from archive.runs import OUTCOME_COLUMN, PortalRecord, RunRecord, new_run_id, save_record
 from crawler import registry as reg
 from crawler import settings as defaults
@@ -448,7 +449,7 @@ class ReportsSpider(scrapy.Spider):
     # -- the archive's side -------------------------------------------------------------------------------------
     def archived(self, done) -> None:  # type: ignore[no-untyped-def]
         """Documents the archive has committed (called on the reactor thread by the item pipeline)."""
-        for capture, outcome in done:
+        for capture, outcome, failure in done:
             self.state.archived(capture.requested_url, capture.fetched_at.timestamp(), capture.header("ETag"),
                                 capture.header("Last-Modified"))
             if self.frontier is not None:
@@ -456,6 +457,8 @@ class ReportsSpider(scrapy.Spider):
             record = self.record.portals.get(capture.portal)
             if record is not None:
                 record.outcomes[OUTCOME_COLUMN[outcome]] += 1
+                if error := failure_error(failure):
+                    record.errors[error] += 1
 
     def archive_failed(self, exc: BaseException) -> None:
         self.crawler.engine.close_spider(self, "archive_failed")

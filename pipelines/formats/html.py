@@ -16,6 +16,7 @@ import trafilatura.external
 from lxml import etree
 from trafilatura.settings import Extractor
 
+from pipelines import limits
 from pipelines.dates import labelled_date, parse_date
 from pipelines.decoding import decode
 from pipelines.document import Cell, Document, ExtractionError, Grid, Link
@@ -82,14 +83,15 @@ def table_grid(table: etree._Element, source: str) -> Grid | None:
             while (r, c) in placed:
                 c += 1
             cell = Cell(cell_text(td), (r, c))
-            rowspan, colspan = _span(td, "rowspan"), _span(td, "colspan")
+            # A rowspan ends with the table, as in a browser; what a table may expand to has a limit.
+            rowspan, colspan = min(_span(td, "rowspan"), len(rows) - r), _span(td, "colspan")
+            limits.check("table_cells", len(placed) + rowspan * colspan, f"positions in {source}")
             for dr in range(rowspan):
-                if r + dr >= len(rows):
-                    break
                 for dc in range(colspan):
                     placed.setdefault((r + dr, c + dc), cell)
             c += colspan
             width = max(width, c)
+    limits.check("table_cells", len(rows) * width, f"positions in {source}")
     if not placed or width == 0:
         return None
     grid = [[placed.get((r, c)) or Cell("", (r, c)) for c in range(width)] for r in range(len(rows))]

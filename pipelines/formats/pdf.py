@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ctypes
 import re
+import time
 
 import pypdfium2
 import pypdfium2.raw as pdfium
 
+from pipelines import limits
 from pipelines.document import Document, ExtractionError
 from pipelines.formats import image
 from pipelines.formats.layout import Matrix, Page, compose, lay_out, read_page, ruling
@@ -151,7 +153,9 @@ def _metadata(info: dict) -> dict[str, str]:
 
 def _ocr_pages(document: pypdfium2.PdfDocument, numbers: list[int], warnings: list[str]) -> dict[int, str]:
     texts = {}
+    started = time.monotonic()
     for n in numbers:
+        limits.check("ocr_seconds", time.monotonic() - started, f"seconds of OCR before page {n} of {len(numbers)}")
         try:
             texts[n] = image.ocr(document[n - 1].render(scale=image.OCR_DPI / 72).to_pil())
         except (pypdfium2.PdfiumError, ExtractionError) as error:
@@ -170,6 +174,7 @@ def _open(data: bytes) -> pypdfium2.PdfDocument:
 
 def _read_pages(document: pypdfium2.PdfDocument, warnings: list[str]) -> list[Page]:
     """The pages; a damaged page is skipped with a warning."""
+    limits.check("pdf_pages", len(document), "pages in the PDF")
     pages = []
     for n in range(len(document)):
         try:
@@ -179,6 +184,8 @@ def _read_pages(document: pypdfium2.PdfDocument, warnings: list[str]) -> list[Pa
             continue
         try:
             pages.append(_read_page(page, n + 1))
+        except MemoryError:
+            raise
         except Exception as error:  # a malformed page in any way, found while its objects are read
             warnings.append(f"PDF page {n + 1} unreadable, left out ({type(error).__name__}: {error})")
         finally:

@@ -17,18 +17,20 @@ import re
 from dataclasses import dataclass
 
 import zipfile
+import zlib
 
 import olefile
 import python_calamine
 import xlrd
 from lxml import etree
 
+from pipelines import limits
 from pipelines.document import Cell, Document, ExtractionError, Grid
 from pipelines.formats.cjk import join_lines
 from pipelines.formats.grids import compact
 from pipelines.formats.properties import meaningful_title
 
-_MAX_CELLS = 200_000  # grid positions: far beyond any report table
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _DECIMALS = re.compile(r"\.([0#?]+)")
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
@@ -90,13 +92,14 @@ def _layout(sheet: _Sheet, notes: list[str]) -> tuple[list[str], Grid | None, li
     from the table would otherwise stretch the grid to millions of blank positions.
     """
     texts = sheet.texts
+    most = limits.current().table_cells
     ranges = [m for m in sheet.merged
-              if (m[0], m[1]) in texts and (m[2] - m[0] + 1) * (m[3] - m[1] + 1) <= _MAX_CELLS]
+              if (m[0], m[1]) in texts and (m[2] - m[0] + 1) * (m[3] - m[1] + 1) <= most]
     used_rows = sorted({r for r, _ in texts} | {r for r0, _, r1, _ in ranges for r in range(r0, r1 + 1)})
     used_cols = sorted({c for _, c in texts} | {c for _, c0, _, c1 in ranges for c in range(c0, c1 + 1)})
     if not texts:
         return [], None, []
-    if len(used_rows) * len(used_cols) > _MAX_CELLS:
+    if len(used_rows) * len(used_cols) > most:
         notes.append(f"{sheet.name}: {len(used_rows)} × {len(used_cols)} cells is no report table, skipped")
         return [], None, []
     origin = {}
@@ -158,7 +161,7 @@ def _xlsx_meta(data: bytes) -> dict[str, str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             root = etree.fromstring(archive.read("docProps/core.xml"))
-    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, OSError):
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, etree.XMLSyntaxError, OSError):
         return {}
     meta = {}
     for key, tag in _CORE.items():
@@ -168,7 +171,35 @@ def _xlsx_meta(data: bytes) -> dict[str, str]:
     return meta
 
 
+def _check_extent(data: bytes) -> None:
+    """calamine lays each sheet out densely from its first to its last cell before anything can be skipped: cells at
+    A1 and XFD1048576 make it ask for 512 GiB and abort the process. The extent is checked from the cell references
+    first; a damaged archive is left to calamine to describe."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                    continue
+                refs = _CELL_REF.findall(archive.read(info))
+                if not refs:
+                    continue
+                rows = [int(row) for _, row in refs]
+                cols = [_column_number(letters) for letters, _ in refs]
+                extent = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+                limits.check("table_cells", extent, f"positions spanned by the cells of {info.filename}")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError):
+        return
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 def read_xlsx(data: bytes) -> Document:
+    _check_extent(data)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # calamine raises its own error types for every kind of damage

@@ -16,6 +16,7 @@ from sandbox.content import Column, Item, Site
 from sandbox.documents import CONTENT_TYPES, DocumentStore, restamped
 from sandbox.http import Request, Response
 from sandbox.platforms import chrome
+from sandbox.poison import PAYLOADS
 from sandbox.platforms.chrome import Frame, e
 
 
@@ -165,6 +166,10 @@ class Platform:
 
     def article_page(self, ctx: Ctx, item: Item, extra_head: str = "", part: int = 0) -> Response:
         """The article, or page `part` of a paged one (its body cut between table rows, and the pager)."""
+        if item.poison:
+            payload, suffix, _ = PAYLOADS[item.poison]
+            return Response(200, payload(), "text/html; charset=utf-8" if suffix == "html" else CONTENT_TYPES[suffix],
+                            cacheable=True)
         site = ctx.site
         col = site.columns[item.column]
         url = f"http://{site.portal.netloc}{self.item(site, item)}"
