@@ -300,13 +300,14 @@ class _GridWalker:
     def _application_cells(self, grid: Grid, r: int) -> tuple[int, dict[str, str]] | None:
         """(where the labels end, the row's cells by applicant column), by the header's columns when they fit."""
         row = grid.rows[r]
-        shift = len(row) - self.app_width
+        end = self._row_end(grid, r)
+        shift = end - self.app_width
         header = {c + shift: col for c, col in self.app_columns.items()}
         columns = {c: col for c, col in header.items() if col}
         # A header is a map when it names at least five applicant columns, each once, and every column from the first
         # it names to the row's end (a 备注 column included).
         if not self.app_columns_bad and len(set(columns.values())) >= 5 and len(set(columns.values())) == len(columns) \
-                and header and set(header) == set(range(min(header), len(row))) and min(header) > 0:
+                and header and set(header) == set(range(min(header), end)) and min(header) > 0:
             if all(values.is_value_like(row[c].text) or grid.is_copy(r, c) for c in columns):
                 return min(header), {col: row[c].text for c, col in columns.items() if not grid.is_copy(r, c)}
             if len(columns) < len(schema.APPLICANT_COLUMNS) or len(header) != len(columns):
@@ -321,6 +322,21 @@ class _GridWalker:
         if len(cells) != width:
             cells = _fit(cells, width) or []
         return start, dict(zip(schema.APPLICANT_COLUMNS, cells))
+
+    def _row_end(self, grid: Grid, r: int) -> int:
+        """Where the row's own cells end. A row continuing the table after a break (a page, an article's next part)
+        may be narrower than the header's row, the grid padding it with blanks on the right: numbers then stand left of
+        the header's first column, where only labels belong, and the row ends at its last filled cell."""
+        row = grid.rows[r]
+        if not self.app_columns:
+            return len(row)
+        first = min(self.app_columns) + len(row) - self.app_width
+        if not any(values.parse(row[c].text).number is not None for c in range(first) if not grid.is_copy(r, c)):
+            return len(row)
+        end = len(row)
+        while end > 0 and not values.normal(row[end - 1].text):
+            end -= 1
+        return end
 
     def _application_row(self, grid: Grid, r: int, normed: list[str]) -> None:
         row = grid.rows[r]
