@@ -6,14 +6,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from archive.identity import normalise_agency
+from archive.registry.join import government_agencies, linked_by_alias
 from archive.models import Agency as AgencyTable, AgencyAlias as AliasTable, Portal as PortalTable
 from archive.sql import insert
 
 LEVELS = ("central", "province", "prefecture", "county", "township", "department")
 KINDS = ("government", "department")
+
+# Agency names as reports write them: a government's report is published by its general office and titled with
+# either name (汉阳区人民政府 / 汉阳区政府办公室 / 汉阳区), a township as 镇 or 镇人民政府, a street office as 街道 or
+# 街道办事处 (domain.md §5 "Attribution"). Registries register these variants as aliases of one agency.
+_GOVERNMENT = re.compile(r"^(?P<place>.+?)(?:人民政府|政府)$")
+_STREET = re.compile(r"^(?P<place>.+街道)(?:办事处)?$")
+
+
+def aliases(name: str, kind: str) -> tuple[str, ...]:
+    """Other names a report title may give the agency `name` (not including `name` itself)."""
+    out: list[str] = []
+    if match := _STREET.match(name):
+        out += [match["place"], match["place"] + "办事处"]
+    elif kind == "government" and (match := _GOVERNMENT.match(name)):
+        place = match["place"]
+        out += [place, place + "人民政府", place + "政府", place + "人民政府办公室", place + "政府办公室",
+                place + "人民政府办公厅", place + "政府办公厅"]
+    return tuple(dict.fromkeys(a for a in out if a != name))
+
 
 _MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
 _TOWNSHIP = re.compile(r"(街道|街道办事处|镇|乡|苏木)(人民政府)?$")
@@ -60,26 +80,41 @@ def register_agencies(conn: Connection, records: Iterable[AgencyRecord], chunk: 
     """Upsert registry agencies (with aliases, parents and portals); returns how many were given.
 
     A registry row wins over a discovered one of the same name: the registry knows level, kind and division code.
+    A row that is a government of the national registry (by its division code, or by a name of a government's
+    agency) updates that agency under the agency's name, its own name becoming an alias: one agency, never two.
     """
     ag, al, po = AgencyTable.__table__, AliasTable.__table__, PortalTable.__table__
     records = list(records)
+    by_code = government_agencies(conn, ((r.name, r.division_code) for r in records
+                                         if r.division_code and r.kind != "department"))
+    by_alias = linked_by_alias(conn, (r.name for r in records if r.kind != "department"))
+
+    def joined(r: AgencyRecord) -> str:
+        name = normalise_agency(r.name)
+        if r.kind == "department":
+            return name
+        return by_code.get(name) or by_alias.get(name) or name
+
+    names = {normalise_agency(r.name): joined(r) for r in records}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     ids: dict[str, int] = {}
     for start in range(0, len(records), chunk):
         batch = records[start:start + chunk]
-        rows = [{"name": normalise_agency(r.name), "level": r.level or classify(r.name)[0], "kind": r.kind,
+        rows = [{"name": joined(r), "level": r.level or classify(r.name)[0], "kind": r.kind,
                  "division_code": r.division_code, "origin": "registry", "created_at": now} for r in batch]
         stmt = insert(conn, ag)
         conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
-            c: stmt.excluded[c] for c in ("level", "kind", "division_code", "origin")}), rows)
-        names = [row["name"] for row in rows]
-        ids.update(conn.execute(select(ag.c.name, ag.c.id).where(ag.c.name.in_(names))).all())
-    aliases = [{"alias": normalise_agency(a), "agency_id": ids[normalise_agency(r.name)]}
-               for r in records for a in (r.name, *r.aliases)]
-    portals = [{"url": url, "agency_id": ids[normalise_agency(r.name)]} for r in records for url in r.portals]
-    parents = [{"child": ids[normalise_agency(r.name)], "parent": ids[normalise_agency(r.parent)]}
-               for r in records if r.parent and normalise_agency(r.parent) in ids]
-    for rows, table, key in ((aliases, al, "alias"), (portals, po, "url")):
+            "level": stmt.excluded.level, "kind": stmt.excluded.kind, "origin": stmt.excluded.origin,
+            # A row without a code keeps the one the national registry gave the agency.
+            "division_code": func.coalesce(stmt.excluded.division_code, ag.c.division_code)}), rows)
+        wanted = [row["name"] for row in rows]
+        ids.update(conn.execute(select(ag.c.name, ag.c.id).where(ag.c.name.in_(wanted))).all())
+    alias_rows = [{"alias": normalise_agency(a), "agency_id": ids[names[normalise_agency(r.name)]]}
+                  for r in records for a in (r.name, *r.aliases)]
+    portals = [{"url": url, "agency_id": ids[names[normalise_agency(r.name)]]} for r in records for url in r.portals]
+    parents = [{"child": ids[names[normalise_agency(r.name)]], "parent": ids[names[normalise_agency(r.parent)]]}
+               for r in records if r.parent and names.get(normalise_agency(r.parent)) in ids]
+    for rows, table, key in ((alias_rows, al, "alias"), (portals, po, "url")):
         for start in range(0, len(rows), chunk):
             conn.execute(insert(conn, table).on_conflict_do_nothing(index_elements=[key]), rows[start:start + chunk])
     if parents:

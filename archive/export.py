@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,7 +14,8 @@ from pipelines.schema import AMOUNT_COLUMNS, column_of, field_keys
 from pipelines.values import held
 
 from archive import models as m, results
-from archive.coverage import DEFAULT_TOWNSHIP_DEADLINE, check_labels, deadline, flagged_copies, publication, status_of
+from archive.coverage import check_labels, flagged_copies
+from archive.queries.statuses import DEFAULT_TOWNSHIP_DEADLINE, deadline, status_of
 from archive.csv_cells import csv_record
 
 FIELD_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(field_keys("2021") + field_keys("2019")))
@@ -44,14 +46,15 @@ def rows(conn: Connection, year: int | None = None,
     for version_id, url in conn.execute(url_query):
         urls.setdefault(version_id, []).append(url)
     for r in conn.execute(query):
-        when, source = publication(r.published, r.first_seen)
-        status, late = status_of(deadline(r.year, r.kind, r.level, township_deadline), when, True, False, False)
+        # Every row has a report: the as-of day and the portal's facts do not enter its status.
+        status, late, when, source, _ = status_of(deadline(r.year, r.kind, r.level, township_deadline), date.today(),
+                                                  True, r.published, r.first_seen, False, False, True, True)
         fields = results.fields(r.body)
         yield {
             "agency": r.name, "level": r.level, "kind": r.kind, "division_code": r.division_code, "year": r.year,
             "template": r.template, "title": r.title, "published": when.isoformat() if when else None,
             "date_source": source, "first_seen": r.first_seen.isoformat(sep=" ") if r.first_seen else None,
-            "status": status, "days_late": late, "versions": r.versions,
+            "status": str(status), "days_late": late, "versions": r.versions,
             "check_failures": list(check_labels(r.failed_checks, r.cross_checks, copies.get(r.current_version_id))),
             "source_urls": urls.get(r.current_version_id, []),
             **{key: held(fields.get(key)) for key in FIELD_COLUMNS},

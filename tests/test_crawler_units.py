@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler import registry
-from crawler.agencies import aliases
+from archive.agencies import aliases
 from crawler.attachments import attachments
 from crawler.blocking import is_challenge, is_soft_404, spelled_cookie
 from crawler.middlewares import HostGuard

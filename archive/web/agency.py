@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select
 
-from archive.coverage import deadline
+from archive.queries.statuses import YearFacts, deadline, nearest_portals
 from archive.models import T
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copy_flags
 from archive.web.schemas import AgencyDetail, AgencyYear, PortalError, PortalHealth, VersionSummary
-from archive.web.status import YearFacts, publication
 
 MAX_ERRORS = 20
 
@@ -78,11 +77,12 @@ def agency_detail(conn: Connection, agency_id: int, archive_years: list[int],
     versions = versions_of(conn, [r.id for r in reports])
     copies = copy_flags(conn, [r.current_version_id for r in reports if r.current_version_id is not None])
     years = []
+    portal = nearest_portals(conn, [agency_id]).get(agency_id)
     for year in sorted(set(archive_years) | set(by_year), reverse=True):
         r = by_year.get(year)
         due = deadline(year, agency.kind, agency.level)
-        when, source = publication(r.published, r.first_seen) if r else (None, None)
-        status, late = facts_for(year).status(agency.id, due, when, r is not None)
+        status, late, when, source, _ = facts_for(year).verdict(
+            agency.id, due, r is not None, r.published if r else None, r.first_seen if r else None, portal)
         years.append(AgencyYear(
             year=year, deadline=due, status=status, days_late=late, published=when, date_source=source,
             report_id=r.id if r else None, url=r.url if r else None,

@@ -1,16 +1,17 @@
 """The JSON API (described at /api/openapi.json) and the raw-file downloads."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from archive.web.params import (
-    AgencyId, CaptureId, RegionParam, ReportId, SearchText, Sha256, VersionParam, YearParam, given, matrix_params,
+    AgencyId, AsOfParam, CaptureId, RegionParam, ReportId, SearchText, Sha256, VersionParam, YearParam, given, matrix_params,
     matrix_query,
 )
-from archive.web.schemas import AgencyDetail, Matrix, Overview, ReportDetail, SearchResults, YearList
+from archive.queries.rollup import BY
+from archive.web.schemas import AgencyDetail, Matrix, Overview, ProvinceLevel, ReportDetail, SearchResults, YearList
 from archive.web.service import Dashboard
 
 # Downloads are never rendered by the browser, whatever they contain; `sandbox` disarms them if one ever is.
@@ -35,8 +36,16 @@ def get_years(service: Service) -> YearList:
 
 
 @api.get("/overview", response_model=Overview, summary="A year's coverage by status, level and region")
-def get_overview(service: Service, year: YearParam = None, region: RegionParam = None) -> Overview:
-    return service.overview(given(year), given(region))
+def get_overview(service: Service, year: YearParam = None, region: RegionParam = None,
+                 as_of: AsOfParam = None) -> Overview:
+    return service.overview(given(year), given(region), given(as_of))
+
+
+@api.get("/rollup", response_model=list[ProvinceLevel],
+         summary="A year's national roll-up by province, level or both: agencies counted, portals, statuses")
+def get_rollup(service: Service, year: YearParam = None, as_of: AsOfParam = None,
+               by: Literal[BY] = "province") -> list[ProvinceLevel]:  # type: ignore[valid-type]
+    return service.rollup(given(year), by, given(as_of))
 
 
 @api.get("/coverage", response_model=Matrix, summary="The coverage matrix: agencies × years, filtered and paged")
@@ -55,8 +64,8 @@ def get_coverage_csv(service: Service, params: MatrixParams) -> StreamingRespons
 
 @api.get("/agencies/{agency_id}", response_model=AgencyDetail, responses=NOT_FOUND,
          summary="An agency's reports year by year and its portals' crawl health")
-def get_agency(service: Service, agency_id: AgencyId) -> AgencyDetail:
-    found = service.agency(agency_id)
+def get_agency(service: Service, agency_id: AgencyId, as_of: AsOfParam = None) -> AgencyDetail:
+    found = service.agency(agency_id, given(as_of))
     if found is None:
         raise HTTPException(404, "no such agency")
     return found
@@ -64,8 +73,9 @@ def get_agency(service: Service, agency_id: AgencyId) -> AgencyDetail:
 
 @api.get("/reports/{report_id}", response_model=ReportDetail, responses=NOT_FOUND,
          summary="A report: tables, prose, checks, sources and the diff against the previous version")
-def get_report(service: Service, report_id: ReportId, version: VersionParam = None) -> ReportDetail:
-    found = service.report(report_id, given(version))
+def get_report(service: Service, report_id: ReportId, version: VersionParam = None,
+               as_of: AsOfParam = None) -> ReportDetail:
+    found = service.report(report_id, given(version), given(as_of))
     if found is None:
         raise HTTPException(404, "no such report or version")
     return found

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from archive.web.schemas import DayCount, Deadline, StatusCounts, StatusGroup, TrendPoint
-from archive.web.status import STATUS_LABELS, STATUS_ORDER
+from archive.queries.statuses import LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
 
 WIDTH = 760
 LABEL_W, TOTAL_W = 150, 70
@@ -50,10 +50,10 @@ def stacked_bars(groups: list[StatusGroup]) -> StackedBars:
         total = group.counts.total
         x, segments = float(LABEL_W), []
         for status in STATUS_ORDER:
-            count = getattr(group.counts, status)
+            count = getattr(group.counts, status.value)
             if count:
                 w = bar_w * count / total
-                segments.append(Segment(status, STATUS_LABELS[status], count, round(x, 2), round(w, 2)))
+                segments.append(Segment(status.value, STATUS_LABELS[status], count, round(x, 2), round(w, 2)))
                 x += w
         rows.append(BarRow(group.label, group.key, total, n * (BAR_H + GAP), segments))
     return StackedBars(WIDTH, max(1, len(rows) * (BAR_H + GAP)), LABEL_W, bar_w, BAR_H, rows)

@@ -10,19 +10,20 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
-from archive.coverage import deadline
 from archive.csv_cells import csv_text
 from archive.models import T
+from archive.queries.statuses import (
+    YearFacts, agency_view, days_between, deadline, deadline_expr, must_publish, nearest_portals, publication_expr,
+    status_expr, status_rank_expr,
+)
 from archive.web import regions
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
 from archive.web.schemas import AgencyRef, Matrix, MatrixCell, MatrixRow
-from archive.web.status import (
-    YearFacts, days_between, deadline_expr, publication, publication_expr, status_expr, status_rank_expr,
-)
 
 Sort = Literal["code", "name", "status", "published", "days_late"]
 SORTS: tuple[str, ...] = Sort.__args__  # type: ignore[attr-defined]
@@ -41,13 +42,20 @@ class MatrixQuery:
     descending: bool = False
     page: int = 1
     per_page: int = 50
+    as_of: date | None = None  # the day statuses are computed for (today when None)
 
 
-def _rows_query(conn: Connection, query: MatrixQuery, facts: YearFacts) -> Select:
+def _rows_query(conn: Connection, query: MatrixQuery, facts: YearFacts) -> tuple[Select, ColumnElement | None]:
+    """The filtered rows, and their status expression when the filter or the order needs it (the status needs each
+    agency's portal: joined only then)."""
     ag, rep = T["agencies"], T["reports"]
-    status = status_expr(conn, facts, ag, rep)
-    stmt = select(*AGENCY_COLUMNS).outerjoin(
-        rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == query.year))
+    stmt = select(*AGENCY_COLUMNS).outerjoin(rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == query.year)).where(
+        must_publish(query.year, ag, facts.street_offices))
+    status = None
+    if query.status or query.sort == "status":
+        view = agency_view()
+        stmt = stmt.join(view, view.c.id == ag.c.id)
+        status = status_expr(conn, facts, ag, rep, view.c.portal)
     if query.region:
         stmt = stmt.where(ag.c.id.in_(regions.members(query.region)))
     if query.level:
@@ -58,16 +66,16 @@ def _rows_query(conn: Connection, query: MatrixQuery, facts: YearFacts) -> Selec
         stmt = stmt.where(ag.c.name.like(contains(query.q), escape="\\"))
     if query.status:
         stmt = stmt.where(status == query.status)
-    return stmt
+    return stmt, status
 
 
-def _ordered(conn: Connection, stmt: Select, query: MatrixQuery, facts: YearFacts) -> Select:
+def _ordered(conn: Connection, stmt: Select, status: ColumnElement | None, query: MatrixQuery) -> Select:
     ag, rep = T["agencies"], T["reports"]
     by_code = (ag.c.division_code, ag.c.name)
     primary: dict[str, Sequence[Any]] = {
         "code": by_code,
         "name": (ag.c.name,),
-        "status": (status_rank_expr(status_expr(conn, facts, ag, rep)), *by_code),
+        "status": (status_rank_expr(status), *by_code) if status is not None else by_code,
         "published": (publication_expr(conn, rep), *by_code),
         "days_late": (days_between(conn, publication_expr(conn, rep), deadline_expr(query.year, ag)), *by_code),
     }
@@ -94,14 +102,16 @@ def _cells(conn: Connection, agencies: list[AgencyRef], years: list[int],
         select(nd.c.version_id, func.count()).where(nd.c.version_id.in_(versions)).group_by(nd.c.version_id)
     ).all()) if versions else {}
     facts = {y: facts_for(y) for y in years}
+    portals = nearest_portals(conn, ids)
     out: dict[int, list[MatrixCell]] = {}
     for agency in agencies:
         cells = []
         for year in years:
             r = reports.get((agency.id, year))
             due = deadline(year, agency.kind, agency.level)
-            when, source = publication(r.published, r.first_seen) if r else (None, None)
-            status, late = facts[year].status(agency.id, due, when, r is not None)
+            status, late, when, source, _ = facts[year].verdict(
+                agency.id, due, r is not None, r.published if r else None, r.first_seen if r else None,
+                portals.get(agency.id))
             checks = (len(r.failed_checks or ()) + len(r.cross_checks or ()) + copies.get(r.current_version_id, 0)
                       if r else 0)
             cells.append(MatrixCell(year=year, status=status, deadline=due, report_id=r.id if r else None,
@@ -113,11 +123,11 @@ def _cells(conn: Connection, agencies: list[AgencyRef], years: list[int],
 def matrix(conn: Connection, query: MatrixQuery, years: list[int],
            facts_for: Callable[[int], YearFacts]) -> Matrix:
     facts = facts_for(query.year)
-    base = _rows_query(conn, query, facts)
+    base, status = _rows_query(conn, query, facts)
     total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     pages = max(1, -(-total // query.per_page))
     page = min(query.page, pages)
-    rows = conn.execute(_ordered(conn, base, query, facts).limit(query.per_page)
+    rows = conn.execute(_ordered(conn, base, status, query).limit(query.per_page)
                         .offset((page - 1) * query.per_page)).all()
     agencies = [agency_ref(r) for r in rows]
     cells = _cells(conn, agencies, years, facts_for)
@@ -140,8 +150,8 @@ def matrix_csv(conn: Connection, query: MatrixQuery, years: list[int],
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(csv_header(years))
-    result = conn.execution_options(stream_results=True).execute(_ordered(conn, _rows_query(conn, query, facts),
-                                                                          query, facts))
+    result = conn.execution_options(stream_results=True).execute(_ordered(conn, *_rows_query(conn, query, facts),
+                                                                          query))
     for chunk in result.partitions(CSV_CHUNK):
         agencies = [agency_ref(r) for r in chunk]
         cells = _cells(conn, agencies, years, facts_for)

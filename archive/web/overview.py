@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, select
 
-from archive.coverage import deadline
 from archive.models import T
+from archive.queries.statuses import YearFacts, agency_view, deadline, must_publish, publication_expr, status_expr
 from archive.web import regions
-from archive.web.schemas import DayCount, Deadline, Overview, StatusCounts, StatusGroup, TrendPoint
+from archive.queries.rollup import denominator, rollup
+from archive.web.schemas import (
+    DayCount, Deadline, Denominator, Overview, ProvinceLevel, StatusCounts, StatusGroup, TrendPoint,
+)
 from archive.web.snapshots import Snapshots
-from archive.web.status import YearFacts, publication_expr, status_expr
 
 LEVEL_LABELS = {"central": "中央", "province": "省级", "prefecture": "市级", "county": "县级", "township": "乡镇",
                 "department": "部门"}
@@ -50,9 +52,11 @@ def _sum(items: Any) -> StatusCounts:
 def breakdown(conn: Connection, facts: YearFacts, region: str | None) -> Breakdown:
     ag, rep = T["agencies"], T["reports"]
     digits = CHILD_DIGITS.get(len(region or ""))
-    status = status_expr(conn, facts, ag, rep).label("status")
-    query = select(ag.c.level, status, func.count()).outerjoin(
-        rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == facts.year))
+    view = agency_view()
+    status = status_expr(conn, facts, ag, rep, view.c.portal).label("status")
+    query = select(ag.c.level, status, func.count()).select_from(ag).join(view, view.c.id == ag.c.id).outerjoin(
+        rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == facts.year)).where(
+        must_publish(facts.year, ag, facts.street_offices))
     # Within a region every agency has a code of its own or inherited; nationally some may have none.
     codes = regions.effective_codes(region)
     query = query.join(codes, codes.c.id == ag.c.id, isouter=not region)
@@ -104,21 +108,22 @@ def years(conn: Connection) -> list[int]:
 class OverviewBuilder:
     """Assembles an `Overview` from cached pieces, so that a new year or region reuses the others' figures."""
 
-    def __init__(self, snapshots: Snapshots, facts_for: Callable[[int], YearFacts]):
+    def __init__(self, snapshots: Snapshots):
         self.snapshots = snapshots
-        self.facts_for = facts_for
 
-    def breakdown(self, year: int, region: str | None):  # type: ignore[no-untyped-def]
-        facts = self.facts_for(year)
-        return self.snapshots.get(("breakdown", year, region), lambda conn: breakdown(conn, facts, region))
+    def breakdown(self, year: int, region: str | None, facts_for: Callable[[int], YearFacts]):  # type: ignore[no-untyped-def]
+        facts = facts_for(year)
+        return self.snapshots.get(("breakdown", year, region, facts.as_of, facts.street_offices),
+                                  lambda conn: breakdown(conn, facts, region))
 
-    def build(self, year: int, all_years: list[int], region: str | None) -> Overview:
+    def build(self, year: int, all_years: list[int], region: str | None,
+              facts_for: Callable[[int], YearFacts]) -> Overview:
         names = self.snapshots.get(("region_names",), regions.names)
-        current = self.breakdown(year, region)
+        current = self.breakdown(year, region, facts_for)
         days = self.snapshots.get(("per_day", year, region), lambda conn: per_day(conn, year, region))
         trend, oldest = [], min(names.computed_at, current.computed_at, days.computed_at)
         for y in all_years:
-            snap = self.breakdown(y, region)
+            snap = self.breakdown(y, region, facts_for)
             oldest = min(oldest, snap.computed_at)
             t = snap.value.totals()
             trend.append(TrendPoint(year=y, agencies=t.total, found=t.on_time + t.late, on_time=t.on_time,
@@ -127,8 +132,20 @@ class OverviewBuilder:
         in_window = [DayCount(day=first + timedelta(days=n), count=days.value.get(first + timedelta(days=n), 0))
                      for n in range((last - first).days + 1)]
         by_region = current.value.by(1) if CHILD_DIGITS.get(len(region or "")) else {}
+        facts = facts_for(year)
+        counted = self.snapshots.get(("denominator", year, facts.street_offices),
+                                     lambda conn: denominator(conn, year, facts.street_offices))
+        oldest = min(oldest, counted.computed_at)
+        national: list[ProvinceLevel] = []
+        if not region:
+            cells = self.snapshots.get(("rollup", year, facts.as_of, facts.street_offices), lambda conn: rollup(
+                conn, year, facts.as_of, "province-level", facts.street_offices, facts))
+            oldest = min(oldest, cells.computed_at)
+            national = [ProvinceLevel(province=c.province, province_name=c.province_name, level=c.level,
+                                      agencies=c.agencies, portal_known=c.portal_known, crawled=c.crawled,
+                                      counts=StatusCounts(**c.statuses)) for c in cells.value[1:]]
         return Overview(
-            year=year, years=all_years, region=region,
+            year=year, as_of=facts.as_of, years=all_years, region=region,
             region_label=regions.label(names.value, region) if region else None, computed_at=oldest,
             totals=current.value.totals(),
             by_level=[StatusGroup(key=k or regions.UNKNOWN, label=LEVEL_LABELS.get(k or "", k or "未知级别"), counts=c)
@@ -139,6 +156,7 @@ class OverviewBuilder:
             before_window=sum(n for d, n in days.value.items() if d < first),
             after_window=sum(n for d, n in days.value.items() if d > last),
             deadlines=deadlines(year), trend=trend,
+            denominator=Denominator(**counted.value.__dict__), province_levels=national,
         )
 
 

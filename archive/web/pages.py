@@ -13,9 +13,9 @@ from archive.web import charts
 from archive.web.api import Service
 from archive.web.overview import KIND_LABELS, LEVEL_LABELS
 from archive.web.params import (
-    AgencyId, RegionParam, ReportId, SearchText, VersionParam, YearParam, given, matrix_params, matrix_query,
+    AgencyId, AsOfParam, RegionParam, ReportId, SearchText, VersionParam, YearParam, given, matrix_params, matrix_query,
 )
-from archive.web.status import STATUS_LABELS, STATUS_ORDER
+from archive.queries.statuses import EXPLAINED, LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
 
 HERE = Path(__file__).parent
 # The two static files, read once: no request names a file.
@@ -39,6 +39,7 @@ templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=
                         trim_blocks=True, lstrip_blocks=True)
 templates.globals.update(
     status_labels=STATUS_LABELS, status_order=STATUS_ORDER, level_labels=LEVEL_LABELS, kind_labels=KIND_LABELS,
+    explained=EXPLAINED, level_order=[*LEVEL_LABELS, "—"],
     sort_labels=SORT_LABELS, state_marks=STATE_MARKS, safe_href=safe_href, matrix_link=matrix_link,
     percent=charts.percent)
 
@@ -60,13 +61,15 @@ def icon() -> Response:
 
 
 @pages.get("/", response_class=HTMLResponse)
-def overview_page(service: Service, year: YearParam = None, region: RegionParam = None) -> HTMLResponse:
-    ov = service.overview(given(year), given(region))
+def overview_page(service: Service, year: YearParam = None, region: RegionParam = None,
+                  as_of: AsOfParam = None) -> HTMLResponse:
+    ov = service.overview(given(year), given(region), given(as_of))
+    day = given(as_of)
 
     def region_link(key: str) -> str:
         if key.isdigit() and len(key) < 6:  # a province or a city: its own overview, by its cities or counties
-            return "/?" + urlencode({"year": ov.year, "region": key})
-        return matrix_link(year=ov.year, region=key if key.isdigit() else None)
+            return "/?" + urlencode({k: v for k, v in (("year", ov.year), ("region", key), ("as_of", day)) if v})
+        return matrix_link(year=ov.year, region=key if key.isdigit() else None, as_of=day)
 
     return render("overview.html", ov=ov, region_link=region_link,
                   level_chart=charts.stacked_bars(ov.by_level), region_chart=charts.stacked_bars(ov.by_region),
@@ -89,19 +92,25 @@ def coverage_page(service: Service, params: Annotated[dict[str, Any], Depends(ma
 
 
 @pages.get("/agencies/{agency_id}", response_class=HTMLResponse)
-def agency_page(service: Service, agency_id: AgencyId) -> HTMLResponse:
-    found = service.agency(agency_id)
+def agency_page(service: Service, agency_id: AgencyId, as_of: AsOfParam = None) -> HTMLResponse:
+    found = service.agency(agency_id, given(as_of))
     if found is None:
         raise HTTPException(404, "没有这个机关")
     return render("agency.html", d=found)
 
 
 @pages.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_page(service: Service, report_id: ReportId, version: VersionParam = None) -> HTMLResponse:
-    found = service.report(report_id, given(version))
+def report_page(service: Service, report_id: ReportId, version: VersionParam = None,
+                as_of: AsOfParam = None) -> HTMLResponse:
+    found = service.report(report_id, given(version), given(as_of))
     if found is None:
         raise HTTPException(404, "没有这份报告或这个版本")
     return render("report.html", r=found)
+
+
+@pages.get("/statuses", response_class=HTMLResponse)
+def statuses_page() -> HTMLResponse:
+    return render("statuses.html")
 
 
 @pages.get("/search", response_class=HTMLResponse)

@@ -7,22 +7,25 @@ characters (PostgreSQL refuses them in text).
 """
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Path, Query
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from archive.agencies import KINDS, LEVELS
-from archive.coverage import STATUSES
+from archive.queries.statuses import Status
 from archive.web.matrix import SORTS, MatrixQuery
 
 MAX_ID = 2**62
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 NO_NUL = r"^[^\x00]*$"
 
 Blank = Literal[""]
 Level = Literal[LEVELS]  # type: ignore[valid-type]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
-StatusName = Literal[STATUSES]  # type: ignore[valid-type]
+StatusName = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 SortName = Literal[SORTS]  # type: ignore[valid-type]
 # Constraints sit on the value's own type: on an optional parameter they would also be applied to None and "".
 Year = Annotated[int, Field(ge=1990, le=2200)]
@@ -32,6 +35,10 @@ Text = Annotated[str, Field(max_length=100, pattern=NO_NUL)]
 
 YearParam = Annotated[Year | Blank | None, Query(description="the year reported on (default: the latest)")]
 RegionParam = Annotated[Region | Blank | None, Query(description="division-code prefix: 33 Zhejiang, 3301 Hangzhou")]
+# YYYY-MM-DD only: pydantic would also read a number as a Unix time.
+Day = Annotated[date, BeforeValidator(lambda v: v if not isinstance(v, str) or ISO_DAY.match(v) else _not_a_day(v))]
+AsOfParam = Annotated[Day | Blank | None, Query(
+    description="the day statuses are computed for, YYYY-MM-DD (default: today): before a deadline nothing is late")]
 VersionParam = Annotated[Version | Blank | None, Query(description="version number (default: the current one)")]
 AgencyId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -40,6 +47,10 @@ Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
 SearchText = Annotated[str, Query(max_length=100, pattern=NO_NUL)]
 
 V = TypeVar("V")
+
+
+def _not_a_day(value: str) -> date:
+    raise ValueError(f"expected a day as YYYY-MM-DD, got {value!r}")
 
 
 def given(value: V | Literal[""] | None) -> V | None:
@@ -58,14 +69,16 @@ def matrix_params(
     order: Literal["asc", "desc"] = "asc",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    as_of: AsOfParam = None,
 ) -> dict[str, Any]:
     """The matrix's parameters as given, blanks as None (year too: the service fills in the latest)."""
     return {"year": given(year), "region": given(region), "level": given(level), "kind": given(kind),
             "status": given(status), "q": given(q), "sort": sort, "order": order, "page": page,
-            "per_page": per_page}
+            "per_page": per_page, "as_of": given(as_of)}
 
 
 def matrix_query(params: dict[str, Any], default_year: int) -> MatrixQuery:
     return MatrixQuery(year=params["year"] or default_year, region=params["region"], level=params["level"],
                        kind=params["kind"], status=params["status"], q=params["q"], sort=params["sort"],
-                       descending=params["order"] == "desc", page=params["page"], per_page=params["per_page"])
+                       descending=params["order"] == "desc", page=params["page"], per_page=params["per_page"],
+                       as_of=params["as_of"])

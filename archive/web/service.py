@@ -11,20 +11,24 @@ from archive.web.db import ReadOnlyArchive
 from archive.web.matrix import MatrixQuery, matrix, matrix_csv
 from archive.web.overview import OverviewBuilder, years
 from archive.web.report import report_detail, report_year
-from archive.web.schemas import AgencyDetail, Matrix, Overview, ReportDetail, SearchResults, YearList
+from archive.queries.rollup import rollup
+from archive.web.schemas import (
+    AgencyDetail, Matrix, Overview, ProvinceLevel, ReportDetail, SearchResults, StatusCounts, YearList,
+)
 from archive.web.snapshots import Snapshots
-from archive.web.status import YearFacts
+from archive.queries.statuses import YearFacts
 
 # The matrix shows this many of the latest years; older ones are on each agency's page.
 MATRIX_YEARS = 6
 
 
 class Dashboard:
-    def __init__(self, archive: ReadOnlyArchive, snapshots: Snapshots | None = None):
+    def __init__(self, archive: ReadOnlyArchive, snapshots: Snapshots | None = None, street_offices: bool = True):
         self.archive = archive
+        self.street_offices = street_offices
         self.engine = archive.engine
         self.snapshots = snapshots or Snapshots(archive.engine)
-        self.overviews = OverviewBuilder(self.snapshots, self.facts_for)
+        self.overviews = OverviewBuilder(self.snapshots)
         self._index: search.SearchIndex | None = None
 
     def close(self) -> None:
@@ -39,14 +43,20 @@ class Dashboard:
             listed = self.years()
             for year in self.matrix_years(listed.default):
                 self.facts_for(year)
-            self.overview(None, None)
+            self.overview(None, None, None)
 
         self.snapshots.background(work)
 
     # -- archive-wide, cached ------------------------------------------------------------------------------------
 
-    def facts_for(self, year: int) -> YearFacts:
-        return self.snapshots.get(("facts", year), lambda conn: YearFacts.load(conn, year)).value
+    def facts_for(self, year: int, as_of: date | None = None) -> YearFacts:
+        """A year's facts on `as_of` (today when None)."""
+        day = as_of or date.today()
+        return self.snapshots.get(("facts", year, day, self.street_offices),
+                                  lambda conn: YearFacts.load(conn, year, day, self.street_offices)).value
+
+    def _facts_on(self, as_of: date | None):  # type: ignore[no-untyped-def]
+        return lambda year: self.facts_for(year, as_of)
 
     def years(self) -> YearList:
         found = self.snapshots.get(("years",), years).value
@@ -61,27 +71,36 @@ class Dashboard:
 
     # -- pages ----------------------------------------------------------------------------------------------------
 
-    def overview(self, year: int | None, region: str | None) -> Overview:
+    def overview(self, year: int | None, region: str | None, as_of: date | None) -> Overview:
         listed = self.years()
-        return self.overviews.build(year or listed.default, listed.years, region)
+        return self.overviews.build(year or listed.default, listed.years, region, self._facts_on(as_of))
+
+    def rollup(self, year: int | None, by: str, as_of: date | None) -> list[ProvinceLevel]:
+        """The national roll-up (archive.queries.rollup), the national total first."""
+        facts = self.facts_for(year or self.years().default, as_of)
+        rows = self.snapshots.get(("rollup", facts.year, facts.as_of, facts.street_offices, by), lambda conn: rollup(
+            conn, facts.year, facts.as_of, by, facts.street_offices, facts)).value
+        return [ProvinceLevel(province=r.province, province_name=r.province_name, level=r.level, agencies=r.agencies,
+                              portal_known=r.portal_known, crawled=r.crawled, counts=StatusCounts(**r.statuses))
+                for r in rows]
 
     def matrix(self, query: MatrixQuery) -> Matrix:
         with self.engine.connect() as conn:
-            return matrix(conn, query, self.matrix_years(query.year), self.facts_for)
+            return matrix(conn, query, self.matrix_years(query.year), self._facts_on(query.as_of))
 
     def matrix_csv(self, query: MatrixQuery) -> Iterator[str]:
         all_years = self.matrix_years(query.year)
         with self.engine.connect() as conn:
-            yield from matrix_csv(conn, query, all_years, self.facts_for)
+            yield from matrix_csv(conn, query, all_years, self._facts_on(query.as_of))
 
-    def agency(self, agency_id: int) -> AgencyDetail | None:
+    def agency(self, agency_id: int, as_of: date | None = None) -> AgencyDetail | None:
         with self.engine.connect() as conn:
-            return agency_detail(conn, agency_id, self.years().years, self.facts_for)
+            return agency_detail(conn, agency_id, self.years().years, self._facts_on(as_of))
 
-    def report(self, report_id: int, seq: int | None) -> ReportDetail | None:
+    def report(self, report_id: int, seq: int | None, as_of: date | None = None) -> ReportDetail | None:
         with self.engine.connect() as conn:
             year = report_year(conn, report_id)
-            return report_detail(conn, report_id, seq, self.facts_for(year)) if year is not None else None
+            return report_detail(conn, report_id, seq, self.facts_for(year, as_of)) if year is not None else None
 
     def _search_index(self) -> search.SearchIndex | None:
         if self._index is None:  # looked for again until there is one: `nianbao search-index` may run meanwhile

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,9 +19,11 @@ from archive.damage import check_integrity
 from archive.db import open_archive, resolve_url, make_engine
 from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
 from archive.importer import import_paths
+from archive.queries.rollup import BY as ROLLUP_BY, COLUMNS as ROLLUP_COLUMNS, rollup
 from archive.ingest import Ingestor
 from archive.migrate import current_revision, upgrade_to_head
 from archive.runs import new_run_id
+from crawler import settings as defaults
 from crawler.cli import options
 
 
@@ -32,6 +34,13 @@ def _month_day(text: str) -> tuple[int, int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected MM-DD, got {text!r}") from None
     return month, day
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -85,25 +94,38 @@ def table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: 
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 
 
+def write_records(records: list[dict], columns: tuple[str, ...], fmt: str, out) -> None:  # type: ignore[no-untyped-def]
+    """Rows as a table, CSV (cells that a spreadsheet would run made inert) or JSON."""
+    if fmt == "json":
+        json.dump(records, out, ensure_ascii=False, indent=1, allow_nan=False)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(map(csv_record, records))
+    else:
+        table(records, columns, out)
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     archive = open_archive(*options.archive_location(args))
+    as_of = args.as_of or date.today()
+    if args.by:
+        with archive.reader.connect() as conn:
+            rolled = rollup(conn, args.year, as_of, args.by, defaults.NIANBAO_STREET_OFFICES_PUBLISH)
+        write_records([r.as_dict() for r in rolled], ROLLUP_COLUMNS, args.format, sys.stdout)
+        return 0
     with archive.reader.connect() as conn:
-        result = coverage(conn, args.year, args.level, args.region, args.township_deadline)
+        result = coverage(conn, args.year, args.level, args.region, args.township_deadline, as_of,
+                          defaults.NIANBAO_STREET_OFFICES_PUBLISH)
     records = [r.as_dict() for r in result]
     for r in records:
         r["failed_checks"] = " ".join(r["failed_checks"])
         # The date column says where it came from, as the issue asks: "2024-01-29 (first seen)".
         if r["date_source"] == "first_seen":
             r["published"] = f"{r['published']} (first seen)"
-    if args.format == "json":
-        json.dump([r.as_dict() for r in result], sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
-    elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=COVERAGE_COLUMNS)
-        writer.writeheader()
-        writer.writerows(map(csv_record, records))
-    else:
-        table(records, COVERAGE_COLUMNS, sys.stdout)
+    write_records([r.as_dict() for r in result] if args.format == "json" else records, COVERAGE_COLUMNS, args.format,
+                  sys.stdout)
     return 0
 
 
@@ -155,8 +177,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     options.archive(p)
     p.set_defaults(func=cmd_reparse)
 
-    p = subparsers.add_parser("coverage", help="every known agency's publication status for a year")
+    p = subparsers.add_parser("coverage", help="every agency's publication status for a year, or a national roll-up")
     p.add_argument("--year", type=int, required=True)
+    p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                   help="the day the statuses are computed for (default: today): before a deadline nothing is late")
+    p.add_argument("--by", choices=ROLLUP_BY,
+                   help="the national roll-up per province, level or both: agencies counted, with a portal, crawled, "
+                        "and each status (a national total first)")
     p.add_argument("--level", choices=("central", "province", "prefecture", "county", "township", "department"))
     p.add_argument("--region", help="division code prefix, or an agency name (it and everything under it)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")

@@ -37,7 +37,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         hosts = args.allowed_host or ["*"]
         print(f"nianbao serve: listening on {args.host}, beyond this machine", file=sys.stderr)
     print(f"nianbao dashboard (read-only) on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(Dashboard(archive), hosts), host=args.host, port=args.port, log_level=args.log_level,
+    from crawler import settings as defaults
+
+    dashboard = Dashboard(archive, street_offices=defaults.NIANBAO_STREET_OFFICES_PUBLISH)
+    uvicorn.run(create_app(dashboard, hosts), host=args.host, port=args.port, log_level=args.log_level,
                 server_header=False)
     return 0
 

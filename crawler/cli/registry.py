@@ -47,6 +47,47 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_registry_build(args: argparse.Namespace) -> int:
+    from archive.db import open_archive
+    from archive.registry.divisions import bundled
+    from archive.registry.governments import apply_release
+    from archive.registry.join import code_conflicts
+
+    release = bundled()
+    print(f"applying {release.package}: {len(release.divisions):,} divisions as of {release.data_as_of} "
+          f"(sha256 {release.sha256[:12]}…)", file=sys.stderr, flush=True)
+    archive = open_archive(*options.archive_location(args))
+    with archive.engine.begin() as conn:
+        changes = apply_release(conn, release)
+        conflicts = code_conflicts(conn)
+    print(changes.summary())
+    details = changes.details()
+    for line in details if args.verbose else details[:20]:
+        print("  " + line)
+    if len(details) > 20 and not args.verbose:
+        print(f"  … {len(details) - 20} more (--verbose lists them all)")
+    for agency, code, unit in conflicts:
+        print(f"not joined: {agency} carries division code {code}, which is {unit} in the registry",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_registry_show(args: argparse.Namespace) -> int:
+    from archive.db import open_archive
+    from archive.registry.governments import COLUMNS, listing
+    from crawler.cli.archive import write_records
+
+    archive = open_archive(*options.archive_location(args))
+    with archive.reader.connect() as conn:
+        try:
+            rows = listing(conn, args.province, args.level, args.all)
+        except LookupError as exc:
+            print(f"nianbao registry show: {exc.args[0]}", file=sys.stderr)
+            return 2
+    write_records([r.as_dict() for r in rows], COLUMNS, args.format, sys.stdout)
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     registry = sub.add_parser("registry", help="the registry of agencies and portals (CSV)")
     rsub = registry.add_subparsers(dest="registry_command", required=True)
@@ -60,3 +101,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     options.registry_file(p)
     options.archive(p)
     p.set_defaults(func=cmd_registry_import)
+    p = rsub.add_parser("build", help="write or refresh the national registry's governments in the archive (MCA "
+                                      "division codes, as packaged); reports what changed")
+    p.add_argument("--verbose", "-v", action="store_true", help="list every change")
+    options.archive(p)
+    p.set_defaults(func=cmd_registry_build)
+    p = rsub.add_parser("show", help="the national registry's governments in the archive")
+    p.add_argument("--province", help="a province by name (福建省) or code prefix (35)")
+    p.add_argument("--level", choices=("province", "prefecture", "county", "township"))
+    p.add_argument("--all", action="store_true", help="ended units too (with their validity and successor)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    options.archive(p)
+    p.set_defaults(func=cmd_registry_show)

@@ -1,0 +1,82 @@
+"""One agency per government: registry rows, crawled agencies and discovered units join the national registry's
+rows by division code, or by name within their parent (domain.md §8: codes and names both churn, and township codes
+are MCA's, so a name is only trusted together with the code of the county it sits under).
+
+Names are compared normalised: `archive.identity.normalise_agency`, then through the alias table, which holds every
+form a report title gives a government (北京市朝阳区人民政府 / 朝阳区政府办公室 …).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, and_, select
+
+from archive.identity import normalise_agency
+from archive.models import T
+
+
+def names_agree(agency: str, division: str) -> bool:
+    """A code is trusted only with a name that agrees: the unit's name is in the agency's (a registry once gave
+    兴仁市 the code of 兴义市, and 杨凌示范区管委会 carries the code of 杨陵区, which it is not)."""
+    return normalise_agency(division) in normalise_agency(agency)
+
+
+def government_agencies(conn: Connection, records: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """(name, division code) → the name of the agency publishing for the code's current government row, for the
+    records whose name agrees with the code's unit."""
+    gov, ag = T["governments"], T["agencies"]
+    records = list(records)
+    wanted = sorted({code for _, code in records})
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(wanted), 5000):
+        found.update((code, (agency, unit)) for code, agency, unit in conn.execute(
+            select(gov.c.division_code, ag.c.name, gov.c.name).join(ag, ag.c.id == gov.c.agency_id)
+            .where(gov.c.valid_to.is_(None), gov.c.division_code.in_(wanted[start:start + 5000]))))
+    return {normalise_agency(name): found[code][0] for name, code in records
+            if code in found and names_agree(name, found[code][1])}
+
+
+def code_conflicts(conn: Connection) -> list[tuple[str, str, str]]:
+    """(agency, its division code, the unit the registry gives that code) where the names disagree: input to fix."""
+    gov, ag = T["governments"], T["agencies"]
+    rows = conn.execute(select(ag.c.name, ag.c.division_code, gov.c.name).join(
+        gov, (gov.c.division_code == ag.c.division_code) & gov.c.valid_to.is_(None)).where(
+        ag.c.kind != "department", gov.c.agency_id != ag.c.id).order_by(ag.c.division_code)).all()
+    return [(a, code, unit) for a, code, unit in rows if not names_agree(a, unit)]
+
+
+def linked_by_alias(conn: Connection, names: Iterable[str]) -> dict[str, str]:
+    """Normalised name → the name of the government-linked agency it is an alias of."""
+    gov, ag, al = T["governments"], T["agencies"], T["aliases"]
+    wanted = sorted({normalise_agency(n) for n in names})
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), 5000):
+        out.update(conn.execute(
+            select(al.c.alias, ag.c.name).join(ag, ag.c.id == al.c.agency_id)
+            .where(al.c.alias.in_(wanted[start:start + 5000]),
+                   ag.c.id.in_(select(gov.c.agency_id).where(gov.c.valid_to.is_(None))))).all())
+    return out
+
+
+def unlinked_matches(conn: Connection, wanted: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, int]:
+    """Existing agencies that are a government not yet linked: {code: agency id} for `wanted` = {code: (unit name,
+    normalised names it may go by)}. By code first, where the names agree (governments only: a department may carry
+    its government's code), then by name among agencies without a code. Candidates are read whole (registry rows
+    and discovered governments: a few thousand), not looked up name by name (41,931 units, 350,000 names)."""
+    ag, al, gov = T["agencies"], T["aliases"], T["governments"]
+    free = and_(ag.c.kind != "department", ag.c.id.not_in(
+        select(gov.c.agency_id).where(gov.c.valid_to.is_(None), gov.c.agency_id.is_not(None))))
+    out: dict[str, int] = {}
+    for code, agency_id, name in conn.execute(select(ag.c.division_code, ag.c.id, ag.c.name).where(
+            ag.c.division_code.is_not(None), free).order_by(ag.c.id)):
+        if code in wanted and names_agree(name, wanted[code][0]):
+            out.setdefault(code, agency_id)
+    by_name = {name: code for code, (_, names) in wanted.items() if code not in out for name in names}
+    taken = set(out.values())
+    for alias, agency_id in conn.execute(select(al.c.alias, ag.c.id).join(ag, ag.c.id == al.c.agency_id).where(
+            ag.c.division_code.is_(None), free).order_by(ag.c.id, al.c.alias)):
+        code = by_name.get(alias)
+        if code is not None and agency_id not in taken and code not in out:
+            out[code] = agency_id
+            taken.add(agency_id)
+    return out
