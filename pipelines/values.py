@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # What reports write for "nothing here"; each means something different from 0 and stays None.
 NULL_MARKERS = frozenset({"", "/", "\\", "-", "--", "—", "——", "–", "―", "~", "不适用", "无", "n/a", "na", "×", "空"})
@@ -31,10 +32,14 @@ class Value:
     problem: str | None = None  # why a text that is not ok was not read
 
 
+# Cell texts repeat ("0", "1", "/" fill most of a table), and mapping asks of each several times: the pure functions
+# below are cached, a few thousand recent texts each (XLSX extraction: 0.73× the pre-issue-17 rate without it).
+@lru_cache(maxsize=4096)
 def normal(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=4096)
 def is_value_like(text: str) -> bool:
     """A cell that holds a value (a number or a blank marker), as opposed to a label. Labels are Chinese words, so
     a cell without them ("NaN", "100%") stands where a value belongs, to be parsed and flagged rather than skipped
@@ -46,6 +51,7 @@ def is_value_like(text: str) -> bool:
     return len(t) > 1 and bool(_CHINESE_NUMBER.match(t))
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str, amount: bool = False, header_unit: str | None = None) -> Value:
     """Parse one cell. `amount` cells are returned in 万元, converting from 元 stated in the cell or the header.
 

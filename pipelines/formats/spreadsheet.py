@@ -183,8 +183,9 @@ def _check_extent(data: bytes) -> None:
                 refs = _CELL_REF.findall(archive.read(info))
                 if not refs:
                     continue
-                rows = [int(row) for _, row in refs]
-                cols = [_column_number(letters) for letters, _ in refs]
+                # Thousands of cells, few distinct rows and columns: each converted once.
+                rows = [int(row) for row in {row for _, row in refs}]
+                cols = [_column_number(letters) for letters in {letters for letters, _ in refs}]
                 extent = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
                 limits.check("table_cells", extent, f"positions spanned by the cells of {info.filename}")
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError):
