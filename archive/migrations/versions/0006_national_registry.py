@@ -19,7 +19,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), primary_key=True),
         sa.Column("package", sa.Text(), nullable=False),
         sa.Column("data_as_of", sa.Date(), nullable=False),
-        sa.Column("counts", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("counts", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("applied_at", sa.DateTime(), nullable=False),
     )
     op.create_table(
