@@ -98,6 +98,13 @@ def test_import_reparse_coverage_export(db_url, tmp_path, seeds, capsys, monkeyp
                    *common) == 0
 
 
+def test_import_of_a_missing_path_says_so_and_creates_no_archive(tmp_path, capsys):
+    db = tmp_path / "archive.sqlite"
+    assert nianbao("import", str(tmp_path / "nowhere"), "--db", str(db)) == 2
+    assert capsys.readouterr().err == f"nianbao import: no such file or folder: {tmp_path / 'nowhere'}\n"
+    assert not db.exists()
+
+
 def test_db_upgrade_and_current(tmp_path, capsys):
     db = str(tmp_path / "x.sqlite")
     assert nianbao("db", "current", "--db", db) == 0

@@ -44,6 +44,10 @@ def _day(text: str) -> date:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    missing = next((name for name in args.paths if not Path(name).exists()), None)
+    if missing is not None:  # before the archive is opened: a mistyped path must not leave an empty archive behind
+        print(f"nianbao import: no such file or folder: {missing}", file=sys.stderr)
+        return 2
     archive = open_archive(*options.archive_location(args))
     check_integrity(archive.engine)  # writing into a malformed file would spread the damage, and report success
     stats = import_paths(archive, args.paths, new_run_id("import"), url=args.url, agency=args.agency, year=args.year,
