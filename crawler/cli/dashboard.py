@@ -6,7 +6,7 @@ import ipaddress
 import json
 import sys
 
-from archive.web.db import ArchiveUnavailable
+from archive.web.db import ArchiveUnavailable, ReadOnlyArchive, open_read_only
 from crawler.cli import options
 
 
@@ -19,17 +19,23 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _read_only(args: argparse.Namespace, command: str) -> ReadOnlyArchive | None:
+    """The archive opened read-only, or None once the reason it cannot be is printed."""
+    try:
+        return open_read_only(*options.archive_location(args))
+    except ArchiveUnavailable as exc:
+        print(f"nianbao {command}: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from archive.web.app import LOOPBACK_HOSTS, create_app
-    from archive.web.db import open_read_only
     from archive.web.service import Dashboard
 
-    try:
-        archive = open_read_only(*options.archive_location(args))
-    except ArchiveUnavailable as exc:
-        print(f"nianbao serve: {exc}", file=sys.stderr)
+    archive = _read_only(args, "serve")
+    if archive is None:
         return 2
     if _loopback(args.host):
         hosts = list(LOOPBACK_HOSTS)
@@ -47,13 +53,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_search_index(args: argparse.Namespace) -> int:
     from archive.db import resolve_url
-    from archive.web.db import open_read_only
     from archive.web.search import SearchIndex
 
-    try:
-        archive = open_read_only(*options.archive_location(args))
-    except ArchiveUnavailable as exc:
-        print(f"nianbao search-index: {exc}", file=sys.stderr)
+    archive = _read_only(args, "search-index")
+    if archive is None:
         return 2
     index = SearchIndex.for_writing(resolve_url(options.archive_location(args)[0]))
     print(json.dumps(index.update(archive.engine), ensure_ascii=False))
