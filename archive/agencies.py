@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from archive.identity import normalise_agency
-from archive.registry.join import government_agencies, linked_by_alias
 from archive.models import Agency as AgencyTable, AgencyAlias as AliasTable, Portal as PortalTable
+from archive.registry.join import government_agencies, linked_by_alias
 from archive.sql import insert
 
 LEVELS = ("central", "province", "prefecture", "county", "township", "department")
@@ -96,7 +96,7 @@ def register_agencies(conn: Connection, records: Iterable[AgencyRecord], chunk: 
         return by_code.get(name) or by_alias.get(name) or name
 
     names = {normalise_agency(r.name): joined(r) for r in records}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     ids: dict[str, int] = {}
     for start in range(0, len(records), chunk):
         batch = records[start:start + chunk]

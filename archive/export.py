@@ -10,13 +10,12 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, select
 
-from pipelines.schema import AMOUNT_COLUMNS, column_of, field_keys
-from pipelines.values import held
-
 from archive import models as m, results
 from archive.coverage import check_labels, flagged_copies
-from archive.queries.statuses import DEFAULT_TOWNSHIP_DEADLINE, deadline, status_of
 from archive.csv_cells import csv_record
+from archive.queries.statuses import DEFAULT_TOWNSHIP_DEADLINE, deadline, status_of
+from pipelines.schema import AMOUNT_COLUMNS, column_of, field_keys
+from pipelines.values import held
 
 FIELD_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(field_keys("2021") + field_keys("2019")))
 META_COLUMNS = ("agency", "level", "kind", "division_code", "year", "template", "title", "published",

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from archive import compression_dictionary
 from archive.db import dumps

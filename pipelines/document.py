@@ -35,7 +35,7 @@ class Grid:
         return [[cell.text for cell in row] for row in self.rows]
 
     @classmethod
-    def from_texts(cls, rows: list[list[str]], source: str = "") -> "Grid":
+    def from_texts(cls, rows: list[list[str]], source: str = "") -> Grid:
         """A grid without merged cells (text renderings, simple tables); short rows are padded with blanks."""
         width = max((len(r) for r in rows), default=0)
         return cls(

@@ -115,7 +115,7 @@ def test_a_few_invalid_bytes_do_not_turn_a_utf8_page_into_mojibake(damage):
 
 def test_the_damaged_utf8_report_is_still_read_as_a_report():
     data = FIXTURE.read_bytes()
-    cut = data.index("政府信息公开".encode("utf-8"), 2000) + 1  # inside a character: a truncated write
+    cut = data.index("政府信息公开".encode(), 2000) + 1  # inside a character: a truncated write
     result = extract(data[:cut] + data[cut + 1:], str(FIXTURE))
     assert result.is_report and result.agency == "盐池县文化和旅游局" and result.year == 2022
     assert result.fields["applications.new_received.natural_person"] == 48
@@ -159,7 +159,7 @@ HOSTILE_CELLS = {  # cell text → the value read, or None (then a warning must 
 def _with_cell(cell: str) -> bytes:
     data = FIXTURE.read_bytes()
     assert data.count(b">48<") == 1
-    return data.replace(b">48<", f">{cell}<".encode("utf-8"))
+    return data.replace(b">48<", f">{cell}<".encode())
 
 
 @pytest.mark.parametrize("cell, expected", HOSTILE_CELLS.items(), ids=[c[:20] for c in HOSTILE_CELLS])

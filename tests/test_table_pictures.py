@@ -168,7 +168,7 @@ def test_a_rerun_changes_nothing(archive):
 def test_a_revised_page_with_a_changed_picture_is_a_new_version_and_the_old_one_stays(archive):
     _ingest(archive, "run-1", _captures("run-1", 0, PICTURES))
     changed = [PICTURES[0], table_png(tables(OTHER)[1]), PICTURES[2]]
-    revised = _page(SPEC).replace("</body>".encode(), "<p>（2024年3月1日更正）</p></body>".encode())
+    revised = _page(SPEC).replace(b"</body>", "<p>（2024年3月1日更正）</p></body>".encode())
     _ingest(archive, "run-2", [(c, revised if n == 0 else data, None)
                                for n, (c, data, _) in enumerate(_captures("run-2", 30, changed))])
     assert [seq for seq, _ in _versions(archive)] == [1, 2]

@@ -16,12 +16,12 @@ from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
 from archive.csv_cells import csv_record
 from archive.damage import check_integrity
-from archive.db import open_archive, resolve_url, make_engine
+from archive.db import make_engine, open_archive, resolve_url
 from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
 from archive.importer import import_paths
-from archive.queries.rollup import BY as ROLLUP_BY, COLUMNS as ROLLUP_COLUMNS, rollup
 from archive.ingest import Ingestor
 from archive.migrate import current_revision, upgrade_to_head
+from archive.queries.rollup import BY as ROLLUP_BY, COLUMNS as ROLLUP_COLUMNS, rollup
 from archive.runs import new_run_id
 from crawler import settings as defaults
 from crawler.cli import options
