@@ -140,8 +140,12 @@ class ArchivePipeline:
         self.error = exc
         reactor.callFromThread(self.spider.archive_failed, exc)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         self.queue.put(_STOP)
+        # The documents still extracting are committed while the event loop runs on: a long backlog (hundreds of
+        # documents at the end of a crawl) goes on showing progress instead of freezing the crawl.
+        while self.thread.is_alive():
+            await sleep(0.5)
         self.thread.join()
         if self.drainer.running:
             self.drainer.stop()

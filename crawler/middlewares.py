@@ -55,30 +55,36 @@ def _private_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
 
 
 def _proxied(url: str) -> bool:
-    """Whether the request goes through an environment proxy (which then resolves the name, not us)."""
+    """Whether the request goes through an environment proxy (which then resolves the name, not us; NIANBAO_PROXY
+    carries every request)."""
     parts = urlsplit(url)
     return parts.scheme in getproxies() and not proxy_bypass(parts.hostname or "")
 
 
 class HostGuard:
     """Only registry hosts and allowed suffixes (*.gov.cn by default): spam clones of government pages live on
-    other domains (domain.md §4). Loopback and private addresses — as targets, or as the proxy — only when
-    NIANBAO_ALLOW_PRIVATE is set (the sandbox is a proxy on loopback)."""
+    other domains (domain.md §4). Loopback and private addresses as targets only when NIANBAO_ALLOW_PRIVATE is set.
+    A proxy is the user's own and may be on them: NIANBAO_PROXY (`--proxy URL`) always, $http_proxy/$https_proxy
+    with NIANBAO_TRUST_ENV_PROXY (`--trust-env-proxy`) or NIANBAO_ALLOW_PRIVATE (an environment proxy on loopback is
+    otherwise refused: it may have been set for something else)."""
 
-    def __init__(self, suffixes: list[str], allow_private: bool):
+    def __init__(self, suffixes: list[str], allow_private: bool, proxy: str | None = None,
+                 trust_env_proxy: bool = False):
         self.suffixes = tuple(s.lower().lstrip("*") for s in suffixes)
         self.allow_private = allow_private
-        if not allow_private:
+        self.proxy = proxy
+        if not (allow_private or trust_env_proxy or proxy):
             for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
-                proxy = os.environ.get(name)
-                if proxy and _private(urlsplit(proxy if "://" in proxy else "http://" + proxy).hostname or ""):
-                    raise UsageError(f"{name}={proxy} is a loopback or private address; allow it explicitly "
-                                     "(--allow-private / NIANBAO_ALLOW_PRIVATE) if that is intended")
+                value = os.environ.get(name)
+                if value and _private(urlsplit(value if "://" in value else "http://" + value).hostname or ""):
+                    raise UsageError(f"{name}={value} is a loopback or private address: if it is your own proxy, "
+                                     f"say so with --proxy {value} or --trust-env-proxy (NIANBAO_TRUST_ENV_PROXY)")
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
-        guard = cls(s.getlist("NIANBAO_ALLOWED_SUFFIXES"), s.getbool("NIANBAO_ALLOW_PRIVATE"))
+        guard = cls(s.getlist("NIANBAO_ALLOWED_SUFFIXES"), s.getbool("NIANBAO_ALLOW_PRIVATE"), s.get("NIANBAO_PROXY"),
+                    s.getbool("NIANBAO_TRUST_ENV_PROXY"))
         guard.crawler = crawler
         return guard
 
@@ -93,7 +99,7 @@ class HostGuard:
         hostname = urlsplit(request.url).hostname or ""
         if not self.allowed(hostname, getattr(self.crawler.spider, "registry_hosts", set())):
             raise IgnoreRequest(f"host guard: {hostname} is neither a registry host nor an allowed domain")
-        if not self.allow_private and not _proxied(request.url) and _address(hostname) is None:
+        if not self.allow_private and not (self.proxy or _proxied(request.url)) and _address(hostname) is None:
             # A government name may point into a private network (split-horizon DNS, a hijacked record): ask the
             # resolver the downloader itself uses (cached), so the check sees the address that will be contacted.
             from twisted.internet import reactor

@@ -4,6 +4,8 @@ A Twisted reactor runs once per process: callers that need several crawls run ea
 """
 from __future__ import annotations
 
+import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +34,25 @@ def settings(overrides: dict | None = None) -> Settings:
 def crawl(registry: str | Path, years: str = defaults.NIANBAO_YEARS, run_id: str | None = None,
           overrides: dict | None = None) -> CrawlResult:
     """Crawl every portal of `registry` into the archive named by NIANBAO_DB / NIANBAO_DATA in `overrides`."""
-    from crawler.spiders.reports import ReportsSpider
+    from crawler.spiders.reports import ReportsSpider, progress_log
 
-    process = CrawlerProcess(settings(overrides), install_root_handler=True)
+    process = CrawlerProcess(settings(overrides))
+    _show_progress(process.settings, progress_log)
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, registry=str(registry), years=years, run_id=run_id)
     process.start()
     spider = crawler.spider
     return CrawlResult(spider.record, getattr(spider, "record_path", None), dict(crawler.stats.get_stats()))
+
+
+def _show_progress(s: Settings, progress: logging.Logger) -> None:
+    """Progress on stderr also when the log level hides INFO (`nianbao demo` logs warnings only): a long crawl must
+    not look hung. `--quiet` turns progress off instead (NIANBAO_PROGRESS_SECONDS=0)."""
+    level = logging.getLevelName(s.get("LOG_LEVEL"))
+    if s.getfloat("NIANBAO_PROGRESS_SECONDS") <= 0 or not isinstance(level, int) or level <= logging.INFO:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(s.get("LOG_FORMAT"), s.get("LOG_DATEFORMAT")))
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False

@@ -67,6 +67,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetry": 550,  # Scrapy's retries, with exponential backoff and Retry-After
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
     "crawler.proxy.SettingsProxy": 750,  # Scrapy's, with NIANBAO_PROXY
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.BundledSuffixCookies": 700,  # Scrapy's, never downloading the public suffix list
 }
 DOWNLOAD_HANDLERS = {"http": "crawler.connections.PooledDownloadHandler",
                      "https": "crawler.connections.PooledDownloadHandler"}
@@ -80,10 +82,15 @@ NIANBAO_DATA = os.environ.get("NIANBAO_DATA") or None  # None: beside a SQLite a
 # Whether 街道办事处 count among those who must publish (issue 15): Art. 49 names governments and their departments,
 # but street offices publish in practice and their counties collect their reports.
 NIANBAO_STREET_OFFICES_PUBLISH = True
-NIANBAO_YEARS = "2019-2025"  # years reported on, when a crawl is given none (`--years`, `-a years=`)
-# Every plain-http request through this proxy (the sandbox's, for `nianbao demo`): Scrapy's HttpProxyMiddleware
-# takes proxies from the environment only, which a crawl should not write (crawler.proxy).
+# Years reported on, when a command is given none (`--years`, `-a years=`): 2019 (the first year of the national
+# table formats) to last year, worked out at each run, so that a scheduled crawl's command line never goes stale.
+NIANBAO_YEARS = "2019-"
+# Every request through this proxy, https as a CONNECT tunnel (`--proxy URL`; the sandbox's, for `nianbao demo`):
+# Scrapy's HttpProxyMiddleware takes proxies from the environment only, which a crawl should not write
+# (crawler.proxy). The user's own, so trusted on loopback or a private address (a client on 127.0.0.1:7890 is a
+# common way to reach these portals from abroad) without opening the crawl to such addresses.
 NIANBAO_PROXY = None
+NIANBAO_TRUST_ENV_PROXY = False  # the same trust for $http_proxy/$https_proxy (`--trust-env-proxy`)
 NIANBAO_ALLOWED_SUFFIXES = [".gov.cn"]
 NIANBAO_ALLOW_PRIVATE = False  # also refuses registry names that resolve to private addresses (without a proxy)
 NIANBAO_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each further one
@@ -114,11 +121,10 @@ NIANBAO_TABLE_MAX_CELLS = extraction.Limits.table_cells
 NIANBAO_PDF_MAX_PAGES = extraction.Limits.pdf_pages
 NIANBAO_OCR_SECONDS = extraction.Limits.ocr_seconds
 # Scheduled crawls (`nianbao schedule`): daily in the reporting season (reports are due 31 January and 31 March),
-# weekly otherwise, over the years from 2019 to last year, worked out at each run (so the command never goes stale).
+# weekly otherwise.
 NIANBAO_SCHEDULE_SEASON = "01-15:04-15"
 NIANBAO_SCHEDULE_WEEKDAY = "mon"
 NIANBAO_SCHEDULE_AT = "03:00"  # local time
-NIANBAO_SCHEDULE_YEARS = "2019-"
 
 # Groups of settings the command line lays over the defaults above (Scrapy itself reads none of them).
 PRESETS = {

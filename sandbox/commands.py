@@ -16,7 +16,7 @@ from sandbox.timeline import TODAY
 
 def _world_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", type=int, default=7, help="government portals in the world (default 7)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="the world's random seed: the same seed, the same world")
     p.add_argument("--today", type=dt.date.fromisoformat, default=TODAY,
                    help=f"the sandbox's date: reports published later do not exist yet (default {TODAY})")
     p.add_argument("--documents", type=int, default=2,
@@ -104,7 +104,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="crawl the sandbox into a fresh archive under ./demo/ and show coverage")
     p.add_argument("--out", default="demo", help="folder for the archive (default ./demo)")
     p.add_argument("--scale", type=int, default=7, help="government portals in the sandbox (default 7)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="the sandbox's random seed: the same seed, the same world")
     options.years(p)
     p.add_argument("--serve", action="store_true", help="serve the dashboard over the archive afterwards")
     p.set_defaults(func=cmd_demo)
@@ -113,8 +113,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     p = sub.add_parser("serve", help="serve the sandbox as an HTTP proxy on loopback")
     _world_options(p)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8899)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8899, help="port to listen on")
     p.add_argument("--slow-seconds", type=float, default=1.5, help="delay of the slow portal's slow responses")
     p.add_argument("--write-dir", help="also write manifest.json and registry.csv into this folder")
     p.add_argument("--no-prewarm", action="store_true", help="make slow documents only when first asked for")

@@ -25,9 +25,9 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = de
     from archive.coverage import coverage
     from archive.db import open_archive, resolve_url
     from archive.web.search import SearchIndex
-    from crawler.cli.archive import table
+    from crawler.cli.tables import table
     from crawler.process import crawl
-    from crawler.spiders.reports import parse_years
+    from crawler.years import parse_years
     from sandbox.app import Options, Sandbox
     from sandbox.evaluate import measure
     from sandbox.manifest import manifest
@@ -37,6 +37,9 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = de
     fresh_folder(out)
     sandbox = Sandbox(Options(seed=seed, scale=scale, documents_per_format=1))
     world = sandbox.world
+    # Years as of the sandbox's day ("2019-" ends the year before it), fixed for the crawl and the evaluation.
+    span = parse_years(years, today=sandbox.today)
+    years = f"{span.start}-{span.stop - 1}"
     print(f"nianbao demo: a sandbox of {len(world.portals)} portals and {len(world.agencies())} agencies "
           f"(seed {seed}, scale {scale}); crawling {years} into {out}/archive.sqlite", flush=True)
     registry = out / "registry.csv"
@@ -51,7 +54,6 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = de
     sandbox.close()
     print("\n" + result.record.summary())
     archive = open_archive(str(db))
-    span = parse_years(years)
     score = measure(archive, truth, span, requests=result.record.requests)
     print("\nagainst the sandbox's ground truth:")
     for line in score.lines():
@@ -84,7 +86,7 @@ def national_roll_up(archive, year: int, as_of, provinces: set[str]) -> None:  #
     from archive.queries.rollup import rollup
     from archive.registry.divisions import bundled
     from archive.registry.governments import apply_release
-    from crawler.cli.archive import table
+    from crawler.cli.tables import table
 
     release = bundled()
     print(f"\nloading the national registry of governments ({release.package}, {len(release.divisions):,} "

@@ -16,7 +16,7 @@ from archive.db import make_engine, open_archive, resolve_url
 from archive.migrate import head_revision
 from archive.models import Base
 from archive.warc import WarcFile, WarcRef, read_payload
-from crawler.cli import archive as cli
+from crawler.cli import archive as cli, main
 from pipelines.extract import extract
 from tests.conftest_archive import T0, db_url  # noqa: F401 (fixture)
 
@@ -107,6 +107,9 @@ def test_import_of_a_missing_path_says_so_and_creates_no_archive(tmp_path, capsy
 
 def test_db_upgrade_and_current(tmp_path, capsys):
     db = str(tmp_path / "x.sqlite")
+    assert main(["db", "current", "--db", db]) == 2  # read-only: a mistyped --db is not made into an archive
+    assert "no archive at" in capsys.readouterr().err and not Path(db).exists()
+    Path(db).touch()  # an empty SQLite file is an empty database
     assert nianbao("db", "current", "--db", db) == 0
     assert capsys.readouterr().out.strip() == "empty database"
     assert nianbao("db", "upgrade", "--db", db) == 0

@@ -137,6 +137,11 @@ def test_host_guard(monkeypatch):
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:8899")
     with pytest.raises(Exception, match="loopback or private"):
         HostGuard([".gov.cn"], allow_private=False)
+    # The user's own proxy, said so (--proxy or --trust-env-proxy): trusted, and the crawl stays off private hosts.
+    for trusted in (HostGuard([".gov.cn"], False, proxy="http://127.0.0.1:7890"),
+                    HostGuard([".gov.cn"], False, trust_env_proxy=True)):
+        assert trusted.allowed("www.anping.gov.cn", set())
+        assert not trusted.allowed("127.0.0.1", {"127.0.0.1"}) and not trusted.allowed("10.0.0.8", set())
 
 
 @pytest.fixture(scope="module")

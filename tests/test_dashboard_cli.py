@@ -12,7 +12,7 @@ from archive.db import open_archive
 from archive.ingest import Capture, Ingestor
 from archive.web.db import ArchiveUnavailable, open_read_only
 from archive.web.snapshots import Snapshots
-from crawler.cli import dashboard as cli
+from crawler.cli import dashboard as cli, main
 from sandbox import synthetic
 from tests.conftest_archive import PARSER, T0
 
@@ -32,8 +32,7 @@ def test_serve_defaults_to_loopback():
 
 
 def test_missing_archive_is_refused(tmp_path, capsys):
-    args = parse("serve", "--db", str(tmp_path / "none.sqlite"))
-    assert args.func(args) == 2
+    assert main(["serve", "--db", str(tmp_path / "none.sqlite")]) == 2  # the command line's one line and status
     assert "no archive at" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite").exists()  # a read-only server creates nothing
     with pytest.raises(ArchiveUnavailable, match="schema"):

@@ -23,7 +23,13 @@ def test_flags_become_settings_over_a_preset():
     assert got["AUTOTHROTTLE_ENABLED"] == "True" and got["NIANBAO_PROGRESS_SECONDS"] == 15.0
     assert got["NIANBAO_DB"] == "x.sqlite" and got["NIANBAO_ALLOW_PRIVATE"] is True and got["LOG_LEVEL"] == "DEBUG"
     assert "NIANBAO_DATA" not in got
-    assert settings_from(build_parser().parse_args(["crawl", "-q"])) == {"LOG_LEVEL": "WARNING"}
+    # --quiet: warnings only, and no progress lines (which show whatever the log level).
+    assert settings_from(build_parser().parse_args(["crawl", "-q"])) == {"LOG_LEVEL": "WARNING",
+                                                                       "NIANBAO_PROGRESS_SECONDS": 0}
+    # The user's own proxy, trusted by saying so.
+    assert settings_from(build_parser().parse_args(["crawl", "--proxy", "http://127.0.0.1:7890",
+                                                    "--trust-env-proxy"])) == {
+        "NIANBAO_PROXY": "http://127.0.0.1:7890", "NIANBAO_TRUST_ENV_PROXY": True}
     assert defaults.PRESETS["sandbox"]["LOG_LEVEL"] == "WARNING"  # the preset itself is left as it was
 
 
@@ -44,7 +50,7 @@ def test_a_worker_is_the_distributed_preset_and_its_run():
     assert set(defaults.SPIDER_MIDDLEWARES) < set(got["SPIDER_MIDDLEWARES"])
 
 
-def test_the_proxy_setting_sends_plain_http_through_it_and_leaves_the_environment(monkeypatch):
+def test_the_proxy_setting_sends_every_request_through_it_and_leaves_the_environment(monkeypatch):
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
     environment = dict(os.environ)
@@ -54,7 +60,9 @@ def test_the_proxy_setting_sends_plain_http_through_it_and_leaves_the_environmen
     plain, secure = Request("http://www.example.gov.cn/"), Request("https://www.example.gov.cn/")
     middleware.process_request(plain)
     middleware.process_request(secure)
-    assert plain.meta["proxy"] == "http://127.0.0.1:8899" and "proxy" not in secure.meta
+    # https too, as a CONNECT tunnel: a user's proxy must carry every request (the sandbox refuses CONNECT, which
+    # is how an https-only portal looks there: unreachable).
+    assert plain.meta["proxy"] == secure.meta["proxy"] == "http://127.0.0.1:8899"
     assert dict(os.environ) == environment
     # Without the setting it is Scrapy's middleware: no proxy unless the environment names one.
     unset = Request("http://www.example.gov.cn/")

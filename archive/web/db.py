@@ -72,14 +72,19 @@ def _postgresql_engine(url: str) -> Engine:
     return engine
 
 
+def require_file(path: Path) -> None:
+    """ArchiveUnavailable unless the SQLite archive at `path` exists (a mistyped --db must not become a new one)."""
+    if not path.is_file():
+        raise ArchiveUnavailable(f"no archive at {path} (create one with `nianbao import` or a crawl, or give --db)")
+
+
 def open_read_only(db: str | None = None, data_dir: str | Path | None = None) -> ReadOnlyArchive:
     """The archive named by `db` (as `nianbao` resolves it), opened for reading only."""
     url = resolve_url(db)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or "")
-        if not path.is_file():
-            raise ArchiveUnavailable(f"no archive at {path} (create one with `nianbao import` or a crawl)")
+        require_file(path)
         engine = sqlite_read_only_engine(path)
     else:
         engine = _postgresql_engine(url)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
-from archive.csv_cells import csv_list, csv_record
+from archive.csv_cells import csv_list
 from archive.damage import check_integrity
 from archive.db import make_engine, open_archive, resolve_url
 from archive.export import dictionary
@@ -28,6 +27,8 @@ from archive.queries.rollup import BY as ROLLUP_BY, COLUMNS as ROLLUP_COLUMNS, r
 from archive.runs import new_run_id
 from crawler import settings as defaults
 from crawler.cli import options
+from crawler.cli.exits import UserError
+from crawler.cli.tables import write_records
 
 
 def _month_day(text: str) -> tuple[int, int]:
@@ -79,7 +80,7 @@ class _Progress:
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    archive = open_archive(*options.archive_location(args))
+    archive = options.existing_archive(args)
     ingestor = Ingestor(archive, new_run_id("reparse"), kind="reparse")
     blobs = m.Blob.__table__
     with archive.reader.connect() as conn:
@@ -93,38 +94,37 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 0
 
 
-def table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: ignore[no-untyped-def]
-    cells = [[str(r[c] if r[c] is not None else "") for c in columns] for r in records]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
-    for row in cells:
-        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
-
-
-def write_records(records: list[dict], columns: tuple[str, ...], fmt: str, out) -> None:  # type: ignore[no-untyped-def]
-    """Rows as a table, CSV (cells that a spreadsheet would run made inert) or JSON."""
-    if fmt == "json":
-        json.dump(records, out, ensure_ascii=False, indent=1, allow_nan=False)
-        out.write("\n")
-    elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(map(csv_record, records))
-    else:
-        table(records, columns, out)
+def _say_if_no_report(conn, year: int) -> None:  # type: ignore[no-untyped-def]
+    """A line on stderr when the archive holds no report of `year` (a typo, or a year not crawled yet): the
+    statuses still say who had to publish, so the table follows."""
+    reports = m.Report.__table__
+    if conn.execute(select(reports.c.id).where(reports.c.year == year).limit(1)).first() is None:
+        held = list(conn.execute(select(reports.c.year).distinct().order_by(reports.c.year)).scalars())
+        print(f"nianbao coverage: the archive holds no report of {year}"
+              + (f" (it holds {', '.join(map(str, held))})" if held else " (it holds none yet)"), file=sys.stderr)
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    archive = open_archive(*options.archive_location(args))
+    if args.by and (args.level or args.region):
+        raise UserError("--by counts every agency of the nation; --level and --region filter the list without --by")
+    archive = options.read_only_archive(args)
     as_of = args.as_of or date.today()
-    if args.by:
-        with archive.reader.connect() as conn:
+    with archive.engine.connect() as conn:
+        _say_if_no_report(conn, args.year)
+        if args.by:
             rolled = rollup(conn, args.year, as_of, args.by, defaults.NIANBAO_STREET_OFFICES_PUBLISH)
+        else:
+            result = coverage(conn, args.year, args.level, args.region, args.township_deadline, as_of,
+                              defaults.NIANBAO_STREET_OFFICES_PUBLISH)
+    if args.by:
         write_records([r.as_dict() for r in rolled], ROLLUP_COLUMNS, args.format, sys.stdout)
         return 0
-    with archive.reader.connect() as conn:
-        result = coverage(conn, args.year, args.level, args.region, args.township_deadline, as_of,
-                          defaults.NIANBAO_STREET_OFFICES_PUBLISH)
+    if not result:
+        given = " and ".join(f"--{name} {value}" for name, value in (("level", args.level), ("region", args.region))
+                             if value)
+        raise UserError(f"no agency matches {given} (--region is a division code prefix or an agency's name)"
+                        if given else f"no agency in the archive had to publish for {args.year} (register some "
+                        "with `nianbao registry build`, `registry import`, `import` or a crawl)")
     records = [r.as_dict() for r in result]
     for r in records:
         r["failed_checks"] = csv_list(r["failed_checks"])
@@ -154,8 +154,7 @@ def _export_usage(args: argparse.Namespace) -> str | None:
 def cmd_export(args: argparse.Namespace) -> int:
     problem = _export_usage(args)
     if problem:
-        print(f"nianbao export: {problem}", file=sys.stderr)
-        return 2
+        raise UserError(problem)
     if args.dictionary:  # the columns' definitions alone: no archive is opened
         text = dictionary.render(args.format or "md")
         if args.output:
@@ -163,8 +162,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    archive = open_archive(*options.archive_location(args))
-    with archive.reader.connect() as conn:
+    archive = options.read_only_archive(args)
+    with archive.engine.connect() as conn:
         count = write(Export(args.format), rows(conn, args.year, args.township_deadline),
                       Path(args.output) if args.output else None, args.excel, sys.stdout)
     print(f"{count} reports exported", file=sys.stderr)
@@ -172,12 +171,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    engine = make_engine(resolve_url(options.archive_location(args)[0]))
     if args.action == "upgrade":
-        print(f"schema at revision {upgrade_to_head(engine)}")
-    else:
-        with engine.connect() as conn:
-            print(current_revision(conn) or "empty database")
+        print(f"schema at revision {upgrade_to_head(make_engine(resolve_url(options.archive_location(args)[0])))}")
+        return 0
+    options.must_exist(args)
+    with make_engine(resolve_url(options.archive_location(args)[0])).connect() as conn:
+        print(current_revision(conn) or "empty database")
     return 0
 
 
@@ -186,10 +185,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                     help="townships' deadline in year Y+1 (default 02-28; local rules vary)")
 
     p = subparsers.add_parser("import", help="archive local files (a folder of downloaded reports)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (read recursively)")
     p.add_argument("--url", help="the URL the (single) file was downloaded from")
     p.add_argument("--agency", help="the agency, when the document does not name it")
-    p.add_argument("--year", type=int, help="the year reported on, when the document does not state it")
+    p.add_argument("--year", type=options.year, help="the year reported on, when the document does not state it")
     options.archive(p)
     p.set_defaults(func=cmd_import)
 
@@ -201,15 +200,16 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_reparse)
 
     p = subparsers.add_parser("coverage", help="every agency's publication status for a year, or a national roll-up")
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=options.year, required=True, help="the year reported on")
     p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
                    help="the day the statuses are computed for (default: today): before a deadline nothing is late")
     p.add_argument("--by", choices=ROLLUP_BY,
                    help="the national roll-up per province, level or both: agencies counted, with a portal, crawled, "
                         "and each status (a national total first)")
-    p.add_argument("--level", choices=("central", "province", "prefecture", "county", "township", "department"))
+    p.add_argument("--level", choices=("central", "province", "prefecture", "county", "township", "department"),
+                   help="only agencies of this level")
     p.add_argument("--region", help="division code prefix, or an agency name (it and everything under it)")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     p.add_argument("--township-deadline", **township)
     options.archive(p)
     p.set_defaults(func=cmd_coverage)
@@ -222,13 +222,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="print the data dictionary (every column's meaning, unit, form) instead of reports")
     p.add_argument("--excel", action="store_true",
                    help="CSV for Excel: a UTF-8 byte-order mark and CRLF line ends (default: neither)")
-    p.add_argument("--year", type=int, help="only reports on this year (default: every year)")
+    p.add_argument("--year", type=options.year, help="only reports on this year (default: every year)")
     p.add_argument("--output", "-o", help="file to write (default: standard output; required for parquet)")
     p.add_argument("--township-deadline", **township)
     options.archive(p)
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser("db", help="database schema (Alembic migrations)")
-    p.add_argument("action", choices=("upgrade", "current"))
+    p.add_argument("action", choices=("upgrade", "current"),
+                   help="upgrade: create or migrate the schema; current: print its revision")
     options.archive(p, data=False)
     p.set_defaults(func=cmd_db)

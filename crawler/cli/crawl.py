@@ -31,8 +31,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     options.registry(p)
     options.years(p)
     options.run_id(p)
+    options.proxy(p)
     p.add_argument("--allow-private", action="store_true",
-                   help="allow loopback/private addresses as hosts or proxy (the sandbox needs it)")
+                   help="let the crawl itself reach loopback and private addresses (a local test server); not needed "
+                        "for a proxy of your own (--proxy)")
     options.settings(p)
     p.add_argument("-q", "--quiet", action="store_true", help="warnings only, and the summary")
     p.add_argument("--distributed", metavar="REDIS_URL",

@@ -6,7 +6,6 @@ import ipaddress
 import json
 import sys
 
-from archive.web.db import ArchiveUnavailable, ReadOnlyArchive, open_read_only
 from crawler.cli import options
 
 
@@ -19,24 +18,13 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _read_only(args: argparse.Namespace, command: str) -> ReadOnlyArchive | None:
-    """The archive opened read-only, or None once the reason it cannot be is printed."""
-    try:
-        return open_read_only(*options.archive_location(args))
-    except ArchiveUnavailable as exc:
-        print(f"nianbao {command}: {exc}", file=sys.stderr)
-        return None
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from archive.web.app import LOOPBACK_HOSTS, create_app
     from archive.web.service import Dashboard
 
-    archive = _read_only(args, "serve")
-    if archive is None:
-        return 2
+    archive = options.read_only_archive(args)
     if _loopback(args.host):
         hosts = list(LOOPBACK_HOSTS)
     else:
@@ -55,9 +43,7 @@ def cmd_search_index(args: argparse.Namespace) -> int:
     from archive.db import resolve_url
     from archive.web.search import SearchIndex
 
-    archive = _read_only(args, "search-index")
-    if archive is None:
-        return 2
+    archive = options.read_only_archive(args)
     index = SearchIndex.for_writing(resolve_url(options.archive_location(args)[0]))
     print(json.dumps(index.update(archive.engine), ensure_ascii=False))
     return 0
@@ -67,10 +53,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("serve", help="the read-only coverage dashboard (web pages and JSON API)")
     options.archive(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=int, default=8000, help="port to listen on")
     p.add_argument("--allowed-host", action="append", metavar="NAME",
                    help="Host header to accept when listening beyond loopback (repeatable; default: any)")
-    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+                   help="the web server's log level")
     p.set_defaults(func=cmd_serve)
 
     p = subparsers.add_parser("search-index", help="bring the dashboard's full-text index up to date")

@@ -16,6 +16,7 @@ from pathlib import Path
 from archive.runs import RunRecord
 from crawler import health
 from crawler.cli import options
+from crawler.cli.exits import UserError
 
 DEFAULT_RUNS = 10
 
@@ -32,15 +33,16 @@ def load(args: argparse.Namespace) -> list[RunRecord]:
     """Run records, oldest first: from JSON files with --records, else from the archive."""
     last = args.runs or (None if args.since else DEFAULT_RUNS)
     if args.records:
+        if not Path(args.records).is_dir():
+            raise UserError(f"no folder {args.records} (--records names a folder of run record JSON files)")
         records = sorted((RunRecord.read(p) for p in Path(args.records).glob("*.json")), key=lambda r: r.started)
         if args.since:
             cutoff = args.since.replace(tzinfo=UTC).timestamp()
             records = [r for r in records if r.started >= cutoff]
         return records[-last:] if last else records
-    from archive.db import open_archive
     from archive.runs import load_records
 
-    archive = open_archive(*options.archive_location(args))
+    archive = options.read_only_archive(args)
     with archive.engine.connect() as conn:
         return load_records(conn, args.since, last)
 

@@ -73,12 +73,11 @@ def cmd_registry_build(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_show(args: argparse.Namespace) -> int:
-    from archive.db import open_archive
     from archive.registry.governments import COLUMNS, listing
-    from crawler.cli.archive import write_records
+    from crawler.cli.tables import write_records
 
-    archive = open_archive(*options.archive_location(args))
-    with archive.reader.connect() as conn:
+    archive = options.read_only_archive(args)
+    with archive.engine.connect() as conn:
         try:
             rows = listing(conn, args.province, args.level, args.all)
         except LookupError as exc:
@@ -108,8 +107,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_registry_build)
     p = rsub.add_parser("show", help="the national registry's governments in the archive")
     p.add_argument("--province", help="a province by name (福建省) or code prefix (35)")
-    p.add_argument("--level", choices=("province", "prefecture", "county", "township"))
+    p.add_argument("--level", choices=("province", "prefecture", "county", "township"), help="only units of this level")
     p.add_argument("--all", action="store_true", help="ended units too (with their validity and successor)")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     options.archive(p)
     p.set_defaults(func=cmd_registry_show)

@@ -200,7 +200,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        description=f"Daily in the reporting season (default {season.replace(':', ' to ')}: reports "
                                    "are due 31 Jan and 31 Mar), weekly otherwise. Every scheduled crawl is "
                                    "incremental.")
-    p.add_argument("action", choices=("install", "show", "remove"))
+    p.add_argument("action", choices=("install", "show", "remove"),
+                   help="install or replace the schedule, show it, or remove it")
     backend = p.add_mutually_exclusive_group()
     backend.add_argument("--cron", dest="backend", action="store_const", const="cron", help="the crontab (default)")
     backend.add_argument("--systemd", dest="backend", action="store_const", const="systemd",
@@ -214,7 +215,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--at", default=defaults.NIANBAO_SCHEDULE_AT,
                    help=f"time of day, HH:MM local time (default {defaults.NIANBAO_SCHEDULE_AT})")
     options.registry(p)
-    options.years(p, defaults.NIANBAO_SCHEDULE_YEARS, note=": a scheduled crawl's command line never goes stale")
+    options.years(p)
     options.archive(p)
     p.add_argument("--crawl-arg", action="append", metavar="ARGS", help="more arguments for `nianbao crawl`")
     p.add_argument("--health", action="store_true", help="run `nianbao health` after each crawl")

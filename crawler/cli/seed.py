@@ -20,9 +20,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from archive.runs import new_run_id
     from crawler.distributed import CURRENT, Frontier, reach, worker_settings
     from crawler.process import settings
-    from crawler.spiders.reports import ReportsSpider, parse_years
+    from crawler.spiders.reports import ReportsSpider
 
-    parse_years(args.years)  # a clear error before anything is written
     server = reach(args.distributed)
     run = args.run_id or new_run_id("crawl")
     overrides = options.settings_from(args)

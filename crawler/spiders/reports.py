@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -39,26 +39,18 @@ from crawler.recognise import judge_title, likely_year, wanted
 from crawler.state import Child, Node, open_state
 from crawler.tls import response_outcome
 from crawler.urls import host
+from crawler.years import parse_years
 from pipelines.metadata import years_named
 
 log = logging.getLogger(__name__)
+# Progress lines have a logger of their own, shown whatever the log level (crawler.process).
+progress_log = logging.getLogger("crawler.progress")
 DAY = 86400.0
 LIST_ROLES = ("column", "page", "api")
 NAV_ROLES = ("home", "nav", "shell")
 # Documents first: a run's finished work is what survives a kill, and the queue stays short.
 PRIORITY = {"file": 30, "doc": 20, "page": 10, "api": 10, "column": 5, "shell": 5, "nav": 0, "home": 0}
 MAX_COLUMN_DEPTH = 4
-
-
-def parse_years(text: str, today: date | None = None) -> range:
-    """"2019-2025" → range(2019, 2026); "2023" → range(2023, 2024); "2019-" → from 2019 to last year, the newest
-    year with reports due, so that a scheduled crawl's command line stays current."""
-    first, dash, last = text.partition("-")
-    start = int(first)
-    stop = int(last) if last else (today or date.today()).year - 1 if dash else start
-    if not 1990 <= start <= stop <= 2100:
-        raise ValueError(f"years must be YYYY, YYYY-YYYY or YYYY- (to last year), got {text!r}")
-    return range(start, stop + 1)
 
 
 def _title_year(title: str) -> int | None:
@@ -465,7 +457,7 @@ class ReportsSpider(scrapy.Spider):
     def progress(self) -> None:
         t = self.record.totals()
         seconds = max(0.1, time.time() - self.record.started)
-        log.info("progress: %d pages (%.0f/s), %d documents, reports %d new / %d updated / %d unchanged",
+        progress_log.info("progress: %d pages (%.0f/s), %d documents, reports %d new / %d updated / %d unchanged",
                  t["pages"], t["pages"] / seconds, t["documents"], t["new"], t["updated"], t["unchanged"])
 
     def closed(self, reason: str) -> None:
