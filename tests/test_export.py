@@ -216,7 +216,9 @@ def test_the_dictionary_covers_every_exported_column():
     assert fields["active.regulations.issued"]["forms"] == "2021"
     assert fields["active.regulations.new_made"]["forms"] == "2019"
     assert fields["applications.granted.total"]["across_forms"] == "same field in both forms"
-    assert "applications.other_overdue_fee.total" in fields["applications.other.total"]["across_forms"]
+    assert "applications_other_overdue_fee_total" in fields["applications.other.total"]["across_forms"]
+    assert fields["active.regulations.new_made"]["across_forms"] == \
+        "nearest 2021 field: active_regulations_issued (本年制发件数)"
     assert "2021" in fields["applications.other.total"]["forms"] and fields["applications.other.total"]["forms"] \
         .startswith("2019")
     assert all(c.unit for c in FIELDS)
