@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from archive import models as m
 from archive.db import Archive, open_archive
 from sandbox import databases
+
 # The synthetic archive's factories, imported from here by the archive tests.
 from sandbox.synthetic import PARSER, T0, capture, ingestor, no_extractor
 

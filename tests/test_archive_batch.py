@@ -11,9 +11,7 @@ from archive import chains
 from archive.db import open_archive
 from pipelines.document import Failure, Report
 from sandbox import synthetic
-from tests.conftest_archive import (  # noqa: F401 (fixtures)
-    archive, capture, db_url, ingestor, other_db_url, snapshot,
-)
+from tests.conftest_archive import archive, capture, db_url, ingestor, other_db_url, snapshot  # noqa: F401 (fixtures)
 
 
 def workload() -> list[tuple]:

@@ -11,9 +11,7 @@ from archive.blobs import BlobStore
 from archive.db import open_archive
 from archive.ingest import Capture
 from sandbox import synthetic
-from tests.conftest_archive import (  # noqa: F401 (fixtures)
-    T0, archive, capture, count, db_url, ingestor, m, other_db_url, snapshot,
-)
+from tests.conftest_archive import T0, archive, capture, count, db_url, ingestor, m, other_db_url, snapshot  # noqa: F401 (fixtures)
 
 
 def versions_of(archive, agency: str, year: int) -> list[dict]:
@@ -34,7 +32,7 @@ def test_html_and_pdf_of_one_report_are_one_version_with_two_sources(archive):
     # The PDF rendering carries page numbers, a running header line and different spacing and punctuation width.
     pdf.sections = {k: "第 1 页 共 3 页\n" + v.replace("，", ", ").replace("。", ". ") + "\n- 2 -"
                     for k, v in html.sections.items()}
-    pdf.raw = {k: "/" for k in pdf.fields}
+    pdf.raw = dict.fromkeys(pdf.fields, "/")
     assert ing.ingest(capture("https://lg.gov.cn/t1.html"), synthetic.body(html), html) == "inserted"
     assert ing.ingest(capture("https://lg.gov.cn/t1.pdf", 1), synthetic.body(pdf), pdf) == "unchanged"
     [version] = versions_of(archive, "岚皋县行政审批服务局", 2023)
@@ -284,7 +282,7 @@ def test_a_spreadsheet_matching_no_full_version_is_a_version_of_its_own(archive)
 
 def test_the_page_announcing_an_attachment_joins_its_version_and_lends_it_its_date(db_url, other_db_url, tmp_path):
     full = synthetic.report("汉阴县", 2023, fmt="pdf")  # the report itself, in the attachment, undated
-    shell = synthetic.report("汉阴县", 2023, published="2024-01-26", fields={k: None for k in full.fields},
+    shell = synthetic.report("汉阴县", 2023, published="2024-01-26", fields=dict.fromkeys(full.fields),
                              sections={"overview": "汉阴县2023年政府信息公开工作年度报告已经编制完成，现予以公布。详见附件。"})
     items = {"page": (capture("https://hy.gov.cn/t1.html"), synthetic.body(shell), shell),
              "pdf": (capture("https://hy.gov.cn/P1.pdf", 5), synthetic.body(full), full)}

@@ -17,9 +17,7 @@ from archive.blobs import BlobStore, sha256_hex
 from archive.db import open_archive
 from archive.ingest import Ingestor
 from tests.archive import worker
-from tests.conftest_archive import (  # noqa: F401 (fixtures)
-    PARSER, archive, count, db_url, m, no_extractor, snapshot,
-)
+from tests.conftest_archive import PARSER, archive, count, db_url, m, no_extractor, snapshot  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = 42
@@ -148,7 +146,7 @@ def test_two_open_transactions_still_flag_each_others_copies(db_url, tmp_path, m
     def ingest(side: str) -> None:
         try:
             Ingestor(arc, f"run-{side}", extractor=no_extractor, parser_version=PARSER).ingest(*reports[side])
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=ingest, args=(side,)) for side in reports]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler import registry
 from archive.agencies import aliases
+from crawler import registry
 from crawler.attachments import attachments
 from crawler.blocking import is_challenge, is_soft_404, spelled_cookie
 from crawler.middlewares import HostGuard

@@ -8,14 +8,21 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError, ProgrammingError, InternalError
+from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.coverage import coverage
 from archive.queries.statuses import ORDER, Status
 from archive.web.db import open_read_only
 from tests.test_dashboard_fixtures import (  # noqa: F401 (fixtures)
-    ATTRIBUTE, PAYLOAD_AGENCY, PAYLOAD_TITLE, PAYLOAD_URL, SCRIPT, client, db_url, registry_archive,
+    ATTRIBUTE,
+    PAYLOAD_AGENCY,
+    PAYLOAD_TITLE,
+    PAYLOAD_URL,
+    SCRIPT,
+    client,
+    db_url,
+    registry_archive,
 )
 
 
@@ -262,9 +269,8 @@ def test_headers_methods_hosts_and_read_only(registry_archive, client):
     assert c.post("/api/coverage").status_code == 405
     assert c.get("/", headers={"host": "evil.example"}).status_code == 400
     engine = open_read_only(db).engine
-    with pytest.raises((OperationalError, ProgrammingError, InternalError)):
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM agencies"))
+    with pytest.raises((OperationalError, ProgrammingError, InternalError)), engine.begin() as conn:
+        conn.execute(text("DELETE FROM agencies"))
     engine.dispose()
 
 

@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 
 from archive.db import open_archive
-from tests.test_dashboard_fixtures import (
-    PAYLOAD_AGENCY, PAYLOAD_TITLE, SCRIPT, build_sandbox_archive, index, serving,
-)
+from tests.test_dashboard_fixtures import PAYLOAD_AGENCY, PAYLOAD_TITLE, SCRIPT, build_sandbox_archive, index, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Debian's Chromium as root, headless, offline, with the fresh profile Playwright gives every launch.
@@ -80,8 +78,8 @@ class Watched:
         response = self.page.goto(url)
         assert response is not None and response.status == status, url
         if status != 200:  # the answer asked for is no problem (the response, and the console's line about it)
-            expected = (f"{status} {response.url}", f"error: Failed to load resource: the server responded with a "
-                                                    f"status of {status} ({response.status_text})")
+            console = f"error: Failed to load resource: the server responded with a status of {status} "
+            expected = (f"{status} {response.url}", f"{console}({response.status_text})")
             assert set(expected) <= set(self.problems)
             self.problems = [p for p in self.problems if p not in expected]
         return self.page
@@ -122,7 +120,8 @@ def every_page(base: str, built) -> dict[str, tuple[str, int]]:
         "agency": (f"/agencies/{built.agencies[built.revised[0][0]]}", 200), "report": (f"/reports/{revised}", 200),
         "report-copies": (f"/reports/{built.copied[0]}", 200), "report-pictures": (f"/reports/{pictured}", 200),
         "search": ("/search?q=人民政府", 200), "search-empty": ("/search?q=没有这样的词语", 200),
-        "about": ("/about", 200), "api-docs": ("/api/docs", 200), "not-found": ("/agencies/999999", 404),
+        "about": ("/about", 200), "api-docs": ("/api/docs", 200), "downloads": ("/downloads", 200),
+        "not-found": ("/agencies/999999", 404),
     }
 
 

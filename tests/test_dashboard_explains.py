@@ -7,8 +7,6 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from archive.db import open_archive
 from archive.ingest import Capture, Ingestor
 from archive.warc import WarcFile
@@ -17,7 +15,13 @@ from pipelines.extract import PARSER_VERSION, extract
 from sandbox import synthetic
 from tests.conftest_archive import PARSER, T0
 from tests.test_dashboard_fixtures import (  # noqa: F401 (fixtures)
-    PICTURE_PAGE, client, client_for, db_url, index, ingest_picture_report, registry_archive,
+    PICTURE_PAGE,
+    client,
+    client_for,
+    db_url,
+    index,
+    ingest_picture_report,
+    registry_archive,
 )
 from tests.test_formats_image import needs_font
 
@@ -32,7 +36,7 @@ def _ingest(db: str, data: Path, *reports: tuple[str, object]) -> None:
     arc.engine.dispose()
 
 
-def test_copies_are_leads_apart_from_the_checks(registry_archive):
+def test_copies_are_leads_apart_from_the_checks(registry_archive):  # noqa: F811
     db, data, built = registry_archive
     # 丁县 publishes 甲市's text and tables as its own.
     _ingest(db, data, ("http://dx.gov.cn/2023.html",
@@ -114,7 +118,7 @@ def test_picture_types_are_read_from_the_bytes():
     assert picture_type(b"<html><script>") is None
 
 
-def test_api_docs_are_served_from_here(client):
+def test_api_docs_are_served_from_here(client):  # noqa: F811
     c, _ = client
     page = c.get("/api/docs")
     assert page.status_code == 200
@@ -132,11 +136,12 @@ def test_api_docs_are_served_from_here(client):
     assert "script-src" not in c.get("/").headers["content-security-policy"]
 
 
-def test_about_page_is_linked_from_every_page(client):
+def test_about_page_is_linked_from_every_page(client):  # noqa: F811
     c, built = client
     about = c.get("/about").text
     assert "<title>关于：方法与口径 · nianbao</title>" in about
-    for heading in ("状态", "截止日期", "统计口径（分母）", "如何发现报告", "如何读取报告", "校验与相似报告", "已知局限"):
+    for heading in ("状态", "截止日期", "统计口径（分母）", "如何发现报告", "如何读取报告", "校验与相似报告",
+                    "已知局限"):
         assert f">{heading}</h2>" in about, heading
     old = c.get("/statuses", follow_redirects=False)
     assert old.status_code == 308 and old.headers["location"] == "/about#statuses"
@@ -146,12 +151,12 @@ def test_about_page_is_linked_from_every_page(client):
         assert '<a href="/about">' in c.get(path).text, path
 
 
-def test_search_filters_pages_and_empty_state(registry_archive):
+def test_search_filters_pages_and_empty_state(registry_archive):  # noqa: F811
     db, data, built = registry_archive
     # 25 more reports of earlier years: two pages of full-text results.
-    _ingest(db, data, *((f"http://jia.gov.cn/more/{n}.html",
-                         synthetic.report("甲市财政局" if n % 2 else "乙县丙镇", 1995 + n, published=f"{1996 + n}-01-10"))
-                        for n in range(25)))
+    more = [synthetic.report("甲市财政局" if n % 2 else "乙县丙镇", 1995 + n, published=f"{1996 + n}-01-10")
+            for n in range(25)]
+    _ingest(db, data, *((f"http://jia.gov.cn/more/{n}.html", r) for n, r in enumerate(more)))
     index(db)
     with client_for(db, data) as c:
         everything = c.get("/api/search", params={"q": "年度报告"}).json()
@@ -185,7 +190,7 @@ def test_search_filters_pages_and_empty_state(registry_archive):
         assert 'id="no-agencies"' in nothing and "<li>没有" not in nothing
 
 
-def test_agency_numbers_over_the_years(client):
+def test_agency_numbers_over_the_years(client):  # noqa: F811
     c, built = client
     detail = c.get(f"/api/agencies/{built.agencies['甲市财政局']}").json()
     figures = {f["year"]: f for f in detail["figures"]}

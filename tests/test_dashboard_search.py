@@ -8,9 +8,7 @@ from archive.ingest import Capture, Ingestor
 from archive.web.search import parse_query, tokens
 from sandbox import synthetic
 from tests.conftest_archive import PARSER, T0
-from tests.test_dashboard_fixtures import (  # noqa: F401 (fixtures)
-    PAYLOAD_AGENCY, client, client_for, db_url, index, registry_archive,
-)
+from tests.test_dashboard_fixtures import PAYLOAD_AGENCY, client, client_for, db_url, index, registry_archive  # noqa: F401 (fixtures)
 
 
 def test_bigrams_and_queries():

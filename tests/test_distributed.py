@@ -29,8 +29,7 @@ from sandbox.app import Options, Sandbox
 from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
-from tests.conftest_archive import capture as capture_of
-from tests.conftest_archive import pg_database
+from tests.conftest_archive import capture as capture_of, pg_database
 from tests.crawler_support import QUICK, ROOT, env, run_crawl
 
 REDIS_URL = os.environ.get("NIANBAO_TEST_REDIS")

@@ -9,14 +9,22 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from archive.queries.statuses import EXPLAINED, LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
 from archive.web import charts
 from archive.web.api import Service
 from archive.web.overview import KIND_LABELS, LEVEL_LABELS
 from archive.web.params import (
-    AgencyId, AsOfParam, RegionParam, ReportId, VersionParam, YearParam, given, matrix_params, matrix_query,
+    AgencyId,
+    AsOfParam,
+    RegionParam,
+    ReportId,
+    VersionParam,
+    YearParam,
+    given,
+    matrix_params,
+    matrix_query,
     search_params,
 )
-from archive.queries.statuses import EXPLAINED, LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
 
 HERE = Path(__file__).parent
 # The two static files, read once: no request names a file.
@@ -25,8 +33,9 @@ ICON = (HERE / "static" / "favicon.svg").read_bytes()
 # An agency's numbers over the years (archive.web.agency.FIGURES), drawn as two charts: counts of applications are
 # tens to thousands, reviews and lawsuits a handful, so one scale would flatten the second.
 FIGURE_CHARTS = {
-    "applications": ("政府信息公开申请", [charts.Series("new_received", "新收申请"), charts.Series("processed", "办理完毕"),
-                                   charts.Series("granted", "予以公开")]),
+    "applications": ("政府信息公开申请", [charts.Series("new_received", "新收申请"),
+                                          charts.Series("processed", "办理完毕"),
+                                          charts.Series("granted", "予以公开")]),
     "disputes": ("行政复议与行政诉讼", [charts.Series("reviews", "行政复议"), charts.Series("lawsuits", "行政诉讼")]),
 }
 SORT_LABELS = {"code": "区划代码", "name": "名称", "status": "状态", "published": "发布日期", "days_late": "逾期天数"}

@@ -7,20 +7,27 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pipelines.extract import grid_from_json
-from pipelines.mapping import map_grids
-from pipelines.schema import SECTION_HEADINGS, SECTION_KEYS, field_keys
-
 from archive import results
-from archive.queries.statuses import YearFacts, deadline
 from archive.models import T
+from archive.queries.statuses import YearFacts, deadline
 from archive.web.agency import version_summary, versions_of
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
 from archive.web.schemas import (
-    CaptureInfo, FieldChange, ReportDetail, ReportTable, Section, SectionChange, SourceInfo, TablePicture, VersionDiff,
+    CaptureInfo,
+    FieldChange,
+    ReportDetail,
+    ReportTable,
+    Section,
+    SectionChange,
+    SourceInfo,
+    TablePicture,
+    VersionDiff,
     WarcRecord,
 )
 from archive.web.tables import build_tables, field_label
+from pipelines.extract import grid_from_json
+from pipelines.mapping import map_grids
+from pipelines.schema import SECTION_HEADINGS, SECTION_KEYS, field_keys
 
 
 def raw_download(sha256: str) -> str:
