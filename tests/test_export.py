@@ -89,7 +89,7 @@ def exported(tmp_path_factory) -> dict[str, Path]:
         done = nianbao("export", "--format", fmt, *(["--excel"] if name == "excel" else []), "--output", str(path),
                        "--db", db, "--data", str(data))
         assert (done.returncode, done.stderr) == (0, "4 reports exported\n"), done.stderr
-    return files
+    return {**files, "archive": Path(db), "data": data}
 
 
 def by_agency(records: list[dict]) -> dict[str, dict]:
@@ -260,3 +260,12 @@ def test_the_dictionary_needs_no_archive(tmp_path):
     done = nianbao("export", "--dictionary", "--format", "json", "--output", str(tmp_path / "d.json"), cwd=tmp_path)
     assert done.returncode == 0 and json.loads((tmp_path / "d.json").read_text("utf-8"))
     assert [p.name for p in tmp_path.iterdir()] == ["d.json"]
+
+
+def test_coverage_names_and_joins_failed_checks_as_the_export_does(exported):
+    done = nianbao("coverage", "--year", "2020", "--format", "csv", "--db", str(exported["archive"]), "--data",
+                   str(exported["data"]))
+    assert done.returncode == 0, done.stderr
+    rows = by_agency(list(csv.DictReader(io.StringIO(done.stdout))))
+    exported_rows = by_agency(pd.read_csv(exported["csv"]).to_dict("records"))
+    assert rows["乙县丙镇"]["failed_checks"] == exported_rows["乙县丙镇"]["failed_checks"] == "|".join(FAILED)
