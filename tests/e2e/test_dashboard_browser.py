@@ -1,0 +1,173 @@
+"""The dashboard in a real Chromium (Debian's, driven by Playwright) over a sandbox-built archive.
+
+Every page must load without a console error, a page error or a failed request; filters, search and the CSV must
+agree with what the pages show; the report whose title, prose, cells and URL carry script payloads must show them
+as text and run nothing. Screenshots of the overview, the matrix and a report go to tests/artifacts/.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from archive.db import open_archive
+from tests.support.dashboard import (
+    ARTIFACTS, PAYLOAD_AGENCY, PAYLOAD_TITLE, SCRIPT, build_sandbox_archive, index, serving,
+)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's Chromium as root, headless, offline, with the fresh profile Playwright gives every launch.
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[str, object]]:
+    root = tmp_path_factory.mktemp("sandbox-archive")
+    db = str(root / "archive.sqlite")
+    arc = open_archive(db, root)
+    built = build_sandbox_archive(arc)
+    arc.engine.dispose()
+    index(db)
+    with serving(db, root) as base:
+        yield base, built
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page whose console errors, page errors and failed requests are recorded."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type in ("error", "warning")
+                     and self.problems.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"{r.status} {r.url}"))
+
+    def visit(self, url: str):
+        response = self.page.goto(url)
+        assert response is not None and response.status == 200, url
+        return self.page
+
+
+@pytest.fixture
+def watched(browser) -> Iterator[Watched]:
+    w = Watched(browser)
+    yield w
+    w.context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+
+
+def test_every_page_loads_cleanly(site, watched):
+    base, built = site
+    page = watched.visit(base + "/")
+    assert page.locator("svg.chart").count() == 4
+    shot(page, "overview")
+    page.locator("#by-region ~ svg a").first.click()  # a province's bar: its cities
+    assert "region=" in page.url and page.locator("h1").inner_text()
+    page = watched.visit(base + "/coverage")
+    shot(page, "coverage")
+    rows = page.locator("#matrix tbody tr")
+    assert rows.count() == min(50, len(built.agencies))
+    page.locator("#matrix tbody th a").first.click()
+    assert page.locator("h1").inner_text() and "/agencies/" in page.url
+    # The revised report: two versions, a diff, sources with WARC records.
+    report = built.reports[built.revised[0]]
+    page = watched.visit(f"{base}/reports/{report}")
+    assert page.locator("table.form").count() == 3
+    assert page.locator("#diff-fields tbody tr").count() >= 1
+    assert page.locator("#source-table a[download]").count() >= 2
+    shot(page, "report")
+    page.locator(".versions a").first.click()
+    assert "version=1" in page.url and "第 1 版" in page.locator("ol.versions li.shown").inner_text()
+    watched.visit(f"{base}/search?q=人民政府")
+    assert watched.problems == []
+
+
+def test_filters_search_and_csv(site, watched):
+    base, built = site
+    page = watched.visit(base + "/coverage")
+    page.select_option("select[name=level]", "township")
+    page.click("form.filters button[type=submit]")
+    assert "level=township" in page.url
+    levels = page.locator("#matrix tbody tr td:nth-child(2)").all_inner_texts()
+    assert levels and set(levels) == {"乡镇"}
+    assert int(page.locator("#total").inner_text()) == len(levels)
+
+    page.select_option("select[name=level]", "")
+    page.fill("form.filters input[name=q]", "局")
+    page.select_option("select[name=status]", "on_time")
+    page.click("form.filters button[type=submit]")
+    names = page.locator("#matrix tbody th").all_inner_texts()
+    assert names and all("局" in n for n in names)
+    focus = page.locator("select[name=year]").input_value()
+    assert set(page.locator(f"#matrix td[data-year='{focus}']").evaluate_all(
+        "cells => cells.map(c => c.dataset.status)")) == {"on_time"}
+
+    # The CSV holds exactly the rows and statuses of the table.
+    with page.expect_download() as download:
+        page.click("#csv")
+    with open(download.value.path(), encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    shown = page.locator("#matrix tbody tr").evaluate_all("""rows => rows.map(r => ({
+        name: r.querySelector('th').innerText,
+        cells: [...r.querySelectorAll('td[data-year]')].map(c => [c.dataset.year, c.dataset.status])}))""")
+    assert [r["agency"] for r in table] == [r["name"] for r in shown]
+    for line, row in zip(table, shown, strict=True):
+        assert {year: line[f"{year}_status"] for year, _ in row["cells"]} == dict(row["cells"])
+
+    # The header search: an agency by name, then a report by a phrase of its text.
+    name = names[0]
+    page.fill("#site-q", name)
+    page.press("#site-q", "Enter")
+    page.locator("#agency-results a", has_text=name).first.click()
+    assert page.locator("h1").inner_text() == name
+    report_link = page.locator("#years a[href^='/reports/']").first
+    report_link.click()
+    phrase = page.locator(".prose").first.inner_text().replace("\n", "")[6:14]
+    title = page.locator("h1").inner_text()
+    page.fill("#site-q", phrase)
+    page.press("#site-q", "Enter")
+    assert title in page.locator("#report-results").inner_text()
+    assert watched.problems == []
+
+
+def test_payloads_show_as_text_and_run_nothing(site, watched):
+    base, built = site
+    report = built.reports[(PAYLOAD_AGENCY, 2023)]
+    for path in (f"/reports/{report}", f"/agencies/{built.agencies[PAYLOAD_AGENCY]}", "/coverage?q=注入",
+                 "/search?q=注入测试", "/search?q=" + SCRIPT.replace("<", "%3C").replace(">", "%3E")):
+        page = watched.visit(base + path)
+        assert page.evaluate("window.__xss") is None, path
+        assert page.evaluate("document.querySelectorAll('script, img, iframe, object, embed').length") == 0, path
+        assert page.evaluate("document.querySelectorAll('a[href^=\"javascript:\"]').length") == 0, path
+    page = watched.visit(f"{base}/reports/{report}")
+    assert page.locator("h1").inner_text() == PAYLOAD_TITLE
+    assert SCRIPT in page.locator(".prose[data-section=overview]").inner_text()
+    assert page.locator("td[data-key='applications.new_received.commercial']").inner_text().startswith(SCRIPT)
+    assert "javascript:window.__xss=3" in page.locator("#source-table").inner_text()
+    page.locator("#source-table .external").first.click()  # the URL is text: clicking it goes nowhere
+    assert page.evaluate("window.__xss") is None
+    page.locator(".crumbs a").click()
+    assert page.locator("h1").inner_text() == PAYLOAD_AGENCY and page.evaluate("window.__xss") is None
+    assert watched.problems == []
