@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from archive.identity import normalise_agency
-from archive.registry.join import government_agencies, linked_by_alias
 from archive.models import Agency as AgencyTable, AgencyAlias as AliasTable, Portal as PortalTable
+from archive.registry.join import government_agencies, linked_by_alias
 from archive.sql import insert
 
 LEVELS = ("central", "province", "prefecture", "county", "township", "department")
@@ -33,6 +33,12 @@ def aliases(name: str, kind: str) -> tuple[str, ...]:
         out += [place, place + "人民政府", place + "政府", place + "人民政府办公室", place + "政府办公室",
                 place + "人民政府办公厅", place + "政府办公厅"]
     return tuple(dict.fromkeys(a for a in out if a != name))
+
+
+def place_name(name: str) -> str:
+    """The place a government's name names (上海市人民政府 → 上海市); another name as it is."""
+    match = _GOVERNMENT.match(name)
+    return match["place"] if match else name
 
 
 _MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
@@ -96,7 +102,7 @@ def register_agencies(conn: Connection, records: Iterable[AgencyRecord], chunk: 
         return by_code.get(name) or by_alias.get(name) or name
 
     names = {normalise_agency(r.name): joined(r) for r in records}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     ids: dict[str, int] = {}
     for start in range(0, len(records), chunk):
         batch = records[start:start + chunk]

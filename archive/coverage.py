@@ -11,9 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, and_, literal, select
 
 from archive import models as m
-from archive.queries.statuses import (
-    DEFAULT_TOWNSHIP_DEADLINE, Status, YearFacts, agency_view, deadline, must_publish,
-)
+from archive.queries.statuses import DEFAULT_TOWNSHIP_DEADLINE, Status, YearFacts, agency_view, deadline, must_publish
 
 
 class CoverageRow(NamedTuple):

@@ -6,7 +6,8 @@ Both are shown on the later report, the one that should have carried the earlier
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pipelines.document import Check
 from pipelines.schema import APPLICANT_COLUMNS

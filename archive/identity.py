@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
-
-from pipelines.schema import SECTION_KEYS
+from typing import Any
 
 from archive.db import dumps
+from pipelines.schema import SECTION_KEYS
 
 # Lines that belong to the page around a report rather than to it.
 _CHROME_LINE = re.compile(

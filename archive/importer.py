@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from archive import ingest, models as m
 from archive.blobs import sha256_hex
 from archive.db import Archive
-from archive.ingest import Capture, IngestStats, Ingestor, ensure_run, record_error
+from archive.ingest import Capture, Ingestor, IngestStats, ensure_run, record_error
 from archive.warc import WarcFile
 from pipelines.document import ExtractionError, Failure, Report
 from pipelines.limits import read_file
@@ -91,7 +91,7 @@ def _archive(archive: Archive, warc: WarcFile, ingestor: Ingestor, path: Path, d
              result: Report | Failure, run_id: str, url: str | None, agency: str | None, year: int | None) -> str:
     captures = m.Capture.__table__
     sha = sha256_hex(data)
-    fetched_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    fetched_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     capture = Capture(requested_url=url or path.resolve().as_uri(), fetched_at=fetched_at, run_id=run_id,
                       portal="file", agency_hint=agency, year_hint=year, size=len(data), sha256=sha)
     with archive.reader.connect() as conn:

@@ -21,17 +21,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from itertools import islice
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, tuple_, update
-
-from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
-from pipelines.sniff import sniff
-from pipelines.workers import ExtractionPool
 
 from archive import chains, copies, fresh, neardup, pictures, results
 from archive.agencies import classify
@@ -40,6 +36,9 @@ from archive.db import Archive, is_sqlite
 from archive.identity import Identity, identify
 from archive.models import T
 from archive.sql import insert, insert_new, transaction
+from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
+from pipelines.sniff import sniff
+from pipelines.workers import ExtractionPool
 
 Outcome = Literal["inserted", "updated", "unchanged", "noop", "not_report", "failed", "unattributed"]
 Extractor = Callable[[bytes, str], "ExtractedReport | Failure"]
@@ -61,12 +60,12 @@ LINK_KEY = ("sha256", "position")  # of page_pictures
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def as_utc(when: datetime) -> datetime:
     """Naive UTC, the archive's one time representation; a naive input is taken to be UTC already."""
-    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 @dataclass(frozen=True)

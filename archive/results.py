@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from archive import compression_dictionary
 from archive.db import dumps
@@ -69,3 +70,8 @@ def unpack(meta: Mapping[str, Any], body: bytes) -> dict[str, Any]:
 
 def fields(body: bytes) -> dict[str, Any]:
     return json.loads(_inflate(body)).get("fields") or {}
+
+
+def sections_and_fields(body: bytes) -> tuple[dict[str, str], dict[str, Any]]:
+    bulk = json.loads(_inflate(body))
+    return bulk.get("sections") or {}, bulk.get("fields") or {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, func, select, update
@@ -25,7 +25,7 @@ from archive.sql import insert
 
 def new_run_id(kind: str) -> str:
     """A run's name: its kind and its UTC start to the microsecond (`crawl-20260115T030000123456Z`)."""
-    return f"{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+    return f"{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
 
 
 # What `Ingestor` outcomes mean for the run record.
@@ -153,7 +153,7 @@ DERIVED = {"no_reports"}
 
 
 def _utc(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
 
 
 def save_record(conn: Connection, record: RunRecord) -> None:
@@ -198,8 +198,8 @@ def load_records(conn: Connection, since: datetime | None = None, last: int | No
     records = {}
     for row in rows:
         first, _, final = row.years.partition("-")
-        started = row.started_at.replace(tzinfo=timezone.utc).timestamp()
-        finished = row.finished_at.replace(tzinfo=timezone.utc).timestamp() if row.finished_at else started
+        started = row.started_at.replace(tzinfo=UTC).timestamp()
+        finished = row.finished_at.replace(tzinfo=UTC).timestamp() if row.finished_at else started
         records[row.id] = RunRecord(row.id, (int(first), int(final or first)), {}, row.requests or 0, started,
                                     finished, row.reason or "")
     if not records:

@@ -20,7 +20,6 @@ from sqlalchemy.exc import DBAPIError
 
 from archive.db import dumps
 
-
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen as the victim and is rolled

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
-
-from pipelines.schema import SECTION_KEYS
+from collections.abc import Mapping
+from typing import Any
 
 from archive.identity import canonical_value, normalise_text
+from pipelines.schema import SECTION_KEYS
 
 _SENTENCE_END = re.compile(r"(?<=[。；;！？!?])|\n")
 # A diff names the changed sentences, not whole sections: enough to see what was revised without bloating rows.

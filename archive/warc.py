@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -30,14 +30,14 @@ class WarcRef:
 
 def warc_date(when: datetime) -> str:
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class WarcFile:
     def __init__(self, warc_dir: Path, run_id: str, sync_each: bool = True):
         warc_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         safe_run = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
         self.name = f"{safe_run}-{stamp}-{os.getpid()}.warc.gz"
         self.path = warc_dir / self.name
@@ -56,7 +56,7 @@ class WarcFile:
             self.sync()
             self._fh.close()
 
-    def __enter__(self) -> "WarcFile":
+    def __enter__(self) -> WarcFile:
         return self
 
     def __exit__(self, *exc: object) -> None:

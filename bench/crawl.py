@@ -87,7 +87,7 @@ def baseline_main(registry: str, out: str) -> None:
 
         def seen(self, response):  # type: ignore[no-untyped-def]
             fetched.append(response.url)
-            return None
+            return
 
     process = CrawlerProcess({"DEPTH_LIMIT": 5, "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": 64,
                               "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "LOG_LEVEL": "WARNING",
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "bench.crawl", "--baseline-main", str(registry), str(out)], env,
             args.baseline_timeout)
         naive = json.loads(out.read_text()) if out.exists() else {"requests": "?", "urls": []}
-        strip = re.compile(r";jsessionid=[^/?#]*", re.I)
+        strip = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
         got = {strip.sub("", u) for u in naive["urls"]} & wanted
         by_agency = {(r["agency"], r["year"]) for r in truth["reports"] if r["year"] in years
                      for d in r["documents"] if d["role"] == "page" and d["url"] in got}

@@ -71,7 +71,7 @@ def main() -> int:
             result = probe(name, **limits)
             outcome = f"{result['error_kind']}: {result['error']}" if result["error"] else \
                 f"read (is_report={result['is_report']})"
-            print(f"{name:22} {str(limits or ''):22} {result['bytes'] / 1024:9.0f} KB {result['seconds']:6.2f} s "
+            print(f"{name:22} {limits or ''!s:22} {result['bytes'] / 1024:9.0f} KB {result['seconds']:6.2f} s "
                   f"{result['peak_mb']:5d} MB  {outcome}")
     return 0
 

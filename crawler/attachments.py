@@ -11,7 +11,7 @@ from crawler.urls import canonical, is_document_file, is_image
 _QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
 # Site chrome images: logos, icons, spacers, buttons.
 _CHROME_IMAGE = re.compile(r"/(?:images?|img|static|css|skin|style|template|res)/|logo|icon|banner|btn|spacer|"
-                           r"\.gif$", re.I)
+                           r"\.gif$", re.IGNORECASE)
 
 
 def attachments(page: Page) -> list[str]:

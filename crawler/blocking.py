@@ -14,7 +14,7 @@ _CHALLENGE = re.compile(
     rb"document\.cookie\s*=.{0,4000}?(?:location\.(?:reload|href|replace)|window\.location)|\$_ts\s*=|"
     rb"\xe5\x88\x9b\xe5\xae\x87\xe4\xba\x91\xe9\x98\xb2\xe5\xbe\xa1|__jsl_clearance|yd_cookie|_waf_|"
     rb"\xe5\xae\x89\xe5\x85\xa8\xe9\xaa\x8c\xe8\xaf\x81",  # 创宇云防御, 安全验证 (UTF-8)
-    re.S | re.I)
+    re.DOTALL | re.IGNORECASE)
 CHALLENGE_STATUSES = (200, 202, 403, 412, 503, 521)
 # A cookie spelled out by the challenge script as ('a')+('b')+…: what a browser would have set.
 _SPELLED = re.compile(r"document\.cookie\s*=\s*((?:\(\s*'[^']*'\s*\)\s*\+\s*)+)")

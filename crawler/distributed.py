@@ -26,7 +26,6 @@ import os
 import pickle
 import socket
 import time
-
 from dataclasses import dataclass
 
 import redis

@@ -10,7 +10,7 @@ import ipaddress
 import logging
 import os
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -101,7 +101,7 @@ class HostGuard:
             address = await maybe_deferred_to_future(reactor.resolve(hostname))
             if _private(address):
                 raise IgnoreRequest(f"host guard: {hostname} resolves to the private address {address}")
-        return None
+        return
 
 
 def backoff_delay(retry: int, base: float, cap: float, retry_after: str | None = None,
@@ -115,7 +115,7 @@ def backoff_delay(retry: int, base: float, cap: float, retry_after: str | None =
             wanted = float(retry_after)
         except ValueError:
             try:
-                wanted = (parsedate_to_datetime(retry_after) - datetime.now(timezone.utc)).total_seconds()
+                wanted = (parsedate_to_datetime(retry_after) - datetime.now(UTC)).total_seconds()
             except (TypeError, ValueError):
                 wanted = None  # unreadable: the exponential pause
         if wanted is not None:

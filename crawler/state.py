@@ -78,7 +78,7 @@ class Node:
                 int(self.cold), json.dumps([asdict(c) for c in self.children], ensure_ascii=False))
 
     @classmethod
-    def from_row(cls, row) -> "Node":  # type: ignore[no-untyped-def]
+    def from_row(cls, row) -> Node:  # type: ignore[no-untyped-def]
         *head, cold, children = row
         return cls(*head, bool(cold), [Child(**c) for c in json.loads(children)])
 

@@ -8,7 +8,7 @@ signed itself. The chain up to a trusted root is not judged: Scrapy does not kee
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -23,7 +23,7 @@ def outcome(certificate: x509.Certificate | None, hostname: str, verified: bool,
         return "verified"
     if certificate is None:
         return "unverified: no certificate kept"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     problems = []
     if now > certificate.not_valid_after_utc:
         problems.append(f"expired {certificate.not_valid_after_utc:%Y-%m-%d}")

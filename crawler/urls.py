@@ -9,18 +9,18 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Session and tracking parameters make endless variants of one URL (domain.md §5 hazards).
-_SESSION_PATH = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.I)
-_TRACKING = re.compile(r"^(?:utm_\w+|jsessionid|phpsessid|spm|from|_t|timestamp|random|r)$", re.I)
-_DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)$", re.I)
-_IMAGE_EXT = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?)$", re.I)
+_SESSION_PATH = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+_TRACKING = re.compile(r"^(?:utm_\w+|jsessionid|phpsessid|spm|from|_t|timestamp|random|r)$", re.IGNORECASE)
+_DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)$", re.IGNORECASE)
+_IMAGE_EXT = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?)$", re.IGNORECASE)
 # Download handlers of the CMS families: the file's type is not in the URL (Hanweb downfile.jsp, VSB download.jsp).
-_DOWNLOAD = re.compile(r"(?:down(?:load|file)[^/]*\.(?:jsp|aspx?|php|do)|/attachment/|/uploadfiles?/|/P0\d{8})", re.I)
+_DOWNLOAD = re.compile(r"(?:down(?:load|file)[^/]*\.(?:jsp|aspx?|php|do)|/attachment/|/uploadfiles?/|/P0\d{8})", re.IGNORECASE)
 # The last path segment of an article: TRS t20240129_1926722.html, Hanweb art_1229_123.html, gkmlpt post_123.html,
 # VSB /info/1039/108122.htm, 19-digit snowflakes, 32-hex ids, ASP.NET Pages_183_59307.aspx.
 _ARTICLE_SEGMENT = re.compile(
     r"^(?:t\d{8}_\d+|art_\d+_\d+|post_\d+|\d{5,}|[0-9a-f]{24,}\d*|Pages_\d+_\d+|.*\d{6,}.*|content_\d+|doc_[0-9a-f]+)"
-    r"\.(?:s?html?|aspx?|jsp|php)$", re.I)
-_INDEX_SEGMENT = re.compile(r"^(?:index|default|list)(?:_\d+)?\.\w+$", re.I)
+    r"\.(?:s?html?|aspx?|jsp|php)$", re.IGNORECASE)
+_INDEX_SEGMENT = re.compile(r"^(?:index|default|list)(?:_\d+)?\.\w+$", re.IGNORECASE)
 # Articles named by their query: Hanweb's xxgkAnnualReport.jsp?fbtime=YYYY&area=<统一社会信用代码> (one agency's report
 # of one year), content.jsp?code=… (domain.md §5).
 _QUERY_ARTICLE = {"xxgkannualreport.jsp": "area", "content.jsp": "code"}

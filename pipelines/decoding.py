@@ -22,7 +22,7 @@ _BOMS = (
 )
 _TOLERATED_DAMAGE = 8  # damaged places a UTF-8 page may hold, at most one per 20 of its non-ASCII characters
 _REPLACED = re.compile("\ufffd+")
-_DECLARED = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_DECLARED = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _CJK_DECLARATIONS = {
     "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
     "big5": "big5hkscs", "big5-hkscs": "big5hkscs",

@@ -1,7 +1,7 @@
 """Records passed between extraction stages.
 
 A format reader turns bytes into a `Document` (prose, tables as grids, metadata hints); the mapping, section and
-metadata stages turn a `Document` into a `Report`, the common-schema record of `shared/docs/schema.md`.
+metadata stages turn a `Document` into a `Report`, the common-schema record of `docs/schema.md`.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class Grid:
         return [[cell.text for cell in row] for row in self.rows]
 
     @classmethod
-    def from_texts(cls, rows: list[list[str]], source: str = "") -> "Grid":
+    def from_texts(cls, rows: list[list[str]], source: str = "") -> Grid:
         """A grid without merged cells (text renderings, simple tables); short rows are padded with blanks."""
         width = max((len(r) for r in rows), default=0)
         return cls(

@@ -14,7 +14,12 @@ from pipelines.formats.containers import check_container
 from pipelines.limits import LimitExceeded, memory_exceeded
 from pipelines.mapping import Mapped, map_grids
 from pipelines.metadata import (
-    agency_from_body, agency_from_lines, agency_from_title, find_title_line, publication_date, report_year,
+    agency_from_body,
+    agency_from_lines,
+    agency_from_title,
+    find_title_line,
+    publication_date,
+    report_year,
 )
 from pipelines.sections import headings_in_tables, split_sections
 from pipelines.sniff import sniff

@@ -60,7 +60,7 @@ def find_title_line(lines: list[str]) -> tuple[int, str] | None:
             continue
         if "。" in text or "《" in text:
             continue
-        if n > 0 and REPORT_PHRASE.match(text) or re.match(_YEAR + r"\s*年", text):
+        if (n > 0 and REPORT_PHRASE.match(text)) or re.match(_YEAR + r"\s*年", text):
             above = lines[n - 1].strip() if n > 0 else ""
             if above and len(above) <= 30 and not re.search(r"[。：:，,]", above) and not find_dates(above) \
                     and not _COVER_LETTER.search(above):

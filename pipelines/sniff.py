@@ -27,9 +27,9 @@ _TEXT_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (c
 _HTML_START = re.compile(
     r"^(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*<(?:!doctype\s+html|(?:html|head|body|meta|title|div|table|p|span|script|"
     r"style|link|br|font|center|form|h[1-6]|iframe)\b)",
-    re.I | re.S,
+    re.IGNORECASE | re.DOTALL,
 )
-_HTML_ANYWHERE = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
+_HTML_ANYWHERE = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 
 # Kingsoft WPS writes its build number as a custom document property; Word files merely edited in WPS carry it too,
 # which is fine: both kinds go through the same converter.

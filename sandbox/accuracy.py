@@ -9,7 +9,6 @@ the gate refuses unreviewed goldens (the juriscraper habit), so a new fixture ca
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 

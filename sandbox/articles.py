@@ -17,8 +17,8 @@ from sandbox.documents import BODY, PICTURE, DocumentStore, Rendering, ReportRef
 from sandbox.seeding import rng
 
 HUGE_SIZE = 100 * 1024 * 1024
-_ROW = re.compile(r"<tr[\s>]", re.I)
-_TABLE = re.compile(r"<table[^>]*>", re.I)
+_ROW = re.compile(r"<tr[\s>]", re.IGNORECASE)
+_TABLE = re.compile(r"<table[^>]*>", re.IGNORECASE)
 LINK_STYLES = ("block", "block", "related", "onclick", "script", "iframe")
 
 

@@ -16,10 +16,10 @@ import hashlib
 import importlib.metadata
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
-import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping

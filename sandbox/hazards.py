@@ -16,7 +16,7 @@ from sandbox.seeding import digest
 from sandbox.world import Portal
 
 TRAP_PATHS = ("/calendar/", "/search/")
-SESSION = re.compile(r";jsessionid=[0-9a-f]*", re.I)
+SESSION = re.compile(r";jsessionid=[0-9a-f]*", re.IGNORECASE)
 # What a crawler meets, and what a perfect crawler does about it (recorded in the manifest).
 DESCRIPTIONS = {
     "calendar_trap": "活动日历 links each day to the next and previous day without end; never follow /calendar/",

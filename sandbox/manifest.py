@@ -25,8 +25,8 @@ from pipelines.schema import field_keys
 from sandbox.articles import attachments, report_ref
 from sandbox.content import Item, Site
 from sandbox.hazards import DESCRIPTIONS, WAF
-from sandbox.poison import PAYLOADS
 from sandbox.platforms.base import Call
+from sandbox.poison import PAYLOADS
 from sandbox.world import YEARS, Portal
 
 TABLE_NAMES = ("active", "applications", "review_litigation")
@@ -257,7 +257,6 @@ def write(sb, out: TextIO, fields: bool = True) -> None:
             out.write(dump(value))
             continue
         out.write("[")
-        for i, entry in enumerate(value):
-            out.write(("," if i else "") + "\n" + dump(entry))
+        out.writelines(("," if i else "") + "\n" + dump(entry) for i, entry in enumerate(value))
         out.write("]")
     out.write("\n}\n")

@@ -222,7 +222,7 @@ class ServerThread:
     def proxy(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         self._thread.start()
         self._started.wait(10)
         return self

@@ -19,6 +19,7 @@ from typing import Any
 
 import pypdf
 
+from sandbox.reports.excel_book import SheetStyle
 from sandbox.reports.html_page import HtmlStyle, render_article
 from sandbox.reports.libreoffice import convert
 from sandbox.reports.lookalikes import REASONS, lookalike
@@ -27,7 +28,6 @@ from sandbox.reports.render import Request, Style, render_all
 from sandbox.reports.seeds import seed_specs
 from sandbox.reports.site import site_for
 from sandbox.reports.spec import ReportSpec
-from sandbox.reports.excel_book import SheetStyle
 from sandbox.reports.text_doc import TextStyle
 from sandbox.reports.variants import Plan, variant
 from sandbox.reports.word_doc import render_article_docx

@@ -25,7 +25,20 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
-    ColumnElement, Connection, Date, Integer, Subquery, Table, and_, bindparam, case, cast, func, literal, or_, select,
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    Subquery,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
 )
 
 from archive.models import T
@@ -189,7 +202,7 @@ class YearFacts:
     street_offices: bool = True  # whether 街道办事处 are counted among those who must publish
 
     @classmethod
-    def load(cls, conn: Connection, year: int, as_of: date, street_offices: bool = True) -> "YearFacts":
+    def load(cls, conn: Connection, year: int, as_of: date, street_offices: bool = True) -> YearFacts:
         return cls(year, as_of, frozenset(_unparsed(conn, year)), frozenset(_unreachable(conn)),
                    _crawled(conn, year), street_offices)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -118,7 +118,7 @@ def _successor(old: Any, added: list[Division]) -> str | None:
 def apply_release(conn: Connection, release: Release, now: datetime | None = None) -> Changes:
     """Bring the archive's governments up to `release` (see the module's doc); returns what changed."""
     gov, rel = T["governments"], T["releases"]
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
     changes = Changes(release.package, release.data_as_of)
     known_release = conn.execute(select(rel.c.sha256).where(rel.c.sha256 == release.sha256)).first() is not None
     first = conn.execute(select(gov.c.id).limit(1)).first() is None

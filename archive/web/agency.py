@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select
 
-from archive.queries.statuses import YearFacts, deadline, nearest_portals
 from archive.models import T
+from archive.queries.statuses import YearFacts, deadline, nearest_portals
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copy_flags
 from archive.web.schemas import AgencyDetail, AgencyYear, PortalError, PortalHealth, VersionSummary
 

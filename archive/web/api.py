@@ -6,11 +6,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
+from archive.queries.rollup import BY
 from archive.web.params import (
-    AgencyId, AsOfParam, CaptureId, RegionParam, ReportId, SearchText, Sha256, VersionParam, YearParam, given, matrix_params,
+    AgencyId,
+    AsOfParam,
+    CaptureId,
+    RegionParam,
+    ReportId,
+    SearchText,
+    Sha256,
+    VersionParam,
+    YearParam,
+    given,
+    matrix_params,
     matrix_query,
 )
-from archive.queries.rollup import BY
 from archive.web.schemas import AgencyDetail, Matrix, Overview, ProvinceLevel, ReportDetail, SearchResults, YearList
 from archive.web.service import Dashboard
 

@@ -19,6 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.web.api import api, downloads
+from archive.web.bulk import BulkExports, bulk, default_folder
 from archive.web.pages import pages, render
 from archive.web.service import Dashboard
 
@@ -88,8 +89,10 @@ def create_app(dashboard: Dashboard, allowed_hosts: Sequence[str] = LOOPBACK_HOS
                   description="Read-only view of a nianbao archive: who published their annual report on government "
                               "information disclosure, when, and what it says.")
     app.state.dashboard = dashboard
+    app.state.bulk = BulkExports(dashboard.engine, default_folder(dashboard.archive.url))
     app.include_router(api)
     app.include_router(downloads)
+    app.include_router(bulk)
     app.include_router(pages)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from archive.web.schemas import DayCount, Deadline, StatusCounts, StatusGroup, TrendPoint
 from archive.queries.statuses import LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
+from archive.web.schemas import DayCount, Deadline, StatusCounts, StatusGroup, TrendPoint
 
 WIDTH = 760
 LABEL_W, TOTAL_W = 150, 70

@@ -18,8 +18,16 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 from archive.csv_cells import csv_text
 from archive.models import T
 from archive.queries.statuses import (
-    YearFacts, agency_view, days_between, deadline, deadline_expr, must_publish, nearest_portals, publication_expr,
-    status_expr, status_rank_expr,
+    YearFacts,
+    agency_view,
+    days_between,
+    deadline,
+    deadline_expr,
+    must_publish,
+    nearest_portals,
+    publication_expr,
+    status_expr,
+    status_rank_expr,
 )
 from archive.web import regions
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains

@@ -10,11 +10,18 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, literal, select
 
 from archive.models import T
+from archive.queries.rollup import denominator, rollup
 from archive.queries.statuses import YearFacts, agency_view, deadline, must_publish, publication_expr, status_expr
 from archive.web import regions
-from archive.queries.rollup import denominator, rollup
 from archive.web.schemas import (
-    DayCount, Deadline, Denominator, Overview, ProvinceLevel, StatusCounts, StatusGroup, TrendPoint,
+    DayCount,
+    Deadline,
+    Denominator,
+    Overview,
+    ProvinceLevel,
+    StatusCounts,
+    StatusGroup,
+    TrendPoint,
 )
 from archive.web.snapshots import Snapshots
 

@@ -9,13 +9,22 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from archive.queries.statuses import EXPLAINED, LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
 from archive.web import charts
 from archive.web.api import Service
 from archive.web.overview import KIND_LABELS, LEVEL_LABELS
 from archive.web.params import (
-    AgencyId, AsOfParam, RegionParam, ReportId, SearchText, VersionParam, YearParam, given, matrix_params, matrix_query,
+    AgencyId,
+    AsOfParam,
+    RegionParam,
+    ReportId,
+    SearchText,
+    VersionParam,
+    YearParam,
+    given,
+    matrix_params,
+    matrix_query,
 )
-from archive.queries.statuses import EXPLAINED, LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
 
 HERE = Path(__file__).parent
 # The two static files, read once: no request names a file.

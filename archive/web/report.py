@@ -5,17 +5,23 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pipelines.schema import SECTION_HEADINGS, SECTION_KEYS, field_keys
-
 from archive import results
-from archive.queries.statuses import YearFacts, deadline
 from archive.models import T
+from archive.queries.statuses import YearFacts, deadline
 from archive.web.agency import version_summary, versions_of
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copy_flags
 from archive.web.schemas import (
-    CaptureInfo, FieldChange, ReportDetail, Section, SectionChange, SourceInfo, VersionDiff, WarcRecord,
+    CaptureInfo,
+    FieldChange,
+    ReportDetail,
+    Section,
+    SectionChange,
+    SourceInfo,
+    VersionDiff,
+    WarcRecord,
 )
 from archive.web.tables import build_tables, field_label
+from pipelines.schema import SECTION_HEADINGS, SECTION_KEYS, field_keys
 
 
 def raw_download(sha256: str) -> str:

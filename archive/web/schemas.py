@@ -1,7 +1,7 @@
 """The JSON API's shapes (and so its OpenAPI description); the HTML pages render these same objects."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, create_model
@@ -10,7 +10,7 @@ from archive.queries.statuses import Status
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 # The archive keeps naive UTC times; the API says so (RFC 3339 date-times carry their offset).

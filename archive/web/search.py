@@ -17,23 +17,34 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Column, Connection, Engine, Integer, MetaData, String, Table, Text, create_engine, event, func, select, text,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
 )
 from sqlalchemy.engine import make_url
-
-from pipelines.schema import SECTION_KEYS
 
 from archive import results
 from archive.models import T
 from archive.web.db import sqlite_read_only_engine
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
 from archive.web.schemas import AgencyHit, AgencyRef, ReportHit
+from pipelines.schema import SECTION_KEYS
 
 SCHEMA = "nianbao_search"
 COLUMNS = ("title", *SECTION_KEYS)
@@ -104,7 +115,7 @@ class SearchIndex:
         self.documents = f"{schema}.documents" if schema else "documents"
 
     @classmethod
-    def for_reading(cls, archive_url: str, archive_engine: Engine) -> "SearchIndex | None":
+    def for_reading(cls, archive_url: str, archive_engine: Engine) -> SearchIndex | None:
         """The index to query, or None when there is none yet."""
         parsed = make_url(archive_url)
         if parsed.get_backend_name() == "sqlite":
@@ -115,7 +126,7 @@ class SearchIndex:
         return cls(archive_engine, SCHEMA) if present else None
 
     @classmethod
-    def for_writing(cls, archive_url: str) -> "SearchIndex":
+    def for_writing(cls, archive_url: str) -> SearchIndex:
         parsed = make_url(archive_url)
         if parsed.get_backend_name() == "sqlite":
             engine = create_engine(f"sqlite:///{index_path(Path(parsed.database or ''))}")
@@ -210,7 +221,7 @@ class SearchIndex:
             conn.execute(self.meta.delete())
             conn.execute(self.meta.insert(), [
                 {"key": "reports", "value": str(count)}, {"key": "tokenizer", "value": TOKENIZER_VERSION},
-                {"key": "updated_at", "value": datetime.now(timezone.utc).isoformat(timespec="seconds")}])
+                {"key": "updated_at", "value": datetime.now(UTC).isoformat(timespec="seconds")}])
         return {"indexed": len(stale), "removed": len(gone), "reports": count}
 
     def _clear(self) -> None:

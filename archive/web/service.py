@@ -5,18 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 
+from archive.queries.rollup import rollup
+from archive.queries.statuses import YearFacts
 from archive.web import files, regions, search
 from archive.web.agency import agency_detail
 from archive.web.db import ReadOnlyArchive
 from archive.web.matrix import MatrixQuery, matrix, matrix_csv
 from archive.web.overview import OverviewBuilder, years
 from archive.web.report import report_detail, report_year
-from archive.queries.rollup import rollup
 from archive.web.schemas import (
-    AgencyDetail, Matrix, Overview, ProvinceLevel, ReportDetail, SearchResults, StatusCounts, YearList,
+    AgencyDetail,
+    Matrix,
+    Overview,
+    ProvinceLevel,
+    ReportDetail,
+    SearchResults,
+    StatusCounts,
+    YearList,
 )
 from archive.web.snapshots import Snapshots
-from archive.queries.statuses import YearFacts
 
 # The matrix shows this many of the latest years; older ones are on each agency's page.
 MATRIX_YEARS = 6
@@ -64,7 +71,7 @@ class Dashboard:
 
     def matrix_years(self, year: int) -> list[int]:
         known = self.years().years
-        return sorted(({*known[-MATRIX_YEARS:], year} if known else {year}))
+        return sorted({*known[-MATRIX_YEARS:], year} if known else {year})
 
     def region_options(self, selected: str | None) -> list[tuple[str, str]]:
         return regions.options(self.snapshots.get(("region_names",), regions.names).value, selected)

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, func, select
@@ -99,7 +99,7 @@ class Snapshots:
             with self.engine.connect() as conn:
                 stamp = archive_stamp(conn)
                 value = compute(conn)
-            entry = Snapshot(value, stamp, datetime.now(timezone.utc), time.monotonic())
+            entry = Snapshot(value, stamp, datetime.now(UTC), time.monotonic())
             with self._lock:
                 self._entries[key] = entry
                 self._entries.move_to_end(key)

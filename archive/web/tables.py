@@ -12,11 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pipelines import schema
-from pipelines.values import NULL_MARKERS, normal
-from pipelines.schema import block_id, national_labels
-
 from archive.web.schemas import CellState, ReportTable, TableCell
+from pipelines import schema
+from pipelines.schema import block_id, national_labels
+from pipelines.values import NULL_MARKERS, normal
 
 TABLE_SECTIONS = ("active", "applications", "review_litigation")
 TEMPLATES_WITH_TABLES = ("2021", "2019")

@@ -10,7 +10,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.runs import RunRecord
@@ -25,7 +25,7 @@ def _since(text: str) -> datetime:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date or time, YYYY-MM-DD[THH:MM], got {text!r}") from None
-    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 def load(args: argparse.Namespace) -> list[RunRecord]:
@@ -34,7 +34,7 @@ def load(args: argparse.Namespace) -> list[RunRecord]:
     if args.records:
         records = sorted((RunRecord.read(p) for p in Path(args.records).glob("*.json")), key=lambda r: r.started)
         if args.since:
-            cutoff = args.since.replace(tzinfo=timezone.utc).timestamp()
+            cutoff = args.since.replace(tzinfo=UTC).timestamp()
             records = [r for r in records if r.started >= cutoff]
         return records[-last:] if last else records
     from archive.db import open_archive

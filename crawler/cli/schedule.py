@@ -15,9 +15,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from crawler import schedule
-from crawler import settings as defaults
+from crawler import schedule, settings as defaults
 from crawler.cli import options
+
 
 def _nianbao() -> list[str]:
     """The command that runs nianbao, absolute: cron and systemd start jobs without the user's PATH or venv."""

@@ -18,8 +18,8 @@ from crawler.urls import canonical, host, is_article, is_document_file, under
 
 # Containers of site chrome: links there are navigation, never list entries or sub-columns.
 _CHROME = re.compile(r"^(?:header|head|top|topbar|nav|navbar|menu|mainnav|position|crumbs?|breadcrumb|location|dqwz|"
-                     r"footer|foot|bottom|copyright|links|friendlink|yqlj)$", re.I)
-PAGER_WORDS = re.compile(r"^(?:首页|上一?页|下一?页|尾页|末页|最后一?页|第?\d+页?|>>?|<<?|»|«|更多.*|more)$", re.I)
+                     r"footer|foot|bottom|copyright|links|friendlink|yqlj)$", re.IGNORECASE)
+PAGER_WORDS = re.compile(r"^(?:首页|上一?页|下一?页|尾页|末页|最后一?页|第?\d+页?|>>?|<<?|»|«|更多.*|more)$", re.IGNORECASE)
 _DATE = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}")
 # Sub-columns of a report column: years, groups of units, units (domain.md §5 "Aggregation").
 _SUBCOLUMN_TITLE = re.compile(r"(?:19|20)\d{2}|年报|年度|部门|乡镇|街道|本级|县直|区直|市直|镇|乡|局|委|办|中心|院|所|站|"

@@ -9,22 +9,22 @@ Portals with Hanweb's information-disclosure module also publish reports at
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urljoin, urlsplit, parse_qsl
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import lxml.html
 
 from crawler.platforms.base import Call, Entry, Listing, Page, Platform, anchor_title, listed_date
 from crawler.urls import canonical
 
-RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)|<totalrecord>(\d+)</totalrecord>", re.I)
+RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
+TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)|<totalrecord>(\d+)</totalrecord>", re.IGNORECASE)
 PER_PAGE = re.compile(r"perPage\s*:\s*(\d+)")
 PROXY = re.compile(r"proxyUrl\s*:\s*[\"']([^\"']+)[\"']")
-AJAX = re.compile(r"ajaxParam\s*:\s*\{(.*?)\}", re.S)
+AJAX = re.compile(r"ajaxParam\s*:\s*\{(.*?)\}", re.DOTALL)
 PARAM = re.compile(r"(\w+)\s*:\s*(?:\"([^\"]*)\"|'([^']*)'|([^,}\s]+))")
 MAX_RECORDS = 1000
 ANNUAL = re.compile(r"""location\.href\s*=\s*['"]([^'"]*xxgkAnnualReport\.jsp\?(?:[^'"]*&)?fbtime=)['"]\s*\+\s*"""
-                    r"""this\.(?:value|options\[this\.selectedIndex\]\.value)""", re.I)
+                    r"""this\.(?:value|options\[this\.selectedIndex\]\.value)""", re.IGNORECASE)
 
 
 def annual_years(page: Page) -> list[Call]:

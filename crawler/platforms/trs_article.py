@@ -17,7 +17,7 @@ from crawler.platforms.base import Page, anchor_text
 from crawler.urls import canonical, directory, last_segment
 
 PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](t\d{8}_\d+)[\"']\s*,\s*[\"'](\w+)[\"']")
-PART = re.compile(r"^(t\d{8}_\d+)(?:_(\d+))?\.(s?html?)$", re.I)
+PART = re.compile(r"^(t\d{8}_\d+)(?:_(\d+))?\.(s?html?)$", re.IGNORECASE)
 NEXT_WORDS = ("下一页", "下页", "下一頁")
 PAGER_WORDS = (*NEXT_WORDS, "上一页", "上页", "首页", "尾页")
 MAX_PARTS = 50  # a pager promising more is broken or a trap

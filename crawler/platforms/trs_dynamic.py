@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin
 
 from crawler.platforms.base import Call, Entry, Listing, Page, Platform
 
-CONFIG = re.compile(r"var\s+pageConfig\s*=\s*(\{.*?\})\s*;", re.S)
+CONFIG = re.compile(r"var\s+pageConfig\s*=\s*(\{.*?\})\s*;", re.DOTALL)
 MAX_PREPAGE = 100
 
 

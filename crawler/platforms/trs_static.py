@@ -8,7 +8,7 @@ from crawler.platforms.base import Call, Page, Platform, next_link
 from crawler.urls import directory
 
 PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']")
-MARKERS = re.compile(r"createPageHTML|TRS WCM|trs_page|TRS_Editor|/t\d{8}_\d+\.s?html?", re.I)
+MARKERS = re.compile(r"createPageHTML|TRS WCM|trs_page|TRS_Editor|/t\d{8}_\d+\.s?html?", re.IGNORECASE)
 
 
 class TrsStatic(Platform):

@@ -6,7 +6,7 @@ import re
 
 from crawler.platforms.base import Page, Platform
 
-MARKERS = re.compile(r"Visual\s*SiteBuilder|/system/resource/js/|pb_sys_common|/info/\d+/\d+\.htm", re.I)
+MARKERS = re.compile(r"Visual\s*SiteBuilder|/system/resource/js/|pb_sys_common|/info/\d+/\d+\.htm", re.IGNORECASE)
 
 
 class Vsb(Platform):

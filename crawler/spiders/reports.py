@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -28,8 +28,7 @@ from archive.agencies import register_agencies
 from archive.db import open_archive
 from archive.ingest import failure_error
 from archive.runs import OUTCOME_COLUMN, PortalRecord, RunRecord, new_run_id, save_record
-from crawler import registry as reg
-from crawler import settings as defaults
+from crawler import registry as reg, settings as defaults
 from crawler.attachments import attachments
 from crawler.blocking import is_soft_404
 from crawler.items import Fetched
@@ -400,7 +399,7 @@ class ReportsSpider(scrapy.Spider):
         referrer = request.headers.get("Referer")
         return Fetched(
             url=child.url, final_url=response.url, method=child.method, status=response.status, headers=headers,
-            body=response.body, fetched_at=datetime.now(timezone.utc), portal=portal, kind=kind,
+            body=response.body, fetched_at=datetime.now(UTC), portal=portal, kind=kind,
             referrer=referrer.decode("latin-1") if referrer else None, request_body=child.body,
             request_headers=request_headers, agency_hint=child.agency, year_hint=child.year,
             tls=response_outcome(response, self.settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES")))

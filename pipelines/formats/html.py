@@ -24,7 +24,7 @@ from pipelines.document import Cell, Document, ExtractionError, Grid, Link
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"[\s\u00a0\u3000]+")
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
-_ATTACHMENT = re.compile(r"""["']([^"'\s]+?\.(?:pdf|docx?|wps|xlsx?|ofd|zip|rar)(?:\?[^"'\s]*)?)["']""", re.I)
+_ATTACHMENT = re.compile(r"""["']([^"'\s]+?\.(?:pdf|docx?|wps|xlsx?|ofd|zip|rar)(?:\?[^"'\s]*)?)["']""", re.IGNORECASE)
 _PUBDATE_META = ("pubdate", "publishdate", "firstpublishedtime", "published", "article:published_time", "date")
 _TITLE_META = ("articletitle", "title", "og:title")
 _MAX_SPAN = 100  # a colspan of 1000 on a spacer cell must not blow up the grid
@@ -37,7 +37,7 @@ class _Stoplist(tuple):
     once: jusText looks the stoplist up in an lru_cache on each page, and hashing the plain tuple anew took ~1 ms of
     the ~8 ms trafilatura spends on a page."""
 
-    def __new__(cls, words: tuple[str, ...]) -> "_Stoplist":
+    def __new__(cls, words: tuple[str, ...]) -> _Stoplist:
         stoplist = super().__new__(cls, words)
         stoplist._hash = tuple.__hash__(stoplist)
         return stoplist

@@ -10,7 +10,7 @@ import re
 _PLACEHOLDER = re.compile(
     r"^(?:microsoft\s+(?:word|excel)\s*-.*|untitled.*|无标题.*|新建.*|文档\d*|document\d*|title|标题|"
     r"sheet\d*|book\d*|工作簿\d*|powerpoint.*|wps.*|.*\.(?:docx?|wps|xlsx?|et|pdf|ofd|tmp|html?))$",
-    re.I,
+    re.IGNORECASE,
 )
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
-
 import zipfile
 import zlib
+from dataclasses import dataclass
 
 import olefile
 import python_calamine
@@ -58,8 +57,7 @@ def _number(value: float, number_format: str) -> str:
         shown = f"{value:.{len(places)}f}"
         optional = len(places) - len(places.rstrip("#?"))  # trailing "#" places are shown only when non-zero
         for _ in range(optional):
-            if shown.endswith("0"):
-                shown = shown[:-1]
+            shown = shown.removesuffix("0")
         text = shown.rstrip(".")
     return text + "%" if "%" in section else text
 

@@ -13,7 +13,7 @@ from pipelines.decoding import decode
 from pipelines.document import Document, Grid
 
 # Debris that Word/HTML-to-text copies leave behind.
-_DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|span|font|u|br|p)\b[^>]*>|\*\*", re.I)
+_DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|span|font|u|br|p)\b[^>]*>|\*\*", re.IGNORECASE)
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s*")
 _PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}")
 _CONTINUATION_MAX = 20  # a cell's wrapped tail is short; a longer line is prose, not a table
@@ -39,9 +39,7 @@ def _regions(lines: list[str]) -> list[tuple[int, int]]:
         j = i + 1
         while j < len(lines):
             line = lines[j]
-            if _is_table_line(line):
-                last = j
-            elif line.strip() and lines[j - 1].strip() and j - 1 == last and _is_continuation(line):
+            if _is_table_line(line) or (line.strip() and lines[j - 1].strip() and j - 1 == last and _is_continuation(line)):
                 last = j
             elif line.strip():
                 break

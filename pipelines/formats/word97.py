@@ -270,9 +270,7 @@ def _paragraphs(binary: _Binary) -> list[_Paragraph]:
                 p.in_table = operand[:1] != b"\x00"
             elif sprm == _TTP:
                 p.row_end = operand[:1] != b"\x00"
-            elif sprm == _ITAP and operand and struct.unpack_from("<i", operand.ljust(4, b"\0"))[0] > 1:
-                raise Unsupported("nested tables")
-            elif sprm in (_INNER_CELL, _INNER_TTP) and operand[:1] != b"\x00":
+            elif (sprm == _ITAP and operand and struct.unpack_from("<i", operand.ljust(4, b"\0"))[0] > 1) or (sprm in (_INNER_CELL, _INNER_TTP) and operand[:1] != b"\x00"):
                 raise Unsupported("nested tables")
             elif sprm == _ILFO:
                 numbered = bool(_u16(operand.ljust(2, b"\0"), 0))

@@ -16,8 +16,8 @@ from sandbox.content import Column, Item, Site
 from sandbox.documents import CONTENT_TYPES, DocumentStore, restamped
 from sandbox.http import Request, Response
 from sandbox.platforms import chrome
-from sandbox.poison import PAYLOADS
 from sandbox.platforms.chrome import Frame, e
+from sandbox.poison import PAYLOADS
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ def page(site: Site, frame: Frame, nav: list[tuple[str, str]], extra_links: list
     p = site.portal
     metas = {"SiteName": p.owner.name, "SiteDomain": p.host, "SiteIDCode": p.site_code, **frame.metas}
     meta = "\n".join(f'<meta name="{k}" content="{e(v)}">' for k, v in metas.items() if v)
-    crumbs = " &gt; ".join([f'<a href="/">首页</a>'] + [f'<a href="{h}">{e(t)}</a>' for t, h in frame.crumbs])
+    crumbs = " &gt; ".join(['<a href="/">首页</a>'] + [f'<a href="{h}">{e(t)}</a>' for t, h in frame.crumbs])
     links = "".join(f'<li><a href="{h}" target="_blank">{e(t)}</a></li>' for t, h in extra_links)
     text = (
         f"<!DOCTYPE html>\n<html>\n<head>\n{CHARSET_META[p.encoding]}\n<title>{e(frame.title)}</title>\n{meta}\n"

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from html import escape
 
 from sandbox.reports.layout import (
-    RUN_BREAK, Article, Block, Cell, Paragraph, Table, heading_level, letter_blocks, report_blocks,
+    RUN_BREAK,
+    Article,
+    Block,
+    Cell,
+    Paragraph,
+    Table,
+    heading_level,
+    letter_blocks,
+    report_blocks,
 )
 from sandbox.reports.site import Site, site_for, stable_hash
 from sandbox.reports.spec import ReportSpec

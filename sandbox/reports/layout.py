@@ -9,10 +9,17 @@ import re
 from dataclasses import dataclass
 
 from pipelines.schema import (
-    ACTIVE_2019, ACTIVE_2021, ACTIVE_BLOCKS, APPLICANT_COLUMNS, APPLICATION_GROUP_LABELS, REVIEW_COLUMNS,
-    REVIEW_GROUPS, RESULT_LEAVES, SECTION_KEYS,
+    ACTIVE_2019,
+    ACTIVE_2021,
+    ACTIVE_BLOCKS,
+    APPLICANT_COLUMNS,
+    APPLICATION_GROUP_LABELS,
+    RESULT_LEAVES,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    SECTION_KEYS,
+    block_id,
 )
-from pipelines.schema import block_id
 from sandbox.reports.labels import label_text
 from sandbox.reports.spec import ReportSpec
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 import random
 
 from pipelines.schema import (
-    APPLICANT_COLUMNS, APPLICANT_SUBCOLUMNS, RESULT_LEAVES, REVIEW_COLUMNS, REVIEW_GROUPS, active_keys,
+    APPLICANT_COLUMNS,
+    APPLICANT_SUBCOLUMNS,
+    RESULT_LEAVES,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    active_keys,
 )
 from sandbox.reports.spec import Value
 

@@ -22,12 +22,25 @@ from pathlib import Path
 from opencc_purepy import OpenCC
 
 from pipelines.schema import (
-    APPLICANT_COLUMNS, APPLICANT_SUBCOLUMNS, OTHER_2021, SECTION_KEYS, application_keys, national_labels,
+    APPLICANT_COLUMNS,
+    APPLICANT_SUBCOLUMNS,
+    OTHER_2021,
+    SECTION_KEYS,
+    application_keys,
+    national_labels,
 )
 from sandbox.reports.html_page import HtmlStyle, render_article
 from sandbox.reports.labels import label_text
 from sandbox.reports.layout import (
-    RUN_BREAK, Article, Block, Cell, Paragraph, Table, applications_table, letter_blocks, report_blocks,
+    RUN_BREAK,
+    Article,
+    Block,
+    Cell,
+    Paragraph,
+    Table,
+    applications_table,
+    letter_blocks,
+    report_blocks,
 )
 from sandbox.reports.libreoffice import convert
 from sandbox.reports.seeds import seed_specs

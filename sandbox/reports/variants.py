@@ -10,7 +10,13 @@ import random
 from dataclasses import dataclass
 
 from pipelines.schema import (
-    APPLICANT_SUBCOLUMNS, RESULT_LEAVES, SECTION_HEADINGS, active_keys, column_of, field_keys, review_keys,
+    APPLICANT_SUBCOLUMNS,
+    RESULT_LEAVES,
+    SECTION_HEADINGS,
+    active_keys,
+    column_of,
+    field_keys,
+    review_keys,
 )
 from sandbox.reports.labels import apply_quirks
 from sandbox.reports.numbers import active_numbers, application_numbers, review_numbers

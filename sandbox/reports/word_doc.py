@@ -18,7 +18,14 @@ from docx.shared import Cm, Pt
 from docx.table import _Cell
 
 from sandbox.reports.layout import (
-    RUN_BREAK, Article, Block, Paragraph, Table, heading_level, letter_blocks, report_blocks,
+    RUN_BREAK,
+    Article,
+    Block,
+    Paragraph,
+    Table,
+    heading_level,
+    letter_blocks,
+    report_blocks,
 )
 from sandbox.reports.normalize import fixed_zip
 from sandbox.reports.site import stable_hash

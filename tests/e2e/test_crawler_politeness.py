@@ -12,9 +12,9 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -42,7 +42,7 @@ class Flaky(BaseHTTPRequestHandler):
 
     hits: dict[str, list[float]] = {}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         times = self.hits.setdefault(self.path, [])
         times.append(time.monotonic())
         if self.path == "/" and len(times) <= 2:
@@ -95,7 +95,7 @@ def test_retries_wait_longer_each_time_and_as_long_as_retry_after_says(tmp_path)
     home, busy = Flaky.hits["/"], Flaky.hits["/busy"]
     assert len(home) == 3, home  # two 503s, then the page
     first, second = home[1] - home[0], home[2] - home[1]
-    assert 0.2 <= first and 0.4 <= second, (first, second)  # 0.4 s × [½, 1], then 0.8 s × [½, 1]
+    assert first >= 0.2 and second >= 0.4, (first, second)  # 0.4 s × [½, 1], then 0.8 s × [½, 1]
     assert len(busy) == 2 and busy[1] - busy[0] >= 0.95, busy  # Retry-After: 1
 
 
@@ -104,7 +104,7 @@ class Throttled(BaseHTTPRequestHandler):
 
     hits: dict[str, list[float]] = {}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         times = self.hits.setdefault(self.path, [])
         times.append(time.monotonic())
         if self.path == "/nb/":
@@ -161,8 +161,8 @@ def _expired_self_signed(folder) -> tuple[str, str]:  # type: ignore[no-untyped-
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(datetime(2020, 1, 1, tzinfo=timezone.utc))
-            .not_valid_after(datetime(2021, 1, 1, tzinfo=timezone.utc))
+            .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+            .not_valid_after(datetime(2021, 1, 1, tzinfo=UTC))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
             .sign(key, hashes.SHA256()))
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
@@ -175,7 +175,7 @@ def _expired_self_signed(folder) -> tuple[str, str]:  # type: ignore[no-untyped-
 class Column(BaseHTTPRequestHandler):
     """A report column with one report article."""
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         pages = {"/nb/": '<html><body><ul class="list"><li><a href="/nb/t20250120_1.html">某县2024年政府信息公开工作'
                          '年度报告</a><span>2025-01-20</span></li></ul></body></html>',
                  "/nb/t20250120_1.html": "<html><head><title>某县2024年政府信息公开工作年度报告</title></head><body>"
@@ -196,7 +196,7 @@ class Guarded(Column):
 
     seen: list[tuple[str, str]] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.seen.append((self.path, self.headers.get("Cookie", "")))
         if "waf=ok" in self.headers.get("Cookie", "") or self.path == "/robots.txt":
             return super().do_GET()
@@ -238,7 +238,7 @@ class Proxy(BaseHTTPRequestHandler):
         type(self).connections += 1
         super().setup()
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         url = urlsplit(self.path)
         with self.lock:
             type(self).requests += 1

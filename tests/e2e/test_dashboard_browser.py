@@ -15,7 +15,13 @@ import pytest
 
 from archive.db import open_archive
 from tests.support.dashboard import (
-    ARTIFACTS, PAYLOAD_AGENCY, PAYLOAD_TITLE, SCRIPT, build_sandbox_archive, index, serving,
+    ARTIFACTS,
+    PAYLOAD_AGENCY,
+    PAYLOAD_TITLE,
+    SCRIPT,
+    build_sandbox_archive,
+    index,
+    serving,
 )
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

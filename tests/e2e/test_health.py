@@ -232,7 +232,7 @@ def test_health_within_thresholds_exits_zero_and_reads_since(crawls):
 class _Hook(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Hook.received.append((self.headers["Content-Type"], json.loads(body.decode("utf-8"))))
         self.send_response(204)

@@ -26,8 +26,8 @@ from sandbox.app import Options, Sandbox
 from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
-from tests.support.crawls import run_crawl, sandbox_files
 from tests.support import ROOT
+from tests.support.crawls import run_crawl, sandbox_files
 
 GOOD = hostile.DOCS / "gen01-2021.html"
 MEMORY_MB = Limits().memory_mb

@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
-from archive import export
+from archive.export.columns import column_name
+from archive.export.rows import rows
 from archive.identity import canonical_value
 from archive.ingest import Capture, Ingestor
 from archive.models import T
@@ -23,8 +24,8 @@ from archive.results import unpack
 from pipelines.schema import field_keys
 from sandbox.documents import tables
 from sandbox.evaluate import archived_reports
-from sandbox.table_image import table_png
 from sandbox.synthetic import T0
+from sandbox.table_image import table_png
 from tests.support.crawls import ROOT, env
 from tests.support.dashboard import client_for
 from tests.support.pictures import SPECS, needs_font, needs_ocr, picture_page
@@ -167,7 +168,7 @@ def test_a_rerun_changes_nothing(archive):
 def test_a_revised_page_with_a_changed_picture_is_a_new_version_and_the_old_one_stays(archive):
     _ingest(archive, "run-1", _captures("run-1", 0, PICTURES))
     changed = [PICTURES[0], table_png(tables(OTHER)[1]), PICTURES[2]]
-    revised = picture_page(SPEC).replace("</body>".encode(), "<p>（2024年3月1日更正）</p></body>".encode())
+    revised = picture_page(SPEC).replace(b"</body>", "<p>（2024年3月1日更正）</p></body>".encode())
     _ingest(archive, "run-2", [(c, revised if n == 0 else data, None)
                                for n, (c, data, _) in enumerate(_captures("run-2", 30, changed))])
     assert [seq for seq, _ in _versions(archive)] == [1, 2]
@@ -206,9 +207,9 @@ def test_the_export_and_the_dashboard_show_the_cells(archive, db_url):
     _ingest(archive, "run-1", _captures("run-1", 0, PICTURES))
     key = "applications.new_received.total"
     with archive.reader.connect() as conn:
-        (row,) = list(export.rows(conn))
+        (row,) = list(rows(conn))
         report_id = conn.execute(select(T["reports"].c.id)).scalar_one()
-    assert canonical_value(row[key]) == canonical_value(SPEC.values[key])
+    assert canonical_value(row[column_name(key)]) == canonical_value(SPEC.values[key])
     with client_for(db_url, archive.data_dir) as client:
         detail = client.get(f"/api/reports/{report_id}").json()
     cells = {c["key"]: c["value"] for t in detail["tables"] for row in t["rows"] for c in row if c.get("key")}

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
 from tests.support import ROOT
 
 PRODUCT = ("pipelines", "archive", "crawler")

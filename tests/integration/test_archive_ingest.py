@@ -6,12 +6,11 @@ import hashlib
 
 from sqlalchemy import func, select, text
 
-from archive import compression_dictionary, copies, results
+from archive import compression_dictionary, copies, models as m, results
 from archive.blobs import BlobStore
 from archive.db import open_archive
 from archive.ingest import Capture
 from sandbox import synthetic
-from archive import models as m
 from sandbox.synthetic import T0, capture, ingestor
 from tests.support.archive import count, snapshot
 

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from archive import models as m
 from archive.blobs import BlobStore, sha256_hex
 from archive.db import open_archive
 from archive.ingest import Ingestor
-from tests.support import archive_worker as worker
-from archive import models as m
 from sandbox.synthetic import PARSER, no_extractor
+from tests.support import ROOT, archive_worker as worker
 from tests.support.archive import count, snapshot
-from tests.support import ROOT
 
 COUNT = 42
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler import registry
 from archive.agencies import aliases
+from crawler import registry
 from crawler.attachments import attachments
 from crawler.blocking import is_challenge, is_soft_404, spelled_cookie
 from crawler.middlewares import HostGuard
@@ -17,8 +17,8 @@ from pipelines.decoding import decode
 from sandbox import hazards
 from sandbox.app import Options, Sandbox
 from sandbox.manifest import manifest
-from tests.support.sandbox_client import fetch
 from tests.support import ROOT
+from tests.support.sandbox_client import fetch
 
 REGISTRY = """name,level,kind,division_code,parent,portal_url,column_urls,platform,enabled
 安平县人民政府,county,government,131125,衡水市人民政府,http://www.anping.gov.cn/,,trs_static,true

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError, ProgrammingError, InternalError
+from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.coverage import coverage

@@ -11,7 +11,6 @@ from pipelines.formats import image
 from tests.support.pictures import FONT, needs_font, needs_ocr
 
 
-
 def _page(lines: list[str]) -> Image.Image:
     font = ImageFont.truetype(str(FONT), 40)
     picture = Image.new("RGB", (1400, 90 * len(lines) + 60), "white")

@@ -23,7 +23,14 @@ from pipelines.formats import office, word97 as direct
 from pipelines.sniff import sniff
 from tests.support.crawls import ROOT
 from tests.support.format_samples import (
-    active_2021, applications_2021, expand, numbered_document, ole_file, report_docx, review, word_fib,
+    active_2021,
+    applications_2021,
+    expand,
+    numbered_document,
+    ole_file,
+    report_docx,
+    review,
+    word_fib,
 )
 
 needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")

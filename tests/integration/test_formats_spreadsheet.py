@@ -11,7 +11,7 @@ import pytest
 from pipelines.document import ExtractionError, Grid
 from pipelines.formats import office
 from pipelines.formats.spreadsheet import read_xls, read_xlsx
-from tests.support.format_samples import Table, place, applications_2021, expand, ole_file, review
+from tests.support.format_samples import Table, applications_2021, expand, ole_file, place, review
 
 needs_libreoffice = pytest.mark.skipif(
     shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed: it writes the test XLS files"

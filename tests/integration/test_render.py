@@ -15,12 +15,19 @@ import xlrd
 from docx import Document
 
 from pipelines.schema import (
-    APPLICANT_COLUMNS, APPLICANT_SUBCOLUMNS, APPLICATION_ROWS, RESULT_LEAVES, REVIEW_COLUMNS, REVIEW_GROUPS,
-    application_keys, field_keys, review_keys,
+    APPLICANT_COLUMNS,
+    APPLICANT_SUBCOLUMNS,
+    APPLICATION_ROWS,
+    RESULT_LEAVES,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    application_keys,
+    field_keys,
+    national_labels,
+    review_keys,
 )
 from sandbox.reports.excel_book import SheetStyle
 from sandbox.reports.html_page import DATE_STYLES, EDITORS, ENCODINGS, HtmlStyle
-from pipelines.schema import national_labels
 from sandbox.reports.labels import QUIRKS, apply_quirks
 from sandbox.reports.layout import applications_table
 from sandbox.reports.render import Request, render_all, render_direct

@@ -1,8 +1,8 @@
 """Each CMS family's pages and APIs answer with the request and response shapes of domain.md §5."""
 import json
 import re
-from dataclasses import replace
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from urllib.parse import urljoin
 
 import pytest

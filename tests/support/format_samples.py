@@ -17,7 +17,10 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from pipelines.schema import (
-    APPLICANT_COLUMN_LABELS, APPLICATION_GROUP_LABELS, APPLICATION_ROW_LABELS, REVIEW_COLUMN_LABELS,
+    APPLICANT_COLUMN_LABELS,
+    APPLICATION_GROUP_LABELS,
+    APPLICATION_ROW_LABELS,
+    REVIEW_COLUMN_LABELS,
 )
 
 Entry = tuple[str, int, int]

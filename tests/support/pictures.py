@@ -39,4 +39,4 @@ def picture_page(spec: ReportSpec) -> bytes:
     title = "".join(title_lines(spec))
     body = image_body(spec, lambda n: f"table{n + 1}.png")
     return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>{body}'
-            f"</body></html>").encode("utf-8")
+            f"</body></html>").encode()

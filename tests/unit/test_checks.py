@@ -3,7 +3,7 @@ from pipelines.checks import run_checks
 
 
 def consistent_2021() -> dict:
-    fields = {k: 0 for k in schema.field_keys("2021")}
+    fields = dict.fromkeys(schema.field_keys("2021"), 0)
     for col, n in (("natural_person", 10), ("commercial", 2)):
         fields[f"applications.new_received.{col}"] = n
         fields[f"applications.granted.{col}"] = n - 1
@@ -34,7 +34,7 @@ def test_broken_r1_and_r3_are_reported_with_detail():
     assert ("R1", "applications.*.natural_person") in failed(checks)
     assert ("R3", "applications.new_received.total") in failed(checks)
     detail = next(c.detail for c in checks if c.rule == "R1" and not c.ok)
-    assert "11 + 0 != 9 + 1" == detail
+    assert detail == "11 + 0 != 9 + 1"
 
 
 def test_r4_r5_and_s3():
@@ -48,7 +48,7 @@ def test_r4_r5_and_s3():
 
 
 def test_blanks_are_not_zeros():
-    fields = {k: None for k in schema.field_keys("2021")}
+    fields = dict.fromkeys(schema.field_keys("2021"))
     fields["applications.granted.total"] = 4
     fields["applications.total_processed.total"] = 4
     checks = run_checks(fields, "2021", "")
@@ -58,6 +58,6 @@ def test_blanks_are_not_zeros():
 
 
 def test_2019_signed_change_may_be_negative():
-    fields = {k: 0 for k in schema.field_keys("2019")}
+    fields = dict.fromkeys(schema.field_keys("2019"), 0)
     fields["active.licensing.change"] = -3
     assert failed(run_checks(fields, "2019", "")) == []

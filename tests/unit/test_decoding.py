@@ -1,4 +1,4 @@
-from pipelines.decoding import decode, declared_encoding
+from pipelines.decoding import declared_encoding, decode
 
 TEXT = "岚皋县行政审批服务局2023年政府信息公开工作年度报告。本年度报告中使用的统计数据期限为2023年1月1日至12月31日。"
 

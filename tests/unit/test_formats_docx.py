@@ -12,7 +12,13 @@ from docx.oxml.ns import nsdecls
 from pipelines.document import ExtractionError, Grid
 from pipelines.formats.docx import read
 from tests.support.format_samples import (
-    active_2021, applications_2021, docx_bytes, expand, numbered_document, report_docx, review,
+    active_2021,
+    applications_2021,
+    docx_bytes,
+    expand,
+    numbered_document,
+    report_docx,
+    review,
 )
 
 

@@ -187,8 +187,8 @@ def test_columns_follow_their_headers_swapped_extra_or_missing():
 
 
 def test_undivided_other_of_a_2021_table_goes_to_the_2019_key():
-    from pipelines.extract import UNDIVIDED_OTHER, extract
     from pipelines.checks import run_checks
+    from pipelines.extract import UNDIVIDED_OTHER, extract
     from sandbox.reports.variant_corpus import CLASSES, _html, base_specs, make_variant
 
     v = make_variant(CLASSES["undivided_other"], base_specs()[5], 5)

@@ -15,9 +15,8 @@ and dropping `extractions` or `reports` would count (or cascade) against the row
 NULL columns carry a placeholder default, which PostgreSQL then drops and SQLite keeps (the archive never relies on
 it). Only tables nothing refers to are rebuilt, as WITHOUT ROWID.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'
@@ -34,7 +33,7 @@ def _rebuild_without_rowid(name: str) -> None:
 
 def upgrade() -> None:
     from archive import chains, copies, neardup, results
-    from archive.identity import content_digest, canonical_fields, is_table_only, prose, tables_digest, telling_tables
+    from archive.identity import canonical_fields, content_digest, is_table_only, prose, tables_digest, telling_tables
     from archive.models import T
 
     conn = op.get_bind()

@@ -8,9 +8,8 @@ record of each portal (archive.runs.PortalRecord): agency, CMS family, responses
 documents fetched, report columns reached, attention. All nullable: rows written by imports have none of them.
 Columns are added in place (SQLite's ADD COLUMN works on WITHOUT ROWID tables too).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'

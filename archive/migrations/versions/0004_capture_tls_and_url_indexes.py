@@ -7,9 +7,8 @@ https captures archived before get "unverified: not recorded" (the crawler marke
 unverified" pseudo-header then, which stays among their headers, and kept no certificate details). The indexes serve
 archive.pictures, which joins a page and its table pictures by URL (hash indexes on PostgreSQL, see archive.models).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'

@@ -7,9 +7,8 @@ A picture's capture used to be joined to its page by its referrer, which a resum
 the page was found on: page and pictures were never read together. The rows of pages archived before are made by
 `nianbao reparse`, which reads them from the pages' bytes. The index on captures' referrer served that join alone.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'
