@@ -70,9 +70,8 @@ this order. Conventions:
   from the document (some agencies kept the 2019 tables later). A 2019-form report leaves the 2021-only columns
   empty and vice versa; `across_forms` says how to compare a field across the two.
 - **Types.** CSV and JSONL write dates as `YYYY-MM-DD` and `first_seen` as `YYYY-MM-DD HH:MM:SS` (UTC). Parquet
-  is typed: see `parquet_type` (amounts are exact decimals in 万元; read with
-  `pandas.read_parquet(path, dtype_backend="numpy_nullable")` to keep integer columns integer where cells are
-  blank).
+  is typed: see `parquet_type` (amounts are exact decimals in 万元); `pandas.read_parquet` reads the integer
+  columns as nullable `Int64`, so a blank cell stays `<NA>` in an integer column rather than making it float.
 - **Lists** (`failed_checks`, `source_urls`) are lists in JSONL and Parquet; in CSV one cell joined by
   `{LIST_SEPARATOR}` (an item holding `{LIST_SEPARATOR}` has it written `%7C`).
 - **CSV** is UTF-8 without byte-order mark, LF line ends; `--excel` writes a UTF-8 byte-order mark and CRLF line
