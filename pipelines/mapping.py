@@ -521,7 +521,7 @@ def _adds_up(candidate: _AppRow, key: str, rows: list[_AppRow]) -> bool:
     for col in schema.APPLICANT_COLUMNS:
         if not candidate.number(col):
             continue
-        value = lambda leaf: by_leaf[leaf].number(col) if leaf in by_leaf else None  # noqa: E731
+        value = lambda leaf, col=col: by_leaf[leaf].number(col) if leaf in by_leaf else None  # noqa: E731
         if key in leaves or key == "total_processed":
             total, parts = value("total_processed"), [value(leaf) for leaf in leaves]
         else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -142,12 +143,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.format == "parquet":
             count = write_parquet(records, Path(args.output))
         else:
-            out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-            try:
+            with (open(args.output, "w", encoding="utf-8", newline="") if args.output
+                  else contextlib.nullcontext(sys.stdout)) as out:
                 count = (write_csv if args.format == "csv" else write_jsonl)(records, out)
-            finally:
-                if out is not sys.stdout:
-                    out.close()
     print(f"{count} reports exported", file=sys.stderr)
     return 0
 

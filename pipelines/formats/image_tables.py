@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import functools
 import glob
+import itertools
 import os
 import re
 import threading
@@ -478,7 +479,7 @@ def _lines_of(ink: np.ndarray, area: Area, lines: int) -> list[Area]:
             return [area]
         cuts.append(top + int(near[np.abs(near - k * pitch).argmin()]))
     bounds = [top, *cuts, bottom]
-    parts = [(left, a, right, b) for a, b in zip(bounds, bounds[1:])]
+    parts = [(left, a, right, b) for a, b in itertools.pairwise(bounds)]
     return [_trimmed(ink, part) for part in parts if ink[part[1]:part[3], left:right].any()]
 
 

@@ -26,7 +26,8 @@ from pipelines.formats.grids import compact
 
 _TOLERANCE = 2.0  # points within which two rulings or edges are the same
 _MARGIN_ZONE = 0.08  # top and bottom share of a page where running headers, footers and page numbers sit
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/,，]?\s*共\s*\d+\s*页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/,，]?\s*共\s*\d+\s*页)?[-—–\s]*$"
+                          r"|^\d+\s*/\s*\d+$")
 _ITEM_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．](?!\d))")
 _VALUE = re.compile(r"^[\d.,，+\-%／/—]+$")
 # Line breaking keeps an opening bracket with what follows and closing punctuation with what precedes; quotation
@@ -191,7 +192,7 @@ Matrix = tuple[float, float, float, float, float, float]  # a, b, c, d, e, f as 
 def compose(inner: Matrix, outer: Matrix) -> Matrix:
     """The transformation `inner` followed by `outer`."""
     a, b, c, d, e, f = inner
-    A, B, C, D, E, F = outer
+    A, B, C, D, E, F = outer  # noqa: N806 (a matrix's letters, as in the PDF reference)
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
@@ -411,7 +412,7 @@ def _margins(pages: list[Page]) -> dict[float, tuple[float, float]]:
     margins = {}
     for width, found in lines.items():
         body = [line for line in found if len(line.text) >= 5] or found
-        margins[width] = (min((l.x0 for l in body), default=0.0), max((l.x1 for l in body), default=width))
+        margins[width] = (min((ln.x0 for ln in body), default=0.0), max((ln.x1 for ln in body), default=width))
     return margins
 
 
@@ -467,8 +468,8 @@ def _assemble(pages: list[Page]) -> tuple[list[str], list[_Table]]:
 
 
 def lay_out(pages: list[Page], inserted: dict[int, str], kind: str) -> tuple[str, list[Grid]]:
-    """The document's prose (one paragraph a line) and tables (their source: `kind` and pages). Scanned pages break the run of pages assembled
-    together; the text `inserted` for one (by OCR) comes in between as it is."""
+    """The document's prose (one paragraph a line) and tables (their source: `kind` and pages). Scanned pages break
+    the run of pages assembled together; the text `inserted` for one (by OCR) comes in between as it is."""
     _drop_page_furniture([p for p in pages if not p.scanned])
     paragraphs: list[str] = []
     tables: list[_Table] = []

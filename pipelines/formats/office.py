@@ -14,6 +14,7 @@ without removing theirs (the worker killed with them) are removed when the next 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import json
 import os
@@ -199,10 +200,8 @@ class _Converter:
     def _kill(self) -> None:
         if self._worker is not None:
             if self._worker.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self._worker.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             self._worker.wait()
             for pipe in (self._worker.stdin, self._worker.stdout):
                 if pipe is not None:

@@ -11,6 +11,7 @@ starts one headless soffice, prints {"ready": true}, then answers each request l
 It exits, closing soffice and removing the profile, when its standard input ends; when its parent (PARENT_PID) is
 gone, also in the middle of a conversion, it kills soffice, removes the profile and exits.
 """
+import contextlib
 import json
 import os
 import pathlib
@@ -94,10 +95,8 @@ def _end_with(parent, office, profile):
             time.sleep(0.5)
         office.kill()
         for pid in _group_but_me():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         office.wait()
         shutil.rmtree(profile, ignore_errors=True)
         os._exit(0)

@@ -218,7 +218,8 @@ def _inherits(istd: int, bases: dict[int, int], numbered: set[int]) -> bool:
 
 def _metadata(ole: olefile.OleFileIO) -> dict[str, str]:
     info = ole.get_metadata()
-    codec = {65001: "utf-8", 1200: "utf-16-le"}.get((info.codepage or 0) & 0xFFFF, f"cp{(info.codepage or 936) & 0xFFFF}")
+    codepage = (info.codepage or 0) & 0xFFFF
+    codec = {65001: "utf-8", 1200: "utf-16-le"}.get(codepage, f"cp{(info.codepage or 936) & 0xFFFF}")
     meta = {}
     for key, value in (("title", info.title), ("author", info.author)):
         if isinstance(value, bytes):
@@ -270,7 +271,8 @@ def _paragraphs(binary: _Binary) -> list[_Paragraph]:
                 p.in_table = operand[:1] != b"\x00"
             elif sprm == _TTP:
                 p.row_end = operand[:1] != b"\x00"
-            elif (sprm == _ITAP and operand and struct.unpack_from("<i", operand.ljust(4, b"\0"))[0] > 1) or (sprm in (_INNER_CELL, _INNER_TTP) and operand[:1] != b"\x00"):
+            elif ((sprm == _ITAP and operand and struct.unpack_from("<i", operand.ljust(4, b"\0"))[0] > 1)
+                  or (sprm in (_INNER_CELL, _INNER_TTP) and operand[:1] != b"\x00")):
                 raise Unsupported("nested tables")
             elif sprm == _ILFO:
                 numbered = bool(_u16(operand.ljust(2, b"\0"), 0))
