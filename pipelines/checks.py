@@ -98,8 +98,8 @@ def _s3(fields: dict[str, Number], prose: str, checks: list[Check]) -> None:
     match = _RECEIVED.search(prose)
     if match:
         quoted, said = int(match.group(1)), match.group(0)
-    elif _NONE_RECEIVED.search(prose):
-        quoted, said = 0, _NONE_RECEIVED.search(prose).group(0)
+    elif none := _NONE_RECEIVED.search(prose):
+        quoted, said = 0, none.group(0)
     else:
         return
     ok = _equal(quoted, total)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pipelines.dates import find_dates, labelled_date, parse_date
 
@@ -83,7 +83,7 @@ def agency_from_title(title: str) -> str | None:
     return collapse(head) or None
 
 
-def agency_from_lines(lines: list[str]) -> str | None:
+def agency_from_lines(lines: Iterable[str]) -> str | None:
     """An agency name standing on its own line (the line above the title, or the signature at the end)."""
     for line in lines:
         text = line.strip()

@@ -88,7 +88,7 @@ def column_of(key: str) -> str:
 
 
 # The national forms' own wording, used to render tables (sandbox, fixtures) and documented beside each key.
-ACTIVE_ROW_LABELS = {
+ACTIVE_ROW_LABELS: dict[str, str | dict[str, str]] = {
     "regulations": "规章",
     "normative_docs": {"2021": "行政规范性文件", "2019": "规范性文件"},
     "licensing": "行政许可",
@@ -98,7 +98,7 @@ ACTIVE_ROW_LABELS = {
     "fees": "行政事业性收费",
     "procurement": "政府集中采购",
 }
-ACTIVE_COLUMN_LABELS = {
+ACTIVE_COLUMN_LABELS: dict[str, str | dict[str, str]] = {
     "issued": "本年制发件数",
     "repealed": "本年废止件数",
     "in_force": "现行有效件数",

@@ -16,9 +16,10 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
-from pdfplumber.utils import filter_edges
+from pdfplumber.utils.geometry import filter_edges
 
 from pipelines.document import Cell, Grid
 from pipelines.formats.cjk import is_wide, join_lines
@@ -99,7 +100,7 @@ def _index(bounds: list[float], value: float) -> int:
     return i
 
 
-def _line_text(chars: list[dict]) -> str:
+def _line_text(chars: list[dict[str, Any]]) -> str:
     out: list[str] = []
     previous = None
     for char in sorted(chars, key=lambda c: c["x0"]):
@@ -116,9 +117,9 @@ def _line_text(chars: list[dict]) -> str:
     return re.sub(r" {2,}", " ", "".join(out)).strip()
 
 
-def _lines(chars: list[dict]) -> list[_Line]:
+def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
     """Glyphs grouped into visual lines: a glyph joins the line whose vertical band holds its middle."""
-    groups: list[list[dict]] = []
+    groups: list[list[dict[str, Any]]] = []
     band_top = band_bottom = 0.0
     for char in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
         middle = (char["top"] + char["bottom"]) / 2
@@ -139,7 +140,7 @@ def _lines(chars: list[dict]) -> list[_Line]:
     return lines
 
 
-def _lead(chars: list[dict]) -> float:
+def _lead(chars: list[dict[str, Any]]) -> float:
     """Width of the first unit a line breaker keeps together: a word of Latin letters or digits, a CJK character,
     either with the opening brackets before it and the closing punctuation after it."""
     texts = [c["text"] for c in chars]
@@ -148,7 +149,8 @@ def _lead(chars: list[dict]) -> float:
         texts[end] in _OPENING or texts[end + 1] in _CLOSING or (_is_word(texts[end]) and _is_word(texts[end + 1]))
     ):
         end += 1
-    return chars[end]["x1"] - chars[0]["x0"]
+    lead: float = chars[end]["x1"] - chars[0]["x0"]
+    return lead
 
 
 def _is_word(text: str) -> bool:
@@ -156,8 +158,8 @@ def _is_word(text: str) -> bool:
     return text.strip() != "" and not is_wide(text[0])
 
 
-def _table(cells: list[tuple[float, float, float, float]], chars: list[dict], page_number: int
-           ) -> tuple[_Table, list[dict]] | None:
+def _table(cells: list[tuple[float, float, float, float]], chars: list[dict[str, Any]], page_number: int
+           ) -> tuple[_Table, list[dict[str, Any]]] | None:
     """The table's cells with their text, and the glyphs it does not hold; None for a lone framed box."""
     xs = _cluster([c[0] for c in cells] + [c[2] for c in cells])
     ys = _cluster([c[1] for c in cells] + [c[3] for c in cells])
@@ -168,17 +170,17 @@ def _table(cells: list[tuple[float, float, float, float]], chars: list[dict], pa
         for r in range(_index(ys, top), _index(ys, bottom)):
             for c in range(_index(xs, x0), _index(xs, x1)):
                 owner[(r, c)] = n
-    held: list[list[dict]] = [[] for _ in cells]
-    rest = []
+    held: list[list[dict[str, Any]]] = [[] for _ in cells]
+    rest: list[dict[str, Any]] = []
     for char in chars:
         x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
-        n = None
+        cell: int | None = None
         if xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]:
-            n = owner.get((bisect.bisect_right(ys, y) - 1, bisect.bisect_right(xs, x) - 1))
-        if n is None:
+            cell = owner.get((bisect.bisect_right(ys, y) - 1, bisect.bisect_right(xs, x) - 1))
+        if cell is None:
             rest.append(char)
         else:
-            held[n].append(char)
+            held[cell].append(char)
     boxes = [
         _Box(x0, top, x1, bottom, join_lines([line.text for line in _lines(held[n])]))
         for n, (x0, top, x1, bottom) in enumerate(cells)
@@ -196,7 +198,7 @@ def compose(inner: Matrix, outer: Matrix) -> Matrix:
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def ruling(x0: float, top0: float, x1: float, top1: float) -> dict | None:
+def ruling(x0: float, top0: float, x1: float, top1: float) -> dict[str, Any] | None:
     """A straight segment (top-down points) as pdfplumber's edge when it is horizontal or vertical, else None."""
     if abs(top0 - top1) < _AXIS and abs(x0 - x1) >= _AXIS:
         left, right = sorted((x0, x1))
@@ -209,7 +211,7 @@ def ruling(x0: float, top0: float, x1: float, top1: float) -> dict | None:
     return None
 
 
-def _tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
+def _tables(edges: list[dict[str, Any]]) -> list[list[tuple[float, float, float, float]]]:
     """The cells (x0, top, x1, bottom) of each ruled table, as pdfplumber's `find_tables` finds them."""
     settings = _TABLE_SETTINGS
     edges = [*filter_edges(edges, "v", min_length=settings.edge_min_length_prefilter),
@@ -222,10 +224,11 @@ def _tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
     return cells_to_tables(_cells(intersections))
 
 
-def _cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> list[tuple[float, ...]]:
+def _cells(intersections: dict[tuple[float, float], dict[str, list[dict[str, Any]]]]
+           ) -> list[tuple[float, float, float, float]]:
     """pdfplumber's `intersections_to_cells`, the same cells in the same order: for each ruling crossing, the smallest
     cell it opens. Its version rebuilt each crossing's edge sets for every pair it tried, a fifth of a page's time."""
-    def bboxes(edges: list[dict]) -> frozenset[tuple[float, ...]]:
+    def bboxes(edges: list[dict[str, Any]]) -> frozenset[tuple[float, ...]]:
         return frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges)
 
     vertical = {p: bboxes(i["v"]) for p, i in intersections.items()}
@@ -253,7 +256,8 @@ def _cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> l
     return cells
 
 
-def read_page(number: int, width: float, height: float, chars: list[dict], edges: list[dict]) -> Page:
+def read_page(number: int, width: float, height: float, chars: list[dict[str, Any]],
+              edges: list[dict[str, Any]]) -> Page:
     """A page's lines and tables from its glyphs and ruling segments."""
     result = Page(number, round(width), height)
     tables = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,14 +62,16 @@ class _Paragraph:
 
 
 def _u16(data: bytes, at: int) -> int:
-    return struct.unpack_from("<H", data, at)[0]
+    value: int = struct.unpack_from("<H", data, at)[0]
+    return value
 
 
 def _u32(data: bytes, at: int) -> int:
-    return struct.unpack_from("<I", data, at)[0]
+    value: int = struct.unpack_from("<I", data, at)[0]
+    return value
 
 
-def _sprms(grpprl: bytes):
+def _sprms(grpprl: bytes) -> Iterator[tuple[int, bytes]]:
     """(sprm, operand) pairs of a property list."""
     i = 0
     while i + 2 <= len(grpprl):
@@ -138,7 +141,8 @@ class _Binary:
 
     def fc(self, cp: int) -> int:
         k = bisect.bisect_right(self.cps, cp) - 1
-        return self.fcs[k] + (cp - self.cps[k]) * self.widths[k]
+        fc: int = self.fcs[k] + (cp - self.cps[k]) * self.widths[k]
+        return fc
 
     def _papx(self) -> None:
         """Every FKP run of paragraph properties: FC where it starts, and its property list."""
