@@ -35,6 +35,12 @@ def aliases(name: str, kind: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(a for a in out if a != name))
 
 
+def place_name(name: str) -> str:
+    """The place a government's name names (上海市人民政府 → 上海市); another name as it is."""
+    match = _GOVERNMENT.match(name)
+    return match["place"] if match else name
+
+
 _MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
 _TOWNSHIP = re.compile(r"(街道|街道办事处|镇|乡|苏木)(人民政府)?$")
 _PROVINCE = re.compile(r"(省|自治区)(人民政府)?$")

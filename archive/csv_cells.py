@@ -13,6 +13,15 @@ def csv_text(text: str | None) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+# List items in one cell (export and coverage CSV): an item holding the separator has it percent-encoded (%7C, which
+# for a URL is the same URL; check labels never hold it).
+LIST_SEPARATOR = "|"
+
+
+def csv_list(items: list[str] | tuple[str, ...]) -> str:
+    return LIST_SEPARATOR.join(item.replace(LIST_SEPARATOR, "%7C") for item in items)
+
+
 def csv_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """A record with each text value made safe; numbers stay numbers (a negative count is no formula)."""
     return {key: csv_text(value) if isinstance(value, str) else value for key, value in record.items()}

@@ -70,3 +70,8 @@ def unpack(meta: Mapping[str, Any], body: bytes) -> dict[str, Any]:
 
 def fields(body: bytes) -> dict[str, Any]:
     return json.loads(_inflate(body)).get("fields") or {}
+
+
+def sections_and_fields(body: bytes) -> tuple[dict[str, str], dict[str, Any]]:
+    bulk = json.loads(_inflate(body))
+    return bulk.get("sections") or {}, bulk.get("fields") or {}

@@ -1,7 +1,7 @@
 """Records passed between extraction stages.
 
 A format reader turns bytes into a `Document` (prose, tables as grids, metadata hints); the mapping, section and
-metadata stages turn a `Document` into a `Report`, the common-schema record of `shared/docs/schema.md`.
+metadata stages turn a `Document` into a `Report`, the common-schema record of `docs/schema.md`.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one authoritative copy of the common schema's field keys (shared/docs/schema.md).
+"""The one authoritative copy of the common schema's field keys (docs/schema.md).
 
 Keys are `<group>.<row>.<column>`. Each template (2019 / 2021 national format) has a fixed, ordered key list; the
 label keywords used to recognise rows and columns in real tables live in `pipelines.mapping`.

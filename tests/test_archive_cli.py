@@ -93,7 +93,7 @@ def test_import_reparse_coverage_export(db_url, tmp_path, seeds, capsys, monkeyp
     out = tmp_path / "reports.csv"
     assert nianbao("export", "--format", "csv", "--output", str(out), *common) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 6 and "applications.new_received.natural_person" in lines[0]
+    assert len(lines) == 6 and "applications_new_received_natural_person" in lines[0]
     assert nianbao("export", "--format", "parquet", "--year", "2023", "--output", str(tmp_path / "r.parquet"),
                    *common) == 0
 

@@ -12,7 +12,9 @@ import pytest
 
 from archive.agencies import AgencyRecord, register_agencies
 from archive.coverage import coverage, deadline
-from archive.export import COLUMNS, FIELD_COLUMNS, rows, write_csv, write_jsonl, write_parquet
+from archive.export.columns import FIELDS
+from archive.export.rows import rows
+from archive.export.writers import CSV_COLUMNS, PARQUET_COLUMNS, write_csv, write_jsonl, write_parquet
 from archive.ingest import record_error
 from pipelines.document import Failure
 from pipelines.schema import field_keys
@@ -94,10 +96,10 @@ def test_s1_and_s2_across_years_are_shown_on_the_later_report(archive):
     with archive.reader.connect() as conn:
         [later] = list(rows(conn, 2023))
         [earlier] = list(rows(conn, 2022))
-    assert "S1@applications.carried_over.total" in later["check_failures"]
-    assert "S1@applications.carried_over.natural_person" not in later["check_failures"]
-    assert "S2@active.regulations.in_force" in later["check_failures"]  # 10 + 2 - 1 = 11, not 12
-    assert not [c for c in earlier["check_failures"] if c.startswith("S")]
+    assert "S1@applications.carried_over.total" in later["failed_checks"]
+    assert "S1@applications.carried_over.natural_person" not in later["failed_checks"]
+    assert "S2@active.regulations.in_force" in later["failed_checks"]  # 10 + 2 - 1 = 11, not 12
+    assert not [c for c in earlier["failed_checks"] if c.startswith("S")]
 
 
 def test_exports_have_schema_keys_as_columns(archive, tmp_path):
@@ -113,16 +115,17 @@ def test_exports_have_schema_keys_as_columns(archive, tmp_path):
         jsonl = io.StringIO()
         write_jsonl(rows(conn, 2022), jsonl)
         write_parquet(rows(conn), tmp_path / "x.parquet")
-    assert tuple(row) == COLUMNS and set(field_keys("2021")) <= set(FIELD_COLUMNS)
+    assert tuple(row) == CSV_COLUMNS and set(field_keys("2021")) <= {c.key for c in FIELDS}
     assert (row["agency"], row["year"], row["status"], row["source_urls"]) == (
         "上海市", "2022", "on_time", "https://shanghai.gov.cn/nw12344/a.html")
-    assert (row["active.licensing.decisions"], row["active.punishment.decisions"]) == ("0", "")  # 0 ≠ blank
+    assert (row["active_licensing_decisions"], row["active_punishment_decisions"]) == ("0", "")  # 0 ≠ blank
     assert "上海市" in jsonl.getvalue()  # not \\u escaped
     record = json.loads(jsonl.getvalue())
-    assert record["active.fees.amount_10k_yuan"] == 40.35 and record["applications.granted.total"] == \
+    assert record["active_fees_amount_10k_yuan"] == 40.35 and record["applications_granted_total"] == \
         r.fields["applications.granted.total"]
     table = pq.read_table(tmp_path / "x.parquet")
-    assert table.column_names == list(COLUMNS)
-    assert str(table.schema.field("active.fees.amount_10k_yuan").type) == "double"
-    assert str(table.schema.field("applications.granted.total").type) == "int64"
+    assert table.column_names == list(PARQUET_COLUMNS)
+    # An amount is an exact decimal now (issue 18), no longer a double.
+    assert str(table.schema.field("active_fees_amount_10k_yuan").type) == "decimal128(18, 6)"
+    assert str(table.schema.field("applications_granted_total").type) == "int64"
     assert table.column("agency").to_pylist() == ["上海市"]

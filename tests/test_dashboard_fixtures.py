@@ -26,6 +26,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from archive.agencies import AgencyRecord, register_agencies
+from archive.blobs import sha256_hex
 from archive.db import Archive, open_archive
 from archive.ingest import Capture, Ingestor, record_error
 from archive.warc import WarcFile
@@ -81,6 +82,40 @@ def payload_report(year: int = 2023):
     return r
 
 
+PICTURE_PAGE = "http://jia.gov.cn/art/2024/1/1/art_1_1.html"
+
+
+def picture_reading(table, url: str, data: bytes):
+    """A picture of one drawn table as OCR reads it when it reads every cell right: the table's own text, merged
+    cells included (the OCR itself is tested in test_image_tables; here the dashboard shows what it read)."""
+    from pipelines.document import Cell, Grid
+    from pipelines.extract import TABLE_PICTURE, PictureReport
+
+    grid = Grid([[Cell(c.text, (c.row, c.col)) for c in row] for row in table.covering()], f"image {url}")
+    return PictureReport(source=url, sha256=sha256_hex(data), format="image", is_report=False, reason=TABLE_PICTURE,
+                         grids=[grid])
+
+
+def ingest_picture_report(ing: Ingestor, warc: WarcFile, when: datetime, run_id: str) -> str:
+    """A report page whose three tables are pictures (PNG, drawn by the sandbox), the pictures fetched first: the
+    page is read together with them (archive.pictures). Returns the report's agency name."""
+    from sandbox.documents import tables
+    from sandbox.reports.seeds import seed_specs
+    from sandbox.table_image import table_png
+    from tests.test_image_tables import _page
+
+    spec = seed_specs()[1]
+    for n, table in enumerate(tables(spec)):
+        url = PICTURE_PAGE.rsplit("/", 1)[0] + f"/table{n + 1}.png"
+        data = table_png(table)
+        ing.ingest(warc_capture(warc, url, data, when + timedelta(seconds=n), "image/png", run_id,
+                                referrer=PICTURE_PAGE), data, picture_reading(table, url, data))
+    page = _page(spec)
+    ing.ingest(warc_capture(warc, PICTURE_PAGE, page, when + timedelta(seconds=5), "text/html; charset=utf-8",
+                            run_id), page)
+    return spec.agency
+
+
 @dataclass
 class Built:
     """What a test needs to find in a built archive."""
@@ -89,6 +124,8 @@ class Built:
     agencies: dict[str, int] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)  # report id → how many versions
     revised: list[tuple[str, int]] = field(default_factory=list)  # (agency, year) of reports revised after publication
+    pictured: str | None = None  # the agency whose report's tables are pictures
+    copied: list[int] = field(default_factory=list)  # reports whose current version reads like another (S5)
 
 
 def _ids(arc: Archive, built: Built) -> Built:
@@ -97,6 +134,9 @@ def _ids(arc: Archive, built: Built) -> Built:
         built.reports = {(name, year): rid for name, year, rid in conn.exec_driver_sql(
             "SELECT a.name, r.year, r.id FROM reports r JOIN agencies a ON a.id = r.agency_id").all()}
         built.versions = dict(conn.exec_driver_sql("SELECT id, versions FROM reports").all())
+        built.copied = list(conn.exec_driver_sql(
+            "SELECT DISTINCT r.id FROM near_duplicates n JOIN reports r ON r.current_version_id = n.version_id "
+            "ORDER BY r.id").scalars())
     return built
 
 
@@ -188,12 +228,13 @@ def build_sandbox_archive(arc: Archive, scale: int = 2, seed: int = 3) -> Built:
         payload = payload_report()
         body = synthetic.body(payload)
         ing.ingest(warc_capture(warc, PAYLOAD_URL, body, T0, "text/html", "sandbox-crawl"), body, payload)
+        pictured = ingest_picture_report(ing, warc, T0, "sandbox-crawl")
     ing.finish()
     with arc.engine.begin() as conn:
         for portal in sb.world.portals:
             if portal.down:
                 record_error(conn, "sandbox-crawl", portal.url, "unreachable")
-    return _ids(arc, Built(revised=revised))
+    return _ids(arc, Built(revised=revised, pictured=pictured))
 
 
 # -- serving --------------------------------------------------------------------------------------------------

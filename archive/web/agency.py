@@ -1,4 +1,5 @@
-"""An agency's page: its reports year by year (versions, dates, deadline, checks) and its portals' crawl health."""
+"""An agency's page: its reports year by year (versions, dates, deadline, checks), their main numbers over the years,
+and its portals' crawl health."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,10 +8,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select
 
+from archive import results
 from archive.models import T
 from archive.queries.statuses import YearFacts, deadline, nearest_portals
-from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copy_flags
-from archive.web.schemas import AgencyDetail, AgencyYear, PortalError, PortalHealth, VersionSummary
+from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
+from archive.web.schemas import AgencyDetail, AgencyYear, PortalError, PortalHealth, VersionSummary, YearFigures
 
 MAX_ERRORS = 20
 
@@ -59,6 +61,31 @@ def portal_health(conn: Connection, agency_id: int) -> list[PortalHealth]:
     return out
 
 
+# The numbers an agency's page follows over the years: figure → the field keys it adds up.
+FIGURES = {
+    "new_received": ("applications.new_received.total",),
+    "processed": ("applications.total_processed.total",),
+    "granted": ("applications.granted.total",),
+    "reviews": ("review.total",),
+    "lawsuits": ("litigation_direct.total", "litigation_after_review.total"),
+}
+
+
+def figures(conn: Connection, reports: list[Any]) -> list[YearFigures]:
+    """Each report's FIGURES from its current version's fields, oldest year first; a sum of blanks is blank."""
+    ver, ex = T["versions"], T["extractions"]
+    by_version = {r.current_version_id: r for r in reports if r.current_version_id is not None}
+    out = []
+    for row in conn.execute(select(ver.c.id, ex.c.meta, ex.c.body).join(ex, ex.c.id == ver.c.extraction_id)
+                            .where(ver.c.id.in_(list(by_version)))):
+        fields = results.unpack(row.meta, row.body).get("fields") or {}
+        values = {name: [fields.get(k) for k in keys if fields.get(k) is not None] for name, keys in FIGURES.items()}
+        report = by_version[row.id]
+        out.append(YearFigures(year=report.year, report_id=report.id,
+                               **{name: sum(found) if found else None for name, found in values.items()}))
+    return sorted(out, key=lambda f: f.year)
+
+
 def agency_detail(conn: Connection, agency_id: int, archive_years: list[int],
                   facts_for: Callable[[int], YearFacts]) -> AgencyDetail | None:
     ag, al, rep = T["agencies"], T["aliases"], T["reports"]
@@ -75,7 +102,7 @@ def agency_detail(conn: Connection, agency_id: int, archive_years: list[int],
                            .where(rep.c.agency_id == agency_id).order_by(rep.c.year, rep.c.id)).all()
     by_year = {r.year: r for r in reports}
     versions = versions_of(conn, [r.id for r in reports])
-    copies = copy_flags(conn, [r.current_version_id for r in reports if r.current_version_id is not None])
+    copies = copies_of(conn, [r.current_version_id for r in reports if r.current_version_id is not None])
     years = []
     portal = nearest_portals(conn, [agency_id]).get(agency_id)
     for year in sorted(set(archive_years) | set(by_year), reverse=True):
@@ -87,7 +114,8 @@ def agency_detail(conn: Connection, agency_id: int, archive_years: list[int],
             year=year, deadline=due, status=status, days_late=late, published=when, date_source=source,
             report_id=r.id if r else None, url=r.url if r else None,
             versions=[version_summary(v, r.current_version_id) for v in versions.get(r.id, [])] if r else [],
-            failed_checks=(checks(r.failed_checks) + checks(r.cross_checks) + copies.get(r.current_version_id, []))
-            if r else []))
+            failed_checks=checks(r.failed_checks) + checks(r.cross_checks) if r else [],
+            copies=copies.get(r.current_version_id, []) if r and r.current_version_id is not None else []))
     return AgencyDetail(agency=agency, parent=agency_ref(parent) if parent else None, aliases=aliases,
-                        origin=row.origin, years=years, portals=portal_health(conn, agency_id))
+                        origin=row.origin, years=years, figures=figures(conn, list(by_year.values())),
+                        portals=portal_health(conn, agency_id))

@@ -13,13 +13,13 @@ from archive.web.params import (
     CaptureId,
     RegionParam,
     ReportId,
-    SearchText,
     Sha256,
     VersionParam,
     YearParam,
     given,
     matrix_params,
     matrix_query,
+    search_params,
 )
 from archive.web.schemas import AgencyDetail, Matrix, Overview, ProvinceLevel, ReportDetail, SearchResults, YearList
 from archive.web.service import Dashboard
@@ -91,9 +91,10 @@ def get_report(service: Service, report_id: ReportId, version: VersionParam = No
     return found
 
 
-@api.get("/search", response_model=SearchResults, summary="Agencies by name, reports by full text")
-def get_search(service: Service, q: SearchText = "") -> SearchResults:
-    return service.search(q)
+@api.get("/search", response_model=SearchResults,
+         summary="Agencies by name, reports by full text: filtered by year, level, region and status, paged")
+def get_search(service: Service, params: Annotated[dict[str, Any], Depends(search_params)]) -> SearchResults:
+    return service.search(params["q"], params["page"], params["filters"], params["as_of"])
 
 
 @downloads.get("/raw/{sha256}", response_class=FileResponse, responses={
@@ -106,6 +107,18 @@ def get_raw(service: Service, sha256: Sha256) -> FileResponse:
         raise HTTPException(404, "no such file")
     return FileResponse(found.path, media_type=found.media_type, filename=found.filename,
                         content_disposition_type="attachment", headers=DOWNLOAD_HEADERS)
+
+
+@downloads.get("/pictures/{sha256}", response_class=FileResponse, responses={
+    **NOT_FOUND, 200: {"description": "a stored picture (PNG, JPEG, GIF, WebP or BMP by its bytes), shown inline",
+                       "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}},
+    summary="A picture of tables, to show beside the cells read from it")
+def get_picture(service: Service, sha256: Sha256) -> FileResponse:
+    found = service.picture(sha256)
+    if found is None:
+        raise HTTPException(404, "no such picture")
+    return FileResponse(found.path, media_type=found.media_type, headers={**DOWNLOAD_HEADERS,
+                                                                          "Cache-Control": "max-age=86400"})
 
 
 @downloads.get("/warc/{capture_id}", responses={

@@ -1,8 +1,9 @@
 """The dashboard application: the API, the pages, and the headers every response carries.
 
 Nothing here executes or embeds what the archive holds: pages have no scripts (the Content-Security-Policy forbids
-any), every value is escaped by the templates, downloads are attachments. Requests must name a loopback host
-unless the server was told otherwise, so that a web page elsewhere cannot reach it by rebinding a DNS name.
+any; only the API's documentation page runs the Swagger UI files served from this server), every value is escaped
+by the templates, downloads are attachments. Requests must name a loopback host unless the server was told
+otherwise, so that a web page elsewhere cannot reach it by rebinding a DNS name.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.web.api import api, downloads
+from archive.web.bulk import BulkExports, bulk, default_folder
+from archive.web.docs import docs
 from archive.web.pages import pages, render
 from archive.web.service import Dashboard
 
@@ -32,7 +35,7 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 # Paths whose errors are JSON: the API and the downloads; the pages answer with an HTML page.
-JSON_PATHS = ("/api/", "/raw/", "/warc/")
+JSON_PATHS = ("/api/", "/raw/", "/warc/", "/pictures/")
 
 
 class SecurityHeaders:
@@ -88,8 +91,11 @@ def create_app(dashboard: Dashboard, allowed_hosts: Sequence[str] = LOOPBACK_HOS
                   description="Read-only view of a nianbao archive: who published their annual report on government "
                               "information disclosure, when, and what it says.")
     app.state.dashboard = dashboard
+    app.state.bulk = BulkExports(dashboard.engine, default_folder(dashboard.archive.url))
     app.include_router(api)
     app.include_router(downloads)
+    app.include_router(bulk)
+    app.include_router(docs)
     app.include_router(pages)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -147,3 +147,65 @@ def trend_chart(points: list[TrendPoint]) -> TrendChart:
 
 def percent(part: int, counts: StatusCounts) -> str:
     return f"{100 * part / counts.total:.1f}%" if counts.total else "—"
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class GroupBar:
+    series: str
+    label: str
+    value: int | float
+    x: float
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
+class YearGroup:
+    year: int
+    x: float  # the group's centre
+    bars: list[GroupBar]
+
+
+@dataclass(frozen=True)
+class GroupedBars:
+    """Per year, one bar per series side by side, on one scale from zero (an agency's numbers over the years).
+
+    Narrower than the overview's charts, with larger type: drawn at a phone's width, labels stay readable."""
+
+    width: int
+    height: int
+    plot_top: int
+    plot_bottom: int
+    bar_w: float
+    peak: int | float
+    series: list[Series]
+    groups: list[YearGroup]
+
+
+SMALL_WIDTH = 420
+
+
+def grouped_bars(rows: list[dict[str, int | float | None]], series: list[Series]) -> GroupedBars:
+    """`rows`: each a year's values by series key (and "year"); a value that is None draws no bar."""
+    left, top, bottom, height = 8, 28, 178, 204
+    col_w = (SMALL_WIDTH - 2 * left) / max(1, len(rows))
+    bar_w = col_w * 0.8 / max(1, len(series))
+    peak = max((v for r in rows for s in series if (v := r.get(s.key)) is not None), default=0) or 1
+    groups = []
+    for n, row in enumerate(rows):
+        x0 = left + n * col_w + col_w * 0.1
+        bars = []
+        for m, s in enumerate(series):
+            value = row.get(s.key)
+            if value is not None:
+                h = (bottom - top) * value / peak
+                bars.append(GroupBar(s.key, s.label, value, round(x0 + m * bar_w, 2), round(bottom - h, 2),
+                                     round(h, 2)))
+        groups.append(YearGroup(int(row["year"] or 0), round(left + (n + 0.5) * col_w, 2), bars))
+    return GroupedBars(SMALL_WIDTH, height, top, bottom, round(bar_w, 2), peak, series, groups)

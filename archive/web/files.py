@@ -3,7 +3,8 @@
 No path comes from the request: a blob is named by its sha256 (checked against the blobs table) and read from the
 path ingest recorded for it; a WARC record is named by its capture's id and read from the file and offset the
 capture recorded. Both paths must still resolve inside the archive's folders. Files are always downloads: the
-response says `attachment`, and the type is the one recorded when the bytes were fetched, never a guess.
+response says `attachment`, and the type is the one recorded when the bytes were fetched, never a guess. The one
+exception is a picture of tables, shown beside the cells read from it: only a raster format its bytes prove.
 """
 from __future__ import annotations
 
@@ -68,6 +69,30 @@ def blob_download(conn: Connection, data_dir: Path, sha256: str) -> Download | N
                          .order_by(cap.c.fetched_at, cap.c.id).limit(1)).first()
     return Download(path, media_type(first.content_type if first else None, blob.format),
                     _filename(first.final_url if first else None, sha256))
+
+
+# The picture formats a browser shows in <img>, by their first bytes: a table picture is shown inline only when its
+# bytes are one of these (never by a recorded type, never SVG, which is a document that may hold scripts).
+PICTURE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF87a", "image/gif"),
+                 (b"GIF89a", "image/gif"), (b"BM", "image/bmp"))
+
+
+def picture_type(head: bytes) -> str | None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in PICTURE_MAGIC if head.startswith(magic)), None)
+
+
+def picture_file(conn: Connection, data_dir: Path, sha256: str) -> Download | None:
+    """A stored picture to show inline (a table picture beside its cells), with the type its bytes say."""
+    blobs = T["blobs"]
+    blob = conn.execute(select(blobs.c.path).where(blobs.c.sha256 == sha256, blobs.c.format == "image")).first()
+    path = _inside(data_dir, blob.path) if blob else None
+    if path is None:
+        return None
+    with open(path, "rb") as fh:
+        kind = picture_type(fh.read(16))
+    return Download(path, kind, sha256) if kind else None
 
 
 @dataclass(frozen=True)

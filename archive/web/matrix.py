@@ -120,10 +120,10 @@ def _cells(conn: Connection, agencies: list[AgencyRef], years: list[int],
             status, late, when, source, _ = facts[year].verdict(
                 agency.id, due, r is not None, r.published if r else None, r.first_seen if r else None,
                 portals.get(agency.id))
-            checks = (len(r.failed_checks or ()) + len(r.cross_checks or ()) + copies.get(r.current_version_id, 0)
-                      if r else 0)
             cells.append(MatrixCell(year=year, status=status, deadline=due, report_id=r.id if r else None,
-                                    published=when, date_source=source, days_late=late, failed_checks=checks))
+                                    published=when, date_source=source, days_late=late,
+                                    failed_checks=len(r.failed_checks or ()) + len(r.cross_checks or ()) if r else 0,
+                                    copies=copies.get(r.current_version_id, 0) if r else 0))
         out[agency.id] = cells
     return out
 
@@ -143,7 +143,7 @@ def matrix(conn: Connection, query: MatrixQuery, years: list[int],
                   rows=[MatrixRow(agency=a, cells=cells[a.id]) for a in agencies])
 
 
-CSV_CELL_COLUMNS = ("status", "published", "date_source", "days_late", "failed_checks", "report_id")
+CSV_CELL_COLUMNS = ("status", "published", "date_source", "days_late", "failed_checks", "copies", "report_id")
 
 
 def csv_header(years: list[int]) -> list[str]:

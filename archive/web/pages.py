@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from archive.queries.statuses import EXPLAINED, LABELS as STATUS_LABELS, ORDER as STATUS_ORDER
@@ -18,18 +18,26 @@ from archive.web.params import (
     AsOfParam,
     RegionParam,
     ReportId,
-    SearchText,
     VersionParam,
     YearParam,
     given,
     matrix_params,
     matrix_query,
+    search_params,
 )
 
 HERE = Path(__file__).parent
 # The two static files, read once: no request names a file.
 STYLE = (HERE / "static" / "dashboard.css").read_bytes()
 ICON = (HERE / "static" / "favicon.svg").read_bytes()
+# An agency's numbers over the years (archive.web.agency.FIGURES), drawn as two charts: counts of applications are
+# tens to thousands, reviews and lawsuits a handful, so one scale would flatten the second.
+FIGURE_CHARTS = {
+    "applications": ("政府信息公开申请", [charts.Series("new_received", "新收申请"),
+                                          charts.Series("processed", "办理完毕"),
+                                          charts.Series("granted", "予以公开")]),
+    "disputes": ("行政复议与行政诉讼", [charts.Series("reviews", "行政复议"), charts.Series("lawsuits", "行政诉讼")]),
+}
 SORT_LABELS = {"code": "区划代码", "name": "名称", "status": "状态", "published": "发布日期", "days_late": "逾期天数"}
 STATE_MARKS = {"value": "", "zero": "", "blank": "空白", "not_applicable": "不适用", "unreadable": "无法识别",
                "absent": "无此格"}
@@ -105,7 +113,11 @@ def agency_page(service: Service, agency_id: AgencyId, as_of: AsOfParam = None) 
     found = service.agency(agency_id, given(as_of))
     if found is None:
         raise HTTPException(404, "没有这个机关")
-    return render("agency.html", d=found)
+    rows = [f.model_dump() for f in found.figures]
+    figure_charts = [(key, title, charts.grouped_bars(rows, series)) for key, (title, series) in FIGURE_CHARTS.items()
+                     if any(r[s.key] is not None for r in rows for s in series)]
+    return render("agency.html", d=found, figure_charts=figure_charts,
+                  figure_series=[s for _, series in FIGURE_CHARTS.values() for s in series])
 
 
 @pages.get("/reports/{report_id}", response_class=HTMLResponse)
@@ -117,11 +129,26 @@ def report_page(service: Service, report_id: ReportId, version: VersionParam = N
     return render("report.html", r=found)
 
 
-@pages.get("/statuses", response_class=HTMLResponse)
-def statuses_page() -> HTMLResponse:
-    return render("statuses.html")
+@pages.get("/about", response_class=HTMLResponse)
+def about_page() -> HTMLResponse:
+    return render("about.html")
+
+
+@pages.get("/statuses")
+def statuses_page() -> RedirectResponse:
+    """The statuses page became a section of the about page: old links still arrive there."""
+    return RedirectResponse("/about#statuses", status_code=308)
 
 
 @pages.get("/search", response_class=HTMLResponse)
-def search_page(service: Service, q: SearchText = "") -> HTMLResponse:
-    return render("search.html", res=service.search(q), search_q=q)
+def search_page(service: Service, params: Annotated[dict[str, Any], Depends(search_params)]) -> HTMLResponse:
+    res = service.search(params["q"], params["page"], params["filters"], params["as_of"])
+    shown = {"q": res.q, "year": res.year, "level": res.level, "region": res.region, "status": res.status,
+             "as_of": params["as_of"]}
+
+    def page_link(page: int) -> str:
+        return "/search?" + urlencode({k: v for k, v in {**shown, "page": page}.items() if v not in (None, "")})
+
+    return render("search.html", res=res, search_q=res.q, page_link=page_link, all_years=service.years().years,
+                  regions=service.region_options(res.region), as_of=params["as_of"],
+                  agencies_link=matrix_link(q=res.q, level=res.level, region=res.region))

@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, Field
 from archive.agencies import KINDS, LEVELS
 from archive.queries.statuses import Status
 from archive.web.matrix import SORTS, MatrixQuery
+from archive.web.search import Filters
 
 MAX_ID = 2**62
 ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -82,3 +83,17 @@ def matrix_query(params: dict[str, Any], default_year: int) -> MatrixQuery:
                        kind=params["kind"], status=params["status"], q=params["q"], sort=params["sort"],
                        descending=params["order"] == "desc", page=params["page"], per_page=params["per_page"],
                        as_of=params["as_of"])
+
+
+def search_params(
+    q: SearchText = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    year: Annotated[Year | Blank | None, Query(description="reports of this year only")] = None,
+    level: Annotated[Level | Blank | None, Query(description="agencies of this level only")] = None,
+    region: RegionParam = None,
+    status: Annotated[StatusName | Blank | None, Query(description="reports with this coverage status only")] = None,
+    as_of: AsOfParam = None,
+) -> dict[str, Any]:
+    """The search's parameters, blanks as None."""
+    return {"q": q, "page": page, "as_of": given(as_of), "filters": Filters(
+        year=given(year), level=given(level), region=given(region), status=given(status))}

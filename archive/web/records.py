@@ -1,4 +1,4 @@
-"""Read helpers shared by the pages: agency references and the S5 (copied report) flags of given versions."""
+"""Read helpers shared by the pages: agency references and the reports given versions read like (rule S5)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from archive.models import T
-from archive.web.schemas import AgencyRef, Check
+from archive.web.schemas import AgencyRef, Check, CopyRef
 
 AGENCY_COLUMNS = tuple(T["agencies"].c[name] for name in ("id", "name", "level", "kind", "division_code"))
 
@@ -15,19 +15,23 @@ def agency_ref(row: Any) -> AgencyRef:
     return AgencyRef(id=row.id, name=row.name, level=row.level, kind=row.kind, division_code=row.division_code)
 
 
-def copy_flags(conn: Connection, version_ids: list[int]) -> dict[int, list[Check]]:
-    """S5 flags by version, worded as `archive.coverage.flagged_copies` words them (that one reads a whole year)."""
-    nd = T["neardups"]
-    out: dict[int, list[Check]] = {}
+def copies_of(conn: Connection, version_ids: list[int]) -> dict[int, list[CopyRef]]:
+    """Rule S5 by version: the reports each reads like, most similar first, with their agency and year."""
+    nd, ver, rep, ag = T["neardups"], T["versions"], T["reports"], T["agencies"]
+    out: dict[int, list[CopyRef]] = {}
     if not version_ids:
         return out
-    for row in conn.execute(select(nd.c.version_id, nd.c.other_version_id, nd.c.relation, nd.c.similarity,
-                                   nd.c.same_tables).where(nd.c.version_id.in_(version_ids))
-                            .order_by(nd.c.version_id, nd.c.other_version_id)):
-        out.setdefault(row.version_id, []).append(Check(
-            rule="S5", ok=False, where=row.relation,
-            detail=f"similar to version {row.other_version_id}: prose {row.similarity:.2f}"
-                   + (", identical tables" if row.same_tables else "")))
+    for row in conn.execute(
+            select(nd.c.version_id, nd.c.relation, nd.c.similarity, nd.c.same_tables, ver.c.seq, rep.c.id.label(
+                "report_id"), rep.c.year, *(c.label(f"agency_{c.name}") for c in AGENCY_COLUMNS))
+            .join(ver, ver.c.id == nd.c.other_version_id).join(rep, rep.c.id == ver.c.report_id)
+            .join(ag, ag.c.id == rep.c.agency_id).where(nd.c.version_id.in_(version_ids))
+            .order_by(nd.c.version_id, nd.c.similarity.desc(), nd.c.other_version_id)):
+        out.setdefault(row.version_id, []).append(CopyRef(
+            relation=row.relation, similarity=round(row.similarity, 3), same_tables=row.same_tables,
+            agency=AgencyRef(id=row.agency_id, name=row.agency_name, level=row.agency_level, kind=row.agency_kind,
+                             division_code=row.agency_division_code),
+            year=row.year, report_id=row.report_id, version_seq=row.seq))
     return out
 
 

@@ -1,6 +1,8 @@
-"""A report's page: one version's tables, prose and checks, its sources with their captures, and its diff."""
+"""A report's page: one version's tables (with the pictures they were read from), prose, checks and copies, its
+sources with their captures, and its diff."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -9,18 +11,22 @@ from archive import results
 from archive.models import T
 from archive.queries.statuses import YearFacts, deadline
 from archive.web.agency import version_summary, versions_of
-from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copy_flags
+from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
 from archive.web.schemas import (
     CaptureInfo,
     FieldChange,
     ReportDetail,
+    ReportTable,
     Section,
     SectionChange,
     SourceInfo,
+    TablePicture,
     VersionDiff,
     WarcRecord,
 )
 from archive.web.tables import build_tables, field_label
+from pipelines.extract import grid_from_json
+from pipelines.mapping import map_grids
 from pipelines.schema import SECTION_HEADINGS, SECTION_KEYS, field_keys
 
 
@@ -32,10 +38,15 @@ def warc_download(capture_id: int) -> str:
     return f"/warc/{capture_id}"
 
 
-def sources(conn: Connection, version_id: int) -> list[SourceInfo]:
+def sources(conn: Connection, version_id: int, pictures: list[str]) -> list[SourceInfo]:
+    """The version's documents, then the pictures of tables read with them (`pictures`, by sha256)."""
     src, blobs, cap = T["sources"], T["blobs"], T["captures"]
     found = conn.execute(select(blobs.c.sha256, blobs.c.size, blobs.c.format).join(src, src.c.sha256 == blobs.c.sha256)
                          .where(src.c.version_id == version_id).order_by(blobs.c.sha256)).all()
+    documents = {b.sha256 for b in found}
+    if pictures:
+        found += [b for b in conn.execute(select(blobs.c.sha256, blobs.c.size, blobs.c.format)
+                                          .where(blobs.c.sha256.in_(pictures))) if b.sha256 not in documents]
     captured: dict[str, list[CaptureInfo]] = {}
     if found:
         for c in conn.execute(select(cap.c.id, cap.c.sha256, cap.c.requested_url, cap.c.final_url, cap.c.fetched_at,
@@ -49,11 +60,54 @@ def sources(conn: Connection, version_id: int) -> list[SourceInfo]:
                 id=c.id, requested_url=c.requested_url, final_url=c.final_url, fetched_at=c.fetched_at,
                 status=c.status, content_type=c.content_type, run_id=c.run_id, warc=warc,
                 warc_download=warc_download(c.id) if warc else None))
-    # Earliest seen first (captures are in fetch order already).
-    ordered = sorted(found, key=lambda b: (0, captured[b.sha256][0].fetched_at, b.sha256) if b.sha256 in captured
-                     else (1, b.sha256))
-    return [SourceInfo(sha256=b.sha256, size=b.size, format=b.format, download=raw_download(b.sha256),
-                       captures=captured.get(b.sha256, [])) for b in ordered]
+
+    def order(b: Any) -> tuple[int, int, datetime, str]:
+        """Documents earliest seen first (captures are in fetch order already), then the pictures in the page's
+        order."""
+        if b.sha256 not in documents:
+            return 1, pictures.index(b.sha256), datetime.min, b.sha256
+        return (0, 0, captured[b.sha256][0].fetched_at, b.sha256) if b.sha256 in captured else \
+            (0, 1, datetime.min, b.sha256)
+
+    ordered = sorted(found, key=order)
+    return [SourceInfo(role="document" if b.sha256 in documents else "table_picture", sha256=b.sha256, size=b.size,
+                       format=b.format, download=raw_download(b.sha256), captures=captured.get(b.sha256, []))
+            for b in ordered]
+
+
+def picture_download(sha256: str) -> str:
+    return f"/pictures/{sha256}"
+
+
+def table_pictures(conn: Connection, listing: list[dict[str, str]]) -> list[TablePicture]:
+    """The pictures a joint reading read (`archive.pictures`), each with the fields its own tables map to: its
+    stored grids read alone by the same mapping (a picture continuing another's table, without its labels, maps
+    none: it is still shown, beside no table)."""
+    ex = T["extractions"]
+    out = []
+    for item in listing:
+        sha, url = str(item.get("sha256")), str(item.get("url"))
+        row = conn.execute(select(ex.c.meta, ex.c.body).where(ex.c.sha256 == sha).order_by(ex.c.id.desc())
+                           .limit(1)).first()
+        grids = (results.unpack(row.meta, row.body).get("grids") or []) if row else []
+        keys = sorted(map_grids([grid_from_json(g) for g in grids]).raw) if grids else []
+        out.append(TablePicture(sha256=sha, url=url, image=picture_download(sha), download=raw_download(sha),
+                                keys=keys))
+    return out
+
+
+def place_pictures(tables: list[ReportTable], pictures: list[TablePicture]) -> None:
+    """Marks each cell with the picture it was read from, and each table with its pictures."""
+    source = {}
+    for picture in reversed(pictures):  # a key two pictures map: the first one's
+        source.update(dict.fromkeys(picture.keys, picture.sha256))
+    for table in tables:
+        for row in table.rows:
+            for cell in row:
+                if cell.key in source:
+                    cell.picture = source[cell.key]
+        used = {cell.picture for row in table.rows for cell in row if cell.picture}
+        table.pictures = [p.sha256 for p in pictures if p.sha256 in used]
 
 
 def version_diff(stored: dict[str, Any] | None, seq: int, template: str | None) -> VersionDiff | None:
@@ -95,22 +149,28 @@ def report_detail(conn: Connection, report_id: int, seq: int | None, facts: Year
     result: dict[str, Any] = results.unpack(stored.meta, stored.body) if stored else {}
     own = checks(result.get("checks"))
     failed = [c for c in own if not c.ok]
-    if shown.id == r.current_version_id:  # S1/S2 and S5 are kept for the current version only
-        failed += checks(r.cross_checks) + copy_flags(conn, [shown.id]).get(shown.id, [])
+    current = shown.id == r.current_version_id
+    if current:  # S1/S2 and S5 are kept for the current version only
+        failed += checks(r.cross_checks)
     due = deadline(r.year, agency.kind, agency.level)
     # A report exists: its status does not depend on the portal.
     status, late, when, source, _ = facts.verdict(agency.id, due, True, r.published, r.first_seen, None)
     sections = result.get("sections") or {}
     template = result.get("template") or shown.template
+    pictures = table_pictures(conn, result.get("pictures") or [])
+    tables = build_tables(template, result.get("fields") or {}, result.get("raw") or {},
+                          [c.model_dump() for c in failed])
+    place_pictures(tables, pictures)
     return ReportDetail(
         id=r.id, agency=agency, year=r.year, kind=r.kind, deadline=due, status=status, days_late=late,
         published=when, date_source=source, first_seen=r.first_seen, url=r.url,
         versions=[version_summary(v, r.current_version_id) for v in rows],
         version=version_summary(shown, r.current_version_id), title=result.get("title") or shown.title,
         template=template, format=result.get("format"), warnings=[str(w) for w in result.get("warnings") or ()],
-        tables=build_tables(template, result.get("fields") or {}, result.get("raw") or {},
-                            [c.model_dump() for c in failed]),
+        tables=tables,
         sections=[Section(key=k, heading=SECTION_HEADINGS.get(k, k), text=str(sections[k]))
                   for k in [*SECTION_KEYS, *sorted(set(sections) - set(SECTION_KEYS))] if sections.get(k)],
-        failed_checks=failed, passed_checks=sum(c.ok for c in own), sources=sources(conn, shown.id),
+        failed_checks=failed, passed_checks=sum(c.ok for c in own),
+        copies=copies_of(conn, [shown.id]).get(shown.id, []) if current else [], pictures=pictures,
+        sources=sources(conn, shown.id, [p.sha256 for p in pictures]),
         diff=version_diff(stored.diff if stored else None, shown.seq, template))

@@ -120,7 +120,8 @@ class MatrixCell(BaseModel):
     published: date | None
     date_source: DateSource | None
     days_late: int | None
-    failed_checks: int
+    failed_checks: int = Field(description="failed consistency checks (R1–R5, S1–S4)")
+    copies: int = Field(0, description="reports this one reads like (rule S5): a lead to check, not a failed check")
 
 
 class MatrixRow(BaseModel):
@@ -145,6 +146,18 @@ class Check(BaseModel):
     detail: str
 
 
+class CopyRef(BaseModel):
+    """Rule S5: the version reads like another report — the agency's previous year, or another agency's."""
+
+    relation: str = Field(description="previous_year | other_agency")
+    similarity: float = Field(description="estimated Jaccard similarity of the prose")
+    same_tables: bool
+    agency: AgencyRef
+    year: int
+    report_id: int
+    version_seq: int
+
+
 class VersionSummary(BaseModel):
     id: int
     seq: int
@@ -166,7 +179,8 @@ class AgencyYear(BaseModel):
     report_id: int | None
     url: str | None
     versions: list[VersionSummary]
-    failed_checks: list[Check]
+    failed_checks: list[Check] = Field(description="failed consistency checks (R1–R5, S1–S4)")
+    copies: list[CopyRef] = Field(default_factory=list, description="reports the current version reads like (S5)")
 
 
 class PortalError(BaseModel):
@@ -185,12 +199,25 @@ class PortalHealth(BaseModel):
     errors: list[PortalError]
 
 
+class YearFigures(BaseModel):
+    """An agency's main numbers for one year, as its report's current version states them (None: not stated)."""
+
+    year: int
+    report_id: int
+    new_received: int | float | None = Field(description="三 本年新收政府信息公开申请数量 (total)")
+    processed: int | float | None = Field(description="三 办理结果总计 (total)")
+    granted: int | float | None = Field(description="三 予以公开 (total)")
+    reviews: int | float | None = Field(description="四 行政复议 总计")
+    lawsuits: int | float | None = Field(description="四 行政诉讼 总计 (未经复议 + 复议后)")
+
+
 class AgencyDetail(BaseModel):
     agency: AgencyRef
     parent: AgencyRef | None
     aliases: list[str]
     origin: str
     years: list[AgencyYear]
+    figures: list[YearFigures] = Field(description="the numbers of its reports over the years, oldest first")
     portals: list[PortalHealth]
 
 
@@ -204,12 +231,24 @@ class TableCell(BaseModel):
     raw: str | None = Field(default=None, description="the cell's text in the document")
     state: CellState | None = None
     failed: list[str] = Field(default_factory=list, description="failed checks involving the cell")
+    picture: str | None = Field(default=None, description="sha256 of the picture the cell was read from (OCR)")
 
 
 class ReportTable(BaseModel):
     name: str
     heading: str
     rows: list[list[TableCell]]
+    pictures: list[str] = Field(default_factory=list, description="sha256 of the pictures its cells were read from")
+
+
+class TablePicture(BaseModel):
+    """A picture of tables the report's page shows, read by OCR together with the page."""
+
+    sha256: str
+    url: str
+    image: str = Field(description="the picture, to show inline")
+    download: str
+    keys: list[str] = Field(description="the fields read from this picture")
 
 
 class Section(BaseModel):
@@ -237,6 +276,8 @@ class CaptureInfo(BaseModel):
 
 
 class SourceInfo(BaseModel):
+    role: Literal["document", "table_picture"] = Field(
+        "document", description="the report's document, or a picture of its tables read with it")
     sha256: str
     size: int
     format: str | None
@@ -285,8 +326,10 @@ class ReportDetail(BaseModel):
     warnings: list[str]
     tables: list[ReportTable]
     sections: list[Section]
-    failed_checks: list[Check] = Field(description="the version's own failed checks, then S1/S2 and S5 flags")
+    failed_checks: list[Check] = Field(description="the version's own failed checks, then the S1/S2 flags")
     passed_checks: int
+    copies: list[CopyRef] = Field(description="reports the current version reads like (rule S5): leads, not failures")
+    pictures: list[TablePicture] = Field(description="pictures of tables read with the page, in the page's order")
     sources: list[SourceInfo]
     diff: VersionDiff | None = Field(description="against the previous version")
 
@@ -300,14 +343,25 @@ class ReportHit(BaseModel):
     report_id: int
     agency: AgencyRef
     year: int
+    status: Status
     title: str | None
     snippet: str
 
 
 class SearchResults(BaseModel):
     q: str
-    agencies: list[AgencyHit]
-    reports: list[ReportHit] = Field(description="the best report matches of the full-text index")
-    report_matches: int = Field(description="how many reports match in all")
+    year: int | None = Field(description="reports of this year only")
+    level: str | None = Field(description="agencies and reports of agencies of this level only")
+    region: str | None = Field(description="division-code prefix agencies and reports are limited to")
+    status: Status | None = Field(description="reports with this coverage status only")
+    agencies: list[AgencyHit] = Field(description="the closest name matches, at most 20 (the coverage matrix's "
+                                                  "name filter pages through them all)")
+    agency_matches: int = Field(description="how many agencies' names or aliases match in all")
+    reports: list[ReportHit] = Field(description="this page of the report matches, best first")
+    report_matches: int = Field(description="how many reports match in all (with the filters)")
+    capped: bool = Field(description="filters were applied to the best matches only, not to every match")
+    page: int
+    pages: int
+    per_page: int
     indexed_reports: int = Field(description="reports in the full-text index (`nianbao search-index` updates it)")
     index_updated_at: UtcDateTime | None

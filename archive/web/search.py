@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -28,6 +28,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -41,6 +42,7 @@ from sqlalchemy.engine import make_url
 
 from archive import results
 from archive.models import T
+from archive.web import regions
 from archive.web.db import sqlite_read_only_engine
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
 from archive.web.schemas import AgencyHit, AgencyRef, ReportHit
@@ -51,6 +53,8 @@ COLUMNS = ("title", *SECTION_KEYS)
 # Bump when `tokens` changes: an index built with other tokens is rebuilt (SQLite deletes by re-tokenising).
 TOKENIZER_VERSION = "bigram-1"
 MAX_REPORTS, MAX_AGENCIES, SNIPPET = 20, 20, 40
+# Filters apply to this many of the best matches at most (the index ranks; the archive knows years and places).
+MAX_FILTERED = 5000
 BATCH = 500
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -279,19 +283,67 @@ def _extractions(archive: Engine, ids: Iterable[int]) -> dict[int, dict[str, Any
 
 # -- the queries the dashboard runs on the archive ----------------------------------------------------------------
 
-def agencies(conn: Connection, q: str) -> list[AgencyHit]:
-    """Agencies whose name or an alias contains `q`, shortest names first (the closest matches)."""
+@dataclass(frozen=True)
+class Filters:
+    """What the search is limited to; None is "any"."""
+
+    year: int | None = None
+    level: str | None = None
+    region: str | None = None  # division-code prefix
+    status: str | None = None  # a report's coverage status (reports only)
+
+    @property
+    def any(self) -> bool:
+        return any(v is not None for v in (self.year, self.level, self.region, self.status))
+
+
+NO_FILTERS = Filters()
+
+
+def _in_place(stmt: Select, filters: Filters) -> Select:
+    ag = T["agencies"]
+    if filters.level:
+        stmt = stmt.where(ag.c.level == filters.level)
+    if filters.region:
+        stmt = stmt.where(ag.c.id.in_(regions.members(filters.region)))
+    return stmt
+
+
+def agencies(conn: Connection, q: str, filters: Filters = NO_FILTERS) -> tuple[list[AgencyHit], int]:
+    """Agencies whose name or an alias contains `q`, shortest names first (the closest matches), at most
+    MAX_AGENCIES; and how many match in all."""
     ag, al = T["agencies"], T["aliases"]
     pattern = contains(q.strip())
-    by_name = conn.execute(select(*AGENCY_COLUMNS).where(ag.c.name.like(pattern, escape="\\"))
+    named = ag.c.name.like(pattern, escape="\\")
+    aliased = ag.c.id.in_(select(al.c.agency_id).where(al.c.alias.like(pattern, escape="\\")))
+    total = conn.execute(_in_place(select(func.count()).select_from(ag).where(named | aliased), filters)
+                         ).scalar_one()
+    by_name = conn.execute(_in_place(select(*AGENCY_COLUMNS).where(named), filters)
                            .order_by(func.length(ag.c.name), ag.c.name).limit(MAX_AGENCIES)).all()
     hits = {r.id: AgencyHit(agency=agency_ref(r), matched=r.name) for r in by_name}
     if len(hits) < MAX_AGENCIES:
-        for r in conn.execute(select(*AGENCY_COLUMNS, al.c.alias).join(al, al.c.agency_id == ag.c.id)
-                              .where(al.c.alias.like(pattern, escape="\\"))
+        for r in conn.execute(_in_place(select(*AGENCY_COLUMNS, al.c.alias).join(al, al.c.agency_id == ag.c.id)
+                                        .where(al.c.alias.like(pattern, escape="\\")), filters)
                               .order_by(func.length(al.c.alias), al.c.alias).limit(MAX_AGENCIES)):
             hits.setdefault(r.id, AgencyHit(agency=agency_ref(r), matched=r.alias))
-    return list(hits.values())[:MAX_AGENCIES]
+    return list(hits.values())[:MAX_AGENCIES], total
+
+
+def filtered(conn: Connection, ids: list[int], filters: Filters,
+             status_of: Callable[[Any], str]) -> list[tuple[int, str]]:
+    """The reports among `ids` (in their order) that pass the filters, each with its coverage status.
+
+    `status_of` reads a row (year, agency's id, kind and level, published, first_seen) as a status."""
+    rep, ag = T["reports"], T["agencies"]
+    rows: dict[int, Any] = {}
+    for chunk in _chunks(ids, BATCH):
+        stmt = (select(rep.c.id, rep.c.year, rep.c.published, rep.c.first_seen, ag.c.id.label("agency_id"),
+                       ag.c.kind, ag.c.level).join(ag, ag.c.id == rep.c.agency_id).where(rep.c.id.in_(chunk)))
+        if filters.year:
+            stmt = stmt.where(rep.c.year == filters.year)
+        rows.update((r.id, r) for r in conn.execute(_in_place(stmt, filters)))
+    out = [(rid, status_of(rows[rid])) for rid in ids if rid in rows]
+    return [(rid, status) for rid, status in out if not filters.status or status == filters.status]
 
 
 def snippet(texts: dict[str, str], q: str) -> str:
@@ -306,22 +358,23 @@ def snippet(texts: dict[str, str], q: str) -> str:
     return normalise(" ".join(texts.get("overview", "").split()))[:2 * SNIPPET]
 
 
-def report_hits(conn: Connection, ids: list[int], q: str) -> list[ReportHit]:
+def report_hits(conn: Connection, hits: list[tuple[int, str]], q: str) -> list[ReportHit]:
+    """The reports `hits` names (id and status), in that order."""
     rep, ver, ex, ag = T["reports"], T["versions"], T["extractions"], T["agencies"]
-    if not ids:
+    if not hits:
         return []
     agency = [c.label(f"agency_{c.name}") for c in AGENCY_COLUMNS]
     rows = {r.id: r for r in conn.execute(
         select(rep.c.id, rep.c.year, ver.c.title, ex.c.meta, ex.c.body, *agency)
         .join(ver, ver.c.id == rep.c.current_version_id).join(ex, ex.c.id == ver.c.extraction_id)
-        .join(ag, ag.c.id == rep.c.agency_id).where(rep.c.id.in_(ids)))}
+        .join(ag, ag.c.id == rep.c.agency_id).where(rep.c.id.in_([rid for rid, _ in hits])))}
     out = []
-    for rid in ids:  # in the index's order; a report deleted since it was indexed is left out
+    for rid, status in hits:  # in the index's order; a report deleted since it was indexed is left out
         r = rows.get(rid)
         if r is None:
             continue
         out.append(ReportHit(
-            report_id=r.id, year=r.year, title=r.title,
+            report_id=r.id, year=r.year, status=status, title=r.title,
             agency=AgencyRef(id=r.agency_id, name=r.agency_name, level=r.agency_level, kind=r.agency_kind,
                              division_code=r.agency_division_code),
             snippet=snippet(_section_texts(results.unpack(r.meta, r.body)), q)))

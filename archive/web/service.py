@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 from archive.queries.rollup import rollup
-from archive.queries.statuses import YearFacts
+from archive.queries.statuses import YearFacts, deadline
 from archive.web import files, regions, search
 from archive.web.agency import agency_detail
 from archive.web.db import ReadOnlyArchive
@@ -114,19 +114,46 @@ class Dashboard:
             self._index = search.SearchIndex.for_reading(self.archive.url, self.engine)
         return self._index
 
-    def search(self, q: str) -> SearchResults:
+    def search(self, q: str, page: int = 1, filters: search.Filters = search.NO_FILTERS,
+               as_of: date | None = None) -> SearchResults:
+        """Agencies by name and reports by full text, the reports filtered and paged (MAX_REPORTS a page)."""
         index = self._search_index()
-        ids, matches = index.match(search.parse_query(q)) if index else ([], 0)
+        terms = search.parse_query(q)
+        limit = search.MAX_FILTERED if filters.any else page * search.MAX_REPORTS
+        ids, matches = index.match(terms, limit) if index else ([], 0)
         indexed, updated = index.status() if index else (0, None)
+
+        def status_of(row) -> str:  # type: ignore[no-untyped-def]
+            due = deadline(row.year, row.kind, row.level)
+            return self.facts_for(row.year, as_of).verdict(row.agency_id, due, True, row.published,
+                                                            row.first_seen, None).status.value
+
         with self.engine.connect() as conn:
-            return SearchResults(q=q, agencies=search.agencies(conn, q) if q.strip() else [],
-                                 reports=search.report_hits(conn, ids, q), report_matches=matches,
-                                 indexed_reports=indexed,
-                                 index_updated_at=datetime.fromisoformat(updated) if updated else None)
+            if filters.any:
+                hits = search.filtered(conn, ids, filters, status_of)
+                total = len(hits)
+            else:
+                hits, total = [(rid, "") for rid in ids], matches
+            pages = max(1, -(-total // search.MAX_REPORTS))
+            page = min(page, pages)
+            shown = hits[(page - 1) * search.MAX_REPORTS:page * search.MAX_REPORTS]
+            if not filters.any:
+                shown = search.filtered(conn, [rid for rid, _ in shown], filters, status_of)
+            agencies, agency_total = search.agencies(conn, q, filters) if q.strip() else ([], 0)
+            return SearchResults(
+                q=q, year=filters.year, level=filters.level, region=filters.region, status=filters.status,
+                agencies=agencies, agency_matches=agency_total, reports=search.report_hits(conn, shown, q),
+                report_matches=total, capped=filters.any and matches > len(ids), page=page, pages=pages,
+                per_page=search.MAX_REPORTS, indexed_reports=indexed,
+                index_updated_at=datetime.fromisoformat(updated) if updated else None)
 
     def blob(self, sha256: str) -> files.Download | None:
         with self.engine.connect() as conn:
             return files.blob_download(conn, self.archive.data_dir, sha256)
+
+    def picture(self, sha256: str) -> files.Download | None:
+        with self.engine.connect() as conn:
+            return files.picture_file(conn, self.archive.data_dir, sha256)
 
     def warc(self, capture_id: int) -> files.WarcBytes | None:
         with self.engine.connect() as conn:

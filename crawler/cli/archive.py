@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
 import os
@@ -15,10 +14,13 @@ from sqlalchemy import select
 
 from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
-from archive.csv_cells import csv_record
+from archive.csv_cells import csv_list, csv_record
 from archive.damage import check_integrity
 from archive.db import make_engine, open_archive, resolve_url
-from archive.export import FORMATS, rows, write_csv, write_jsonl, write_parquet
+from archive.export import dictionary
+from archive.export.columns import Export
+from archive.export.rows import rows
+from archive.export.writers import write
 from archive.importer import import_paths
 from archive.ingest import Ingestor
 from archive.migrate import current_revision, upgrade_to_head
@@ -125,7 +127,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
                           defaults.NIANBAO_STREET_OFFICES_PUBLISH)
     records = [r.as_dict() for r in result]
     for r in records:
-        r["failed_checks"] = " ".join(r["failed_checks"])
+        r["failed_checks"] = csv_list(r["failed_checks"])
         # The date column says where it came from, as the issue asks: "2024-01-29 (first seen)".
         if r["date_source"] == "first_seen":
             r["published"] = f"{r['published']} (first seen)"
@@ -134,18 +136,37 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_usage(args: argparse.Namespace) -> str | None:
+    """What is wrong with the export's arguments, if anything."""
+    allowed = dictionary.FORMATS if args.dictionary else tuple(Export)
+    if args.format is not None and args.format not in allowed:
+        what = "--dictionary" if args.dictionary else "an export"
+        return f"--format {args.format} is not a format of {what}: choose {', '.join(allowed)}"
+    if not args.dictionary and args.format is None:
+        return "--format is required: csv, jsonl or parquet (or --dictionary for the data dictionary)"
+    if args.excel and (args.dictionary or args.format != Export.CSV):
+        return "--excel applies to --format csv only"
+    if args.format == Export.PARQUET and not args.output:
+        return "--format parquet needs --output FILE"
+    return None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    archive = open_archive(*options.archive_location(args))
-    if args.format == "parquet" and not args.output:
-        raise SystemExit("nianbao export --format parquet needs --output FILE")
-    with archive.reader.connect() as conn:
-        records = rows(conn, args.year, args.township_deadline)
-        if args.format == "parquet":
-            count = write_parquet(records, Path(args.output))
+    problem = _export_usage(args)
+    if problem:
+        print(f"nianbao export: {problem}", file=sys.stderr)
+        return 2
+    if args.dictionary:  # the columns' definitions alone: no archive is opened
+        text = dictionary.render(args.format or "md")
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
         else:
-            with (open(args.output, "w", encoding="utf-8", newline="") if args.output
-                  else contextlib.nullcontext(sys.stdout)) as out:
-                count = (write_csv if args.format == "csv" else write_jsonl)(records, out)
+            sys.stdout.write(text)
+        return 0
+    archive = open_archive(*options.archive_location(args))
+    with archive.reader.connect() as conn:
+        count = write(Export(args.format), rows(conn, args.year, args.township_deadline),
+                      Path(args.output) if args.output else None, args.excel, sys.stdout)
     print(f"{count} reports exported", file=sys.stderr)
     return 0
 
@@ -193,9 +214,15 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     options.archive(p)
     p.set_defaults(func=cmd_coverage)
 
-    p = subparsers.add_parser("export", help="one row per report, every field as a column")
-    p.add_argument("--format", choices=FORMATS, required=True)
-    p.add_argument("--year", type=int)
+    p = subparsers.add_parser("export", help="one row per report, every field as a column; or the data dictionary",
+                              description="Columns, types and names: docs/data-dictionary.md (--dictionary).")
+    p.add_argument("--format", choices=tuple(dict.fromkeys([*map(str, Export), *dictionary.FORMATS])),
+                   help="csv, jsonl or parquet; with --dictionary md (default), csv or json")
+    p.add_argument("--dictionary", action="store_true",
+                   help="print the data dictionary (every column's meaning, unit, form) instead of reports")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV for Excel: a UTF-8 byte-order mark and CRLF line ends (default: neither)")
+    p.add_argument("--year", type=int, help="only reports on this year (default: every year)")
     p.add_argument("--output", "-o", help="file to write (default: standard output; required for parquet)")
     p.add_argument("--township-deadline", **township)
     options.archive(p)
