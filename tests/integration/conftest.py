@@ -11,11 +11,11 @@ from tests.support.dashboard import Built, build_registry_archive, client_for
 
 
 @pytest.fixture
-def registry_archive(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Path, Built]]:
+def registry_archive(db_url: str, tmp_path: Path) -> tuple[str, Path, Built]:
     arc = open_archive(db_url, tmp_path / "data")
     built = build_registry_archive(arc)
     arc.engine.dispose()
-    yield db_url, tmp_path / "data", built
+    return db_url, tmp_path / "data", built
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests.support import SEED_REPORTS
 D = date
 
 
-@pytest.mark.parametrize("as_of,published,first_seen,facts,expected", [
+@pytest.mark.parametrize(("as_of", "published", "first_seen", "facts", "expected"), [
     # A county government's 2026 report falls due on 31 March 2027.
     (D(2026, 12, 7), None, None, {}, (Status.NOT_YET_DUE, None)),
     (D(2027, 3, 31), None, None, {}, (Status.NOT_YET_DUE, None)),  # the deadline day is still in time
@@ -125,7 +125,8 @@ def test_units_count_for_the_years_they_existed_in(archive):
     y2023 = statuses(archive, 2023, D(2026, 12, 7))
     y2024 = statuses(archive, 2024, D(2026, 12, 7))
     assert set(y2023) == {"甲省人民政府", "甲市人民政府", "甲市乙县人民政府", "甲市丁县人民政府", "丁县城关街道办事处"}
-    assert set(y2024) == {"甲省人民政府", "甲市人民政府", "甲市乙县区人民政府", "甲市丁县人民政府", "丁县城关街道办事处"}
+    assert set(y2024) == {"甲省人民政府", "甲市人民政府", "甲市乙县区人民政府", "甲市丁县人民政府",
+               "丁县城关街道办事处"}
     with archive.reader.connect() as conn:
         without_streets = {r.agency for r in coverage(conn, 2024, as_of=D(2026, 12, 7), street_offices=False)}
     assert without_streets == set(y2024) - {"丁县城关街道办事处"}
