@@ -34,7 +34,7 @@ def test_html_and_pdf_of_one_report_are_one_version_with_two_sources(archive):
     # The PDF rendering carries page numbers, a running header line and different spacing and punctuation width.
     pdf.sections = {k: "第 1 页 共 3 页\n" + v.replace("，", ", ").replace("。", ". ") + "\n- 2 -"
                     for k, v in html.sections.items()}
-    pdf.raw = {k: "/" for k in pdf.fields}
+    pdf.raw = dict.fromkeys(pdf.fields, "/")
     assert ing.ingest(capture("https://lg.gov.cn/t1.html"), synthetic.body(html), html) == "inserted"
     assert ing.ingest(capture("https://lg.gov.cn/t1.pdf", 1), synthetic.body(pdf), pdf) == "unchanged"
     [version] = versions_of(archive, "岚皋县行政审批服务局", 2023)

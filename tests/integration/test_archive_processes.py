@@ -147,7 +147,7 @@ def test_two_open_transactions_still_flag_each_others_copies(db_url, tmp_path, m
     def ingest(side: str) -> None:
         try:
             Ingestor(arc, f"run-{side}", extractor=no_extractor, parser_version=PARSER).ingest(*reports[side])
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=ingest, args=(side,)) for side in reports]

@@ -260,9 +260,8 @@ def test_headers_methods_hosts_and_read_only(registry_archive, client):
     assert c.post("/api/coverage").status_code == 405
     assert c.get("/", headers={"host": "evil.example"}).status_code == 400
     engine = open_read_only(db).engine
-    with pytest.raises((OperationalError, ProgrammingError, InternalError)):
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM agencies"))
+    with pytest.raises((OperationalError, ProgrammingError, InternalError)), engine.begin() as conn:
+        conn.execute(text("DELETE FROM agencies"))
     engine.dispose()
 
 
