@@ -136,7 +136,7 @@ class SearchIndex:
             engine = create_engine(f"sqlite:///{index_path(Path(parsed.database or ''))}")
 
             @event.listens_for(engine, "connect")
-            def _wal(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            def _wal(dbapi_conn, _record) -> None:
                 # Readers (the dashboard) go on reading while an update is written.
                 dbapi_conn.execute("PRAGMA journal_mode=WAL")
 

@@ -62,7 +62,7 @@ class Dashboard:
         return self.snapshots.get(("facts", year, day, self.street_offices),
                                   lambda conn: YearFacts.load(conn, year, day, self.street_offices)).value
 
-    def _facts_on(self, as_of: date | None):  # type: ignore[no-untyped-def]
+    def _facts_on(self, as_of: date | None):
         return lambda year: self.facts_for(year, as_of)
 
     def years(self) -> YearList:
@@ -123,7 +123,7 @@ class Dashboard:
         ids, matches = index.match(terms, limit) if index else ([], 0)
         indexed, updated = index.status() if index else (0, None)
 
-        def status_of(row) -> str:  # type: ignore[no-untyped-def]
+        def status_of(row) -> str:
             due = deadline(row.year, row.kind, row.level)
             return self.facts_for(row.year, as_of).verdict(row.agency_id, due, True, row.published,
                                                             row.first_seen, None).status.value
