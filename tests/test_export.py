@@ -89,7 +89,7 @@ def exported(tmp_path_factory) -> dict[str, Path]:
         done = nianbao("export", "--format", fmt, *(["--excel"] if name == "excel" else []), "--output", str(path),
                        "--db", db, "--data", str(data))
         assert (done.returncode, done.stderr) == (0, "4 reports exported\n"), done.stderr
-    return files
+    return {**files, "archive": Path(db), "data": data}
 
 
 def by_agency(records: list[dict]) -> dict[str, dict]:
@@ -216,7 +216,9 @@ def test_the_dictionary_covers_every_exported_column():
     assert fields["active.regulations.issued"]["forms"] == "2021"
     assert fields["active.regulations.new_made"]["forms"] == "2019"
     assert fields["applications.granted.total"]["across_forms"] == "same field in both forms"
-    assert "applications.other_overdue_fee.total" in fields["applications.other.total"]["across_forms"]
+    assert "applications_other_overdue_fee_total" in fields["applications.other.total"]["across_forms"]
+    assert fields["active.regulations.new_made"]["across_forms"] == \
+        "nearest 2021 field: active_regulations_issued (本年制发件数)"
     assert "2021" in fields["applications.other.total"]["forms"] and fields["applications.other.total"]["forms"] \
         .startswith("2019")
     assert all(c.unit for c in FIELDS)
@@ -258,3 +260,12 @@ def test_the_dictionary_needs_no_archive(tmp_path):
     done = nianbao("export", "--dictionary", "--format", "json", "--output", str(tmp_path / "d.json"), cwd=tmp_path)
     assert done.returncode == 0 and json.loads((tmp_path / "d.json").read_text("utf-8"))
     assert [p.name for p in tmp_path.iterdir()] == ["d.json"]
+
+
+def test_coverage_names_and_joins_failed_checks_as_the_export_does(exported):
+    done = nianbao("coverage", "--year", "2020", "--format", "csv", "--db", str(exported["archive"]), "--data",
+                   str(exported["data"]))
+    assert done.returncode == 0, done.stderr
+    rows = by_agency(list(csv.DictReader(io.StringIO(done.stdout))))
+    exported_rows = by_agency(pd.read_csv(exported["csv"]).to_dict("records"))
+    assert rows["乙县丙镇"]["failed_checks"] == exported_rows["乙县丙镇"]["failed_checks"] == "|".join(FAILED)

@@ -42,6 +42,7 @@ FORMS = ("2019", "2021")
 AMOUNT_SCALE = 6  # 万元 to the yuan's hundredth: values read in 元 are converted and rounded to 6 places
 
 _SQL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_KEY_IN_TEXT = re.compile(r"\b(?:active|applications)\.[a-z0-9_]+\.[a-z0-9_]+\b")
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ def field_column(key: str) -> Column:
     shown = ", ".join(forms)
     if key.startswith("applications.other."):  # pipelines.mapping: a 2021 table with the 2019 form's （六）
         shown += " (and 2021 reports whose （六）其他处理 is one undivided row)"
-    return Column(column_name(key), kind, zh, gloss, _unit(col), shown, _across(key, forms), key)
+    across = _KEY_IN_TEXT.sub(lambda m: column_name(m.group()), _across(key, forms))  # the names a reader sees
+    return Column(column_name(key), kind, zh, gloss, _unit(col), shown, across, key)
 
 
 FIELD_KEYS: tuple[str, ...] = tuple(dict.fromkeys(schema.field_keys("2021") + schema.field_keys("2019")))

@@ -69,6 +69,12 @@ this order. Conventions:
   reports on 2019 and 2020) or the 2021 form (〔2021〕30号, from 2021 on). `template` gives each report's form, read
   from the document (some agencies kept the 2019 tables later). A 2019-form report leaves the 2021-only columns
   empty and vice versa; `across_forms` says how to compare a field across the two.
+- **Comparing years.** Sections 三 (applications) and 四 (reconsideration, litigation) have the same fields in
+  both forms, except （六）其他处理: one row in 2019 (`applications_other_*`), three in 2021
+  (`applications_other_overdue_correction_*`, `applications_other_overdue_fee_*`, `applications_other_other_*`),
+  whose sum is the 2019 row. Section 二 (proactive disclosure) is a different table in each form: only the
+  licensing, penalty and coercion decisions are the same fields; 本年新制作 (2019) is nearest to 本年制发 (2021);
+  the rest has no counterpart.
 - **Types.** CSV and JSONL write dates as `YYYY-MM-DD` and `first_seen` as `YYYY-MM-DD HH:MM:SS` (UTC). Parquet
   is typed: see `parquet_type` (amounts are exact decimals in 万元); `pandas.read_parquet` reads the integer
   columns as nullable `Int64`, so a blank cell stays `<NA>` in an integer column rather than making it float.

@@ -79,7 +79,7 @@ REVIEW_COLUMNS = {
 }
 
 # Section 二 is a different table in each form; where a field has no same-named counterpart, what an analyst
-# comparing years can use instead (by schema key; the dictionary shows export column names).
+# comparing years can use instead (by schema key; the dictionary shows them as export column names).
 ACTIVE_ACROSS_FORMS = {
     "active.regulations.new_made": "nearest 2021 field: active.regulations.issued (本年制发件数)",
     "active.normative_docs.new_made": "nearest 2021 field: active.normative_docs.issued (本年制发件数)",
