@@ -26,7 +26,7 @@ def resolve_url(db: str) -> str:
     """The SQLAlchemy URL of `db` (`--db`, NIANBAO_DB): a bare path means a SQLite file."""
     if "://" not in db:
         return f"sqlite:///{Path(db).resolve()}"
-    if db.startswith("postgresql://") or db.startswith("postgres://"):
+    if db.startswith(("postgresql://", "postgres://")):
         # psycopg 3 is the driver we install; SQLAlchemy's default for a bare postgresql:// is psycopg2.
         return "postgresql+psycopg://" + db.split("://", 1)[1]
     return db

@@ -65,7 +65,7 @@ class WarcFile:
     @property
     def writer(self) -> WARCWriter:
         if self._writer is None:
-            self._fh = open(self.path, "ab")
+            self._fh = open(self.path, "ab")  # noqa: SIM115 (open until close(), across many records)
             self._writer = WARCWriter(self._fh, gzip=True)
         return self._writer
 

@@ -89,8 +89,8 @@ def populate(arc: Archive, departments: int, seed: int = 15) -> dict[str, float]
                                 "published": published, "first_seen": datetime(2026, 4, 2, 10)})
         for start in range(0, len(reports), CHUNK):
             insert_new(conn, T["reports"], reports[start:start + CHUNK], ("agency_id", "year", "kind"))
-    return {"units": len(release.divisions), "agencies_created": first.agencies_created, "build_s": build_s, "build_cpu": build_cpu,
-            "rebuild_s": rebuild_s, "departments": len(records), "reports": len(reports)}
+    return {"units": len(release.divisions), "agencies_created": first.agencies_created, "build_s": build_s,
+            "build_cpu": build_cpu, "rebuild_s": rebuild_s, "departments": len(records), "reports": len(reports)}
 
 
 def timed(fn, repeats: int) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
@@ -125,7 +125,7 @@ def measure(arc: Archive, label: str, departments: int, repeats: int) -> None:
         print(f"[{label}] baseline (agencies LEFT JOIN reports, count by level): {base_wall:.3f} s wall, "
               f"{base_cpu:.3f} s CPU here", flush=True)
         for by in ("province", "province-level"):
-            seconds, cpu, rows = timed(lambda: rollup(conn, YEAR, AS_OF, by), repeats)
+            seconds, cpu, rows = timed(lambda by=by: rollup(conn, YEAR, AS_OF, by), repeats)
             national = rows[0]  # type: ignore[index]
             print(f"[{label}] roll-up by {by}: {seconds:.3f} s wall ({seconds / base_wall:.1f}× the baseline), "
                   f"{cpu:.3f} s CPU here, median of {repeats} (target ≤ {ROLLUP_TARGET_S} s); "

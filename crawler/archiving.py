@@ -136,7 +136,7 @@ class ArchivePipeline:
 
     def _failed(self, exc: BaseException) -> None:
         """The crawl must stop, not lose documents silently."""
-        log.exception("archiving failed")
+        log.error("archiving failed", exc_info=exc)
         self.error = exc
         reactor.callFromThread(self.spider.archive_failed, exc)
 

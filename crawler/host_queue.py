@@ -35,7 +35,8 @@ class _HostsUnderLimit(DownloaderInterface):
 class BusiestHostFirst(DownloaderAwarePriorityQueue):
     def __init__(self, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(crawler, *args, **kwargs)
-        self._downloader_interface = _HostsUnderLimit(crawler, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        per_host = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        self._downloader_interface = _HostsUnderLimit(crawler, per_host)
         self._begun: set[str] = set()
 
     def _next_slot(self, stats: list[tuple[int, str]], *, update_state: bool) -> str:

@@ -217,7 +217,8 @@ class SharedState(State):
         self.failed.add(url)
         values = {"url": url, "reason": reason, "at": time.time()}
         stmt = insert(self.conn, FAILED).values(**values)
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_={"reason": reason, "at": values["at"]}))
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["url"],
+                                                     set_={"reason": reason, "at": values["at"]}))
 
     def close(self) -> None:
         self.flush()

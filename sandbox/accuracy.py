@@ -105,7 +105,7 @@ def variant_table(scores: dict[tuple[str, str], Score]) -> str:
     formats = sorted({f for _, f in scores})
     classes = sorted({c for c, _ in scores})
     lines = [f"{'class':18} " + " ".join(f"{f:>8}" for f in formats) + "  misplaced  missed  docs ok"]
-    for cls in classes + ["all"]:
+    for cls in [*classes, "all"]:
         row = {f: Score() for f in formats}
         for (c, f), s in scores.items():
             if cls in (c, "all"):

@@ -5,6 +5,7 @@ must say `ALLOW-FLOOR-DROP: <why>` in its message, so a drop is always an explic
 """
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -110,7 +111,7 @@ def _history() -> list[tuple[str, dict]]:
 
 
 def test_floors_never_dropped_without_an_explicit_flag():
-    versions = _history() + [("working tree", json.loads(FLOORS.read_text()))]
-    for (_, before), (message, after) in zip(versions, versions[1:]):
+    versions = [*_history(), ("working tree", json.loads(FLOORS.read_text()))]
+    for (_, before), (message, after) in itertools.pairwise(versions):
         dropped = {k: (before[k], after.get(k)) for k in before if after.get(k, -1) < before[k]}
         assert not dropped or "ALLOW-FLOOR-DROP:" in message, f"floors dropped {dropped} in: {message[:80]}"

@@ -125,7 +125,7 @@ def test_packages_import_only_downward():
     wrong = []
     for name in MODULES:
         top = name.split(".")[0]
-        for module, imported, line in imports(name):
+        for module, _imported, line in imports(name):
             other = module.split(".")[0]
             if other in ALLOWED and other != top and other not in ALLOWED[top]:
                 wrong.append(f"{MODULES[name].relative_to(ROOT)}:{line} imports {module}")

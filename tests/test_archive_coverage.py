@@ -31,7 +31,7 @@ REGISTRY = [
 ]
 
 
-@pytest.mark.parametrize("year,kind,level,due", [
+@pytest.mark.parametrize(("year", "kind", "level", "due"), [
     (2023, "department", "department", date(2024, 1, 31)),
     (2023, "government", "county", date(2024, 3, 31)),
     (2023, "government", "township", date(2024, 2, 28)),
@@ -94,8 +94,8 @@ def test_s1_and_s2_across_years_are_shown_on_the_later_report(archive):
     for r in (y2, y1):  # the later year first: the checks must appear once both are in
         ing.ingest(capture(f"http://yx.gov.cn/{r.year}.html"), synthetic.body(r), r)
     with archive.reader.connect() as conn:
-        [later] = [r for r in rows(conn, 2023)]
-        [earlier] = [r for r in rows(conn, 2022)]
+        [later] = list(rows(conn, 2023))
+        [earlier] = list(rows(conn, 2022))
     assert "S1@applications.carried_over.total" in later["failed_checks"]
     assert "S1@applications.carried_over.natural_person" not in later["failed_checks"]
     assert "S2@active.regulations.in_force" in later["failed_checks"]  # 10 + 2 - 1 = 11, not 12

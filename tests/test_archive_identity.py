@@ -25,8 +25,8 @@ from sandbox import synthetic
 SEEDS = sorted(Path(__file__).resolve().parents[2].joinpath("shared", "seeds").glob("*.txt"))
 BASE = synthetic.report("岚皋县行政审批服务局", 2023)
 
-chrome_lines = st.sampled_from(["发布时间：2024-01-29 09:30", "浏览次数：128", "【打印本页】", "第 2 页 共 5 页", "- 3 -",
-                                "来源：县政府办", "2024年1月29日"])
+chrome_lines = st.sampled_from(["发布时间：2024-01-29 09:30", "浏览次数：128", "【打印本页】", "第 2 页 共 5 页",
+                                "- 3 -", "来源：县政府办", "2024年1月29日"])
 
 
 def test_chrome_dates_and_rendering_do_not_count():
@@ -79,7 +79,8 @@ def test_seed_reports_are_not_near_duplicates_of_each_other():
 def test_a_seed_copied_with_new_numbers_and_a_new_paragraph_is_a_near_duplicate():
     report = extract(SEEDS[0].read_bytes(), str(SEEDS[0]))
     text = prose(report.sections)
-    copied = text.replace("2023", "2024").replace("1", "7") + normalise_text("今年新增了政务公开专区，完善了依申请公开流程。")
+    copied = text.replace("2023", "2024").replace("1",
+                          "7") + normalise_text("今年新增了政务公开专区，完善了依申请公开流程。")
     assert neardup.similarity(neardup.signature(text), neardup.signature(copied)) >= 0.8
 
 
@@ -109,8 +110,8 @@ def test_identical_tables_mean_copying_only_with_real_activity():
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(
-    list("报告年度，。：；（）！？０１２３ＡＢｃ　 \t\nabc123") + ["\u0301", "\u00e9", "\u1100", "\u1161", "\uac00", "\uf900",
-                                                               "\u2460", "\u00bd", "\u2f00", "\u301c", "\ufb01"])))
+    [*"报告年度，。：；（）！？０１２３ＡＢｃ　 \t\nabc123", "\u0301", "\u00e9", "\u1100", "\u1161", "\uac00", "\uf900",
+     "\u2460", "\u00bd", "\u2f00", "\u301c", "\ufb01"])))
 def test_nfkc_shortcut_is_unicode_nfkc(text):
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
 

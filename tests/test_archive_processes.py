@@ -61,7 +61,7 @@ def test_two_processes_ingesting_at_once_make_no_duplicates(db_url, tmp_path, mo
     open_archive(db_url, data).engine.dispose()  # schema first; concurrent first use is covered below
     procs = [spawn(db_url, data, str(COUNT), *mode), spawn(db_url, data, str(COUNT), "reverse", *mode)]
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        _out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
     arc, ref = open_archive(db_url, data), reference(tmp_path)
     assert table_counts(arc) == table_counts(ref)

@@ -3,7 +3,7 @@ import pytest
 from pipelines.classify import NO_BODY, classify
 
 
-@pytest.mark.parametrize("title, reason", [
+@pytest.mark.parametrize(("title", "reason"), [
     ("图解：某县2023年政府信息公开工作年度报告", "年报解读"),
     ("《某县2023年政府信息公开工作年度报告》解读", "年报解读"),
     ("某县人民政府门户网站2023年政府网站工作年度报表", "政府网站工作年度报表"),

@@ -40,7 +40,7 @@ def crawled(tmp_path_factory):
         second = run_crawl(server.proxy, registry, db, YEARS, "second")
         truth = manifest(sandbox)
     sandbox.close()
-    yield {"first": first, "second": second, "after_first": after_first, "truth": truth,
+    return {"first": first, "second": second, "after_first": after_first, "truth": truth,
            "archive": open_archive(str(db))}
 
 

@@ -14,6 +14,7 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -40,7 +41,7 @@ def test_backoff_doubles_up_to_the_cap_and_honours_retry_after():
 class Flaky(BaseHTTPRequestHandler):
     """The home page fails twice with 503, then answers; /busy answers 429 with Retry-After: 1, then a page."""
 
-    hits: dict[str, list[float]] = {}
+    hits: ClassVar[dict[str, list[float]]] = {}
 
     def do_GET(self):
         times = self.hits.setdefault(self.path, [])
@@ -89,7 +90,8 @@ def _serving(handler):  # type: ignore[no-untyped-def]
 def test_retries_wait_longer_each_time_and_as_long_as_retry_after_says(tmp_path):
     registry = tmp_path / "registry.csv"
     with _serving(Flaky) as port:
-        registry.write_text(HEADER + f"某县人民政府,county,government,,,http://127.0.0.1:{port}/,,,\n", encoding="utf-8")
+        registry.write_text(HEADER + f"某县人民政府,county,government,,,http://127.0.0.1:{port}/,,,\n",
+                            encoding="utf-8")
         done = _crawl(registry, tmp_path, "--allow-private", "-s", "NIANBAO_RETRY_BACKOFF=0.4")
     assert done.returncode in (0, 1), done.stderr[-2000:]
     home, busy = Flaky.hits["/"], Flaky.hits["/busy"]
@@ -102,7 +104,7 @@ def test_retries_wait_longer_each_time_and_as_long_as_retry_after_says(tmp_path)
 class Throttled(BaseHTTPRequestHandler):
     """A report column of three reports, each answering 429 with Retry-After: 1 the first time."""
 
-    hits: dict[str, list[float]] = {}
+    hits: ClassVar[dict[str, list[float]]] = {}
 
     def do_GET(self):
         times = self.hits.setdefault(self.path, [])
@@ -124,7 +126,8 @@ class Throttled(BaseHTTPRequestHandler):
 def test_a_retry_waiting_out_its_backoff_does_not_hold_one_of_the_hosts_two_places(tmp_path):
     registry = tmp_path / "registry.csv"
     with _serving(Throttled) as port:
-        registry.write_text(HEADER + f"某县人民政府,county,government,,,,http://127.0.0.1:{port}/nb/,,\n", encoding="utf-8")
+        registry.write_text(HEADER + f"某县人民政府,county,government,,,,http://127.0.0.1:{port}/nb/,,\n",
+                            encoding="utf-8")
         done = _crawl(registry, tmp_path, "--allow-private")
     reports = [times for path, times in Throttled.hits.items() if path.startswith("/nb/t")]
     assert len(reports) == 3 and all(len(times) == 2 for times in reports), (Throttled.hits, done.stderr[-2000:])
@@ -194,14 +197,15 @@ class Column(BaseHTTPRequestHandler):
 class Guarded(Column):
     """The column behind a 加速乐-style challenge, gzipped as most portals send their pages."""
 
-    seen: list[tuple[str, str]] = []
+    seen: ClassVar[list[tuple[str, str]]] = []
 
     def do_GET(self):
         self.seen.append((self.path, self.headers.get("Cookie", "")))
         if "waf=ok" in self.headers.get("Cookie", "") or self.path == "/robots.txt":
-            return super().do_GET()
-        body = gzip.compress(b"<html><script>document.cookie=('wa')+('f=o')+('k')+';path=/';location.href=location.pathname"
-                             b"</script></html>")
+            super().do_GET()
+            return
+        body = gzip.compress(b"<html><script>document.cookie=('wa')+('f=o')+('k')+';path=/';"
+                             b"location.href=location.pathname</script></html>")
         self.send_response(412)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Encoding", "gzip")
@@ -231,8 +235,8 @@ class Proxy(BaseHTTPRequestHandler):
     connections = 0
     requests = 0
     lock = threading.Lock()
-    in_flight: dict[str, int] = {}
-    most: dict[str, int] = {}
+    in_flight: ClassVar[dict[str, int]] = {}
+    most: ClassVar[dict[str, int]] = {}
 
     def setup(self):  # once per connection
         type(self).connections += 1
@@ -267,8 +271,8 @@ class Proxy(BaseHTTPRequestHandler):
 
 def test_two_requests_at_most_per_host_over_connections_kept_alive(tmp_path):
     registry, probe = tmp_path / "registry.csv", tmp_path / "probe"
-    registry.write_text(HEADER + "".join(f"某县{i}局,county,department,,,,http://x{i}.gov.cn/nb/,,\n" for i in range(10)),
-                        encoding="utf-8")
+    rows = "".join(f"某县{i}局,county,department,,,,http://x{i}.gov.cn/nb/,,\n" for i in range(10))
+    registry.write_text(HEADER + rows, encoding="utf-8")
     with _serving(Proxy) as port:
         done = _crawl(registry, tmp_path, "--allow-private", "-s",
                       'EXTENSIONS={"tests.slot_queue_probe.SlotQueueProbe": 500}',

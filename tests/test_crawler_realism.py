@@ -126,7 +126,7 @@ def crawled(sandbox, tmp_path_factory):
         crawl = run_crawl(server.proxy, registry, db, YEARS, "realism")
         requests = dict(sb.requests)
     truth = manifest(sb)
-    yield {"crawl": crawl, "truth": truth, "requests": requests, "archive": open_archive(str(db)),
+    return {"crawl": crawl, "truth": truth, "requests": requests, "archive": open_archive(str(db)),
            "db": db}
 
 

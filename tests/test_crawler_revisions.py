@@ -62,7 +62,7 @@ def _crawl_before_and_after(sandbox: Sandbox, folder, change: str) -> Before:  #
 def test_a_revised_report_becomes_a_new_version_with_the_new_numbers(sandbox, tmp_path):
     run = _crawl_before_and_after(sandbox, tmp_path, "revised")
     item = run.item
-    assert run.versions and _versions(run.archive, item.unit.name, item.year) == run.versions + [len(run.versions) + 1]
+    assert run.versions and _versions(run.archive, item.unit.name, item.year) == [*run.versions, len(run.versions) + 1]
     assert run.second.record["totals"].get("updated", 0) >= 1
     m = measure(run.archive, run.truth, range(item.year, item.year + 1))
     # Only the first portal was crawled: its reports are found, with the revised numbers as the current version's.

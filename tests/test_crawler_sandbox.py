@@ -40,7 +40,7 @@ def world(tmp_path_factory):
         third = run_crawl(server.proxy, registry, db, YEARS, "third")
         truth = manifest(sandbox)
     sandbox.close()
-    yield {"truth": truth, "first_truth": first_truth, "first": first, "second": second, "third": third,
+    return {"truth": truth, "first_truth": first_truth, "first": first, "second": second, "third": third,
            "archive": open_archive(str(db)), "families": {p["family"] for p in truth["portals"]}}
 
 

@@ -61,7 +61,7 @@ def test_aliases_of_governments_and_street_offices():
     assert aliases("长春市体育局", "department") == ()
 
 
-@pytest.mark.parametrize("title,report,year", [
+@pytest.mark.parametrize(("title", "report", "year"), [
     ("岚皋县行政审批服务局2023年政府信息公开工作年度报告", True, 2023),
     ("2022年九龙坡区二郎街道政府信息公开工作年度报告", True, 2022),
     ("安平县政府信息公开工作年度报告", True, None),

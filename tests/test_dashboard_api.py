@@ -198,7 +198,7 @@ def test_versions_and_their_diff(client):
 
 
 def test_sources_raw_files_and_warc_records(registry_archive, client):
-    _, data, _ = registry_archive
+    _, _data, _ = registry_archive
     c, built = client
     report = c.get(f"/api/reports/{built.reports[('甲市财政局', 2023)]}").json()
     (source,) = report["sources"]

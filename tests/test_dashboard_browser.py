@@ -192,7 +192,7 @@ def test_every_page_loads_cleanly(site, watched):
 
 
 def test_filters_search_and_csv(site, watched):
-    base, built = site
+    base, _built = site
     page = watched.visit(base + "/coverage")
     page.select_option("select[name=level]", "township")
     page.click("form.filters button[type=submit]")

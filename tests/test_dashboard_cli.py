@@ -36,8 +36,8 @@ def test_missing_archive_is_refused(tmp_path, capsys):
     assert args.func(args) == 2
     assert "no archive at" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite").exists()  # a read-only server creates nothing
+    (tmp_path / "empty.sqlite").touch()
     with pytest.raises(ArchiveUnavailable, match="schema"):
-        (tmp_path / "empty.sqlite").touch()
         open_read_only(str(tmp_path / "empty.sqlite"))
 
 

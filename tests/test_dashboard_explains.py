@@ -36,7 +36,7 @@ def _ingest(db: str, data: Path, *reports: tuple[str, object]) -> None:
     arc.engine.dispose()
 
 
-def test_copies_are_leads_apart_from_the_checks(registry_archive):  # noqa: F811
+def test_copies_are_leads_apart_from_the_checks(registry_archive):
     db, data, built = registry_archive
     # 丁县 publishes 甲市's text and tables as its own.
     _ingest(db, data, ("http://dx.gov.cn/2023.html",
@@ -72,7 +72,7 @@ def test_copies_are_leads_apart_from_the_checks(registry_archive):  # noqa: F811
 
 
 @needs_font
-def test_pictures_beside_the_cells_read_from_them(db_url, tmp_path):  # noqa: F811
+def test_pictures_beside_the_cells_read_from_them(db_url, tmp_path):
     arc = open_archive(db_url, tmp_path / "data")
     ing = Ingestor(arc, "run-1", extractor=extract, parser_version=PARSER_VERSION)
     with WarcFile(arc.warc_dir, "run-1") as warc:
@@ -118,7 +118,7 @@ def test_picture_types_are_read_from_the_bytes():
     assert picture_type(b"<html><script>") is None
 
 
-def test_api_docs_are_served_from_here(client):  # noqa: F811
+def test_api_docs_are_served_from_here(client):
     c, _ = client
     page = c.get("/api/docs")
     assert page.status_code == 200
@@ -136,7 +136,7 @@ def test_api_docs_are_served_from_here(client):  # noqa: F811
     assert "script-src" not in c.get("/").headers["content-security-policy"]
 
 
-def test_about_page_is_linked_from_every_page(client):  # noqa: F811
+def test_about_page_is_linked_from_every_page(client):
     c, built = client
     about = c.get("/about").text
     assert "<title>关于：方法与口径 · nianbao</title>" in about
@@ -151,7 +151,7 @@ def test_about_page_is_linked_from_every_page(client):  # noqa: F811
         assert '<a href="/about">' in c.get(path).text, path
 
 
-def test_search_filters_pages_and_empty_state(registry_archive):  # noqa: F811
+def test_search_filters_pages_and_empty_state(registry_archive):
     db, data, built = registry_archive
     # 25 more reports of earlier years: two pages of full-text results.
     more = [synthetic.report("甲市财政局" if n % 2 else "乙县丙镇", 1995 + n, published=f"{1996 + n}-01-10")
@@ -190,7 +190,7 @@ def test_search_filters_pages_and_empty_state(registry_archive):  # noqa: F811
         assert 'id="no-agencies"' in nothing and "<li>没有" not in nothing
 
 
-def test_agency_numbers_over_the_years(client):  # noqa: F811
+def test_agency_numbers_over_the_years(client):
     c, built = client
     detail = c.get(f"/api/agencies/{built.agencies['甲市财政局']}").json()
     figures = {f["year"]: f for f in detail["figures"]}

@@ -275,11 +275,11 @@ def serving(db: str, data: Path | str | None = None) -> Iterator[str]:
 
 
 @pytest.fixture
-def registry_archive(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Path, Built]]:  # noqa: F811
+def registry_archive(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Path, Built]]:
     arc = open_archive(db_url, tmp_path / "data")
     built = build_registry_archive(arc)
     arc.engine.dispose()
-    yield db_url, tmp_path / "data", built
+    return db_url, tmp_path / "data", built
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from pipelines.dates import find_dates, labelled_date, parse_date
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("2024-01-29", dt.date(2024, 1, 29)),
     ("发布时间：2024-01-29 10:30", dt.date(2024, 1, 29)),
     ("2024/1/9", dt.date(2024, 1, 9)),

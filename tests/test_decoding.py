@@ -46,6 +46,7 @@ def test_undecodable_bytes_are_replaced_not_raised():
 
 def test_big5_page_is_not_read_as_gbk():
     # Big5 bytes are valid GBK too: read as GBK they give rare characters, which sends the page to detection.
-    body = "臺灣政府資訊公開年度報告。本年度報告中使用的統計資料期限為2023年1月1日至12月31日。如對本報告有任何疑問，請與本機關聯繫。"
+    body = ("臺灣政府資訊公開年度報告。本年度報告中使用的統計資料期限為2023年1月1日至12月31日。"
+            "如對本報告有任何疑問，請與本機關聯繫。")
     text, encoding = decode(f"<html><head><title>年報</title></head><body><p>{body}</p></body></html>".encode("big5"))
     assert body in text and encoding == "big5hkscs"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,7 +87,7 @@ def _seed(w) -> str:  # type: ignore[no-untyped-def]
 
 
 def _worker(w, name: str, *extra: str) -> subprocess.Popen:  # type: ignore[no-untyped-def]
-    log = open(w["tmp"] / f"{name}.log", "w")
+    log = open(w["tmp"] / f"{name}.log", "w")  # noqa: SIM115 (the worker's stderr, read after it exits)
     args = [sys.executable, "-m", "crawler.cli", "crawl", "--distributed", REDIS_URL, "--run-id", w["run"],
             "--worker", name, "--idle-exit", "2", "--registry", str(w["registry"]), "--db", w["db"],
             "--data", str(w["data"]), "--allow-private", *QUICK, *extra]
@@ -179,7 +180,7 @@ def test_a_worker_killed_mid_run_loses_nothing(world):
     assert m.recall == 1.0, (m.missed, m.missed_by_family)
     assert m.precision == 1.0, m.false_reports
     assert "worker victim is gone" in output  # the survivor took the victim's requests over
-    total, twice, doubled = _archive_counts(w["db"])
+    _total, twice, doubled = _archive_counts(w["db"])
     assert twice == [] and doubled == []
     assert server.keys(f"nianbao:{w['run']}:leases:*") == []
 
@@ -278,5 +279,5 @@ def test_workers_and_seeds_refuse_clearly_what_they_cannot_use():
 
     with pytest.raises(SystemExit, match="never seeded"):
         main(["crawl", "--distributed", REDIS_URL, "--run-id", f"absent-{uuid.uuid4().hex[:8]}"])
-    with pytest.raises(SystemExit, match="cannot use Redis at redis://127.0.0.1:1/0"):
+    with pytest.raises(SystemExit, match=re.escape("cannot use Redis at redis://127.0.0.1:1/0")):
         main(["seed", "--distributed", "redis://127.0.0.1:1/0"])

@@ -50,7 +50,8 @@ def test_prose_without_table_text_and_properties():
     document = read(report_docx(prose_before_applications=1))
     lines = document.text.split("\n")
     assert lines[0] == "岚皋县行政审批服务局2023年政府信息公开工作年度报告"
-    assert lines[4:7] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"]
+    assert lines[4:7] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                 "四、政府信息公开行政复议、行政诉讼情况"]
     assert "自然人" not in document.text and "- 1 -" not in document.text  # tables and footers stay out
     assert document.format == "docx"
     assert document.title == "岚皋县行政审批服务局2023年政府信息公开工作年度报告"
@@ -205,7 +206,8 @@ def _numbered_document() -> bytes:
 def test_word_list_numbers_are_written_out():
     document = read(_numbered_document())
     lines = document.text.split("\n")
-    assert lines[:6] == ["一、总体情况", "（一）主动公开情况", "（二）依申请公开情况", "1.第三级", "二、主动公开政府信息情况",
+    assert lines[:6] == ["一、总体情况", "（一）主动公开情况", "（二）依申请公开情况", "1.第三级",
+                 "二、主动公开政府信息情况",
                          "（一）规章"]
     assert lines[-2:] == ["十、第10节", "十一、第11节"]
     assert document.grids[0].texts() == [["1.属于国家秘密"]]  # numbered cells count in reading order

@@ -31,8 +31,8 @@ def _package(pages: list[str], template: str | None = None, title: str = "测试
         members[f"Doc_0/Pages/Page_{n}/Content.xml"] = (
             f"<ofd:Page {NS}>{uses}<ofd:Content><ofd:Layer>{body}</ofd:Layer></ofd:Content></ofd:Page>")
     if template is not None:
-        members["Doc_0/Tpl/Content.xml"] = f"<ofd:Page {NS}><ofd:Content><ofd:Layer>{template}</ofd:Layer>" \
-                                           "</ofd:Content></ofd:Page>"
+        members["Doc_0/Tpl/Content.xml"] = (f"<ofd:Page {NS}><ofd:Content><ofd:Layer>{template}</ofd:Layer>"
+                                            "</ofd:Content></ofd:Page>")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for name, text in members.items():
@@ -70,7 +70,8 @@ def test_glyph_steps_transform_and_templates():
     body = (cells + _text(20, 20, "一、总体情况", delta="g 5 5.6")
             # Half-size glyphs drawn at twice the size by the object's CTM.
             + _text(20, 30, "（一）新收申请", size=2.8, delta="g 6 2.8", ctm="2 0 0 2 0 0")
-            + _text(22, 51, "行政许可", delta="g 3 5.6") + _text(72, 51, "+4277", delta="4.7 g 3 2.8")  # a "+" wider than a digit: no gap
+            + _text(22, 51, "行政许可", delta="g 3 5.6") + _text(72, 51, "+4277",
+                    delta="4.7 g 3 2.8")  # a "+" wider than a digit: no gap
             + _text(22, 61, "行政处罚", delta="g 3 5.6") + _text(72, 61, "12", delta="2.8"))
     doc = ofd.read(_package([body, body], template=_text(100, 285, "第 1 页")))
     assert doc.text.split("\n")[:2] == ["一、总体情况", "（一）新收申请"]
@@ -95,8 +96,8 @@ def test_damaged_ofds_say_so():
         ofd.read(out.getvalue())
     broken = _text(20, 20, "二、主动公开", delta="g x 5.6")  # a malformed step list spoils its page only
     doc = ofd.read(_package([_text(20, 20, "一、总体情况"), broken]))
-    assert doc.text == "一、总体情况" and doc.warnings == ["OFD page 2 unreadable, left out (ValueError: "
-                                                         "could not convert string to float: 'x')"]
+    assert doc.text == "一、总体情况" and doc.warnings == [("OFD page 2 unreadable, left out (ValueError: "
+                                                         "could not convert string to float: 'x')")]
     with pytest.raises(ExtractionError, match="OFD has no text"):
         ofd.read(_package(['<ofd:ImageObject ID="3" Boundary="0 0 210 297" ResourceID="9"/>']))
 

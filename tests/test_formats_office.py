@@ -95,8 +95,9 @@ def _fields_pictures_merges() -> bytes:
     document.sections[0].header.paragraphs[0].text = "页眉：某某局"
     document.add_paragraph("一、总体情况")
     paragraph = document.add_paragraph("详见网站")
-    for run in ('<w:fldChar w:fldCharType="begin"/>', '<w:instrText xml:space="preserve"> HYPERLINK "http://www.gov.cn" '
-                "</w:instrText>", '<w:fldChar w:fldCharType="separate"/>', "<w:t>中国政府网</w:t>",
+    for run in ('<w:fldChar w:fldCharType="begin"/>',
+                ('<w:instrText xml:space="preserve"> HYPERLINK "http://www.gov.cn" '
+                "</w:instrText>"), '<w:fldChar w:fldCharType="separate"/>', "<w:t>中国政府网</w:t>",
                 '<w:fldChar w:fldCharType="end"/>'):
         paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}>{run}</w:r>'))
     paragraph.add_run("。共 1,234 件；比上年增长 5.6%。")

@@ -169,5 +169,5 @@ def test_scanned_pdf_is_read_by_ocr():
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-noto-cjk not installed: the scan is drawn with it")
 def test_scanned_pdf_without_ocr_says_what_is_missing(monkeypatch):
     monkeypatch.setattr(image, "ocr_available", lambda: False)
-    with pytest.raises(ExtractionError, match="scanned PDF.*tesseract.*chi_sim"):
+    with pytest.raises(ExtractionError, match=r"scanned PDF.*tesseract.*chi_sim"):
         pdf.read(_scanned_pdf())

@@ -36,7 +36,7 @@ def test_a_late_report_in_the_2019_format_is_read_as_2019():
         assert (report.template, report.year) == ("2019", GOLDENS[name]["year"])
 
 
-@pytest.mark.parametrize("name, reason", [
+@pytest.mark.parametrize(("name", "reason"), [
     ("lookalike-interpretation.html", "年报解读"),
     ("lookalike-website_report.html", "政府网站工作年度报表"),
     ("lookalike-notice.html", "部署通知"),
@@ -47,7 +47,7 @@ def test_look_alikes_are_not_reports(name, reason):
     assert not report.is_report and reason in report.reason and report.fields == {}
 
 
-@pytest.mark.parametrize("name, message", [
+@pytest.mark.parametrize(("name", "message"), [
     ("broken-corrupt.pdf", "PDF"),
     ("broken-encrypted.pdf", "encrypted"),
     ("broken-truncated.docx", "DOCX"),

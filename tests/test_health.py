@@ -14,6 +14,7 @@ import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -160,7 +161,7 @@ def crawls(tmp_path_factory):
         out["second"] = run_crawl(server.proxy, registry, db, YEARS, "second", *week_later)
         out["third"] = run_crawl(server.proxy, registry, db, YEARS, "third")
     sandbox.close()
-    yield out
+    return out
 
 
 def nianbao(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -231,7 +232,7 @@ def test_health_within_thresholds_exits_zero_and_reads_since(crawls):
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list = []
+    received: ClassVar[list] = []
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))

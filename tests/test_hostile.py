@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD = hostile.DOCS / "gen01-2021.html"
 MEMORY_MB = Limits().memory_mb
 
-@pytest.mark.parametrize("name,limits,kind,word", hostile.CASES, ids=[f"{c[0]}-{c[2]}" for c in hostile.CASES])
+@pytest.mark.parametrize(("name", "limits", "kind", "word"), hostile.CASES,
+                         ids=[f"{c[0]}-{c[2]}" for c in hostile.CASES])
 def test_hostile_input_is_a_recorded_error_or_a_result(name, limits, kind, word):
     found = hostile.probe(name, **limits)
     print(f"\n{name} {limits or ''}: {found}")

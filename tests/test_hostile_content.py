@@ -123,7 +123,8 @@ def test_the_damaged_utf8_report_is_still_read_as_a_report():
 
 
 def test_other_encodings_are_not_taken_for_damaged_utf8():
-    text, encoding = decode(page(TITLE, "<p>本年度报告中使用的统计数据期限为2023年1月1日至12月31日。</p>", "utf-8").encode("gbk"))
+    html = page(TITLE, "<p>本年度报告中使用的统计数据期限为2023年1月1日至12月31日。</p>", "utf-8")
+    text, encoding = decode(html.encode("gbk"))
     assert encoding == "gb18030" and TITLE in text
     latin = "<html><body><p>Résumé café naïve</p></body></html>".encode("latin-1")
     assert decode(latin)[1] != "utf-8"
@@ -163,7 +164,7 @@ def _with_cell(cell: str) -> bytes:
     return data.replace(b">48<", f">{cell}<".encode())
 
 
-@pytest.mark.parametrize("cell, expected", HOSTILE_CELLS.items(), ids=[c[:20] for c in HOSTILE_CELLS])
+@pytest.mark.parametrize(("cell", "expected"), HOSTILE_CELLS.items(), ids=[c[:20] for c in HOSTILE_CELLS])
 def test_a_hostile_cell_is_read_or_null_with_a_warning_naming_it(cell, expected):
     result = extract(_with_cell(cell), "hostile.html")
     assert result.is_report and result.fields[KEY] == expected
@@ -255,7 +256,7 @@ def test_agency_names_keep_their_full_width_formula_characters():
     assert normalise_agency("Ａ县 人民政府") == "A县人民政府"  # the rest of NFKC still applies
 
 
-@pytest.mark.parametrize("address, private", [
+@pytest.mark.parametrize(("address", "private"), [
     ("100.100.100.200", True), ("100.64.0.1", True), ("100.127.255.254", True), ("100.128.0.1", False),
     ("2002:a00:1::1", True), ("2002:c0a8:101::", True), ("2002:6464:64c8::", True), ("2002:7f00:1::", True),
     ("2002:808:808::1", False), ("::ffff:10.0.0.1", True), ("64:ff9b::a00:1", True), ("122.137.242.24", False),
@@ -337,7 +338,8 @@ def test_a_damaged_database_gives_one_clear_message(tmp_path, how, capsys):
     db = _damaged(tmp_path, how)
     capsys.readouterr()
     before = Path(db).read_bytes()
-    commands = [["import", str(ROOT / "tests" / "fixtures" / "docs" / "gen02-2021.html")], ["export", "--format", "csv"]]
+    commands = [["import", str(ROOT / "tests" / "fixtures" / "docs" / "gen02-2021.html")],
+                ["export", "--format", "csv"]]
     if how != "index page":  # which open, migrate and read fine: only a full check sees the damage
         commands.append(["coverage", "--year", "2022"])
     for command in commands:

@@ -93,7 +93,8 @@ def test_trafilatura_reads_the_tree_the_tables_and_links_come_from():
     # default parser trafilatura prints it before the heading that follows), and trafilatura cleans a copy of it, so
     # the footer's table and attachment link are still there for the reads after it.
     paragraphs = ("一、总体情况。本机关全年主动公开政府信息三百二十六条，涵盖规范性文件、工作动态和政策解读等内容。<br>"
-                  "<!-- 注释 -->二、主动公开政府信息情况。本年制发规章零件，行政规范性文件一件，行政许可处理决定四千余件。<br>"
+                  "<!-- 注释 -->二、主动公开政府信息情况。本年制发规章零件，"
+                  "行政规范性文件一件，行政许可处理决定四千余件。<br>"
                   "三、收到和处理政府信息公开申请情况。本年新收申请六十五件，办结六十一件，结转下年六件。")
     page = ("<html><head><title>某县司法局2023年政府信息公开工作年度报告</title></head><body>"
             f"<div class='content'><div>{paragraphs}</div></div><div class='footer'>"

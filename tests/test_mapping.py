@@ -59,7 +59,7 @@ APPLICATIONS = """
 <tr><td></td><td>2.其他法律行政法规禁止公开</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>
 <tr><td></td><td>（六）其他处理</td><td>3.其他</td><td></td><td>2</td><td>0</td><td>0</td><td>0</td><td>0</td><td>2</td></tr>
 <tr><td colspan="3">四、结转下年度继续办理</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>
-</table>"""
+</table>"""  # noqa: E501 (a table row a line, as portals write it)
 
 
 def test_merged_cells_do_not_shift_values():
@@ -154,7 +154,7 @@ def test_near_miss_labels_are_placed_at_their_position():
 def test_a_garbled_row_is_placed_by_arithmetic_only_when_the_rules_need_its_numbers():
     from pipelines.extract import extract
 
-    data, values = _busy_html({})
+    _data, values = _busy_html({})
     leaf = _first_leaf(values, nonzero=True)
     garbled = {f"applications.row.{leaf}": "（二）■■■■"}
     report = extract(_busy_html(garbled)[0], "arith.html")
@@ -166,7 +166,7 @@ def test_a_garbled_row_is_placed_by_arithmetic_only_when_the_rules_need_its_numb
 def test_a_row_that_cannot_be_placed_is_null_with_a_warning_naming_its_label():
     from pipelines.extract import extract
 
-    data, values = _busy_html({})
+    _data, values = _busy_html({})
     leaf = _first_leaf(values, nonzero=False)  # all zeros: the rules cannot tell where it belongs
     report = extract(_busy_html({f"applications.row.{leaf}": "1.■■■■"})[0], "lost.html")
     assert all(report.fields[f"applications.{leaf}.{c}"] is None for c in schema.APPLICANT_COLUMNS)

@@ -3,7 +3,7 @@ import pytest
 from pipelines.metadata import agency_from_body, agency_from_title, find_title_line, report_year, signature_date
 
 
-@pytest.mark.parametrize("title, agency", [
+@pytest.mark.parametrize(("title", "agency"), [
     ("岚皋县行政审批服务局2023年政府信息公开工作年度报告", "岚皋县行政审批服务局"),
     ("泽州县行政审批服务管理局 政府信息公开工作年度报告", "泽州县行政审批服务管理局"),
     ("盐池县审批服务管理局 2023年政府信息公开工作年度报告", "盐池县审批服务管理局"),
@@ -41,7 +41,8 @@ def test_signature_date_must_follow_the_year():
 
 
 def test_agency_from_the_body_when_the_title_lacks_it():
-    lines = ["政府信息公开工作年度报告", "本报告由镇康县住房和城乡建设局根据《中华人民共和国政府信息公开条例》要求编制。"]
+    lines = ["政府信息公开工作年度报告",
+             "本报告由镇康县住房和城乡建设局根据《中华人民共和国政府信息公开条例》要求编制。"]
     assert agency_from_body(lines) == "镇康县住房和城乡建设局"
     assert agency_from_body(["如对本报告有疑问，请与岚皋县行政审批服务局办公室联系。"]) == "岚皋县行政审批服务局"
     assert agency_from_body(["本报告根据《条例》要求编制。"]) is None

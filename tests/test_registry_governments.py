@@ -130,7 +130,7 @@ def _release(divisions: list[Division], as_of: date, tag: str) -> Release:
     return Release(f"test {tag}", as_of, tag * 64, tuple(divisions), dict(counts))
 
 
-def test_a_changed_release_renames_ends_and_adds(db_url, tmp_path):  # noqa: F811
+def test_a_changed_release_renames_ends_and_adds(db_url, tmp_path):
     arc = open_archive(db_url, tmp_path / "data")
     fujian = [d for d in RELEASE.divisions if d.code[:2] == "35" and len(d.code) == 6]
     shaxian = next(d for d in fujian if d.code == "350405")  # 沙县区 (2021: 沙县 350427 → 沙县区 350405)
@@ -161,7 +161,7 @@ def test_a_changed_release_renames_ends_and_adds(db_url, tmp_path):  # noqa: F81
         assert apply_release(conn, _release(after, date(2021, 12, 31), "b")).unchanged
 
 
-def test_a_report_titled_with_a_units_name_is_filed_under_its_agency(db_url, tmp_path):  # noqa: F811
+def test_a_report_titled_with_a_units_name_is_filed_under_its_agency(db_url, tmp_path):
     """Discovered units join the registry's: a township's report on its county portal, titled with the town's own
     name, goes to the town's agency, not to a new discovered one."""
     from sandbox import synthetic

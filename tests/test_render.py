@@ -215,7 +215,8 @@ def test_layout_template_wraps_the_article_in_tables():
 
 def test_text_renderings_look_like_the_seeds():
     cells = render_direct(SEEDS[0], "text", TextStyle("cells")).decode()
-    assert "\t（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n\t申请人情况\n\n\t\n\t自然人\n" in cells
+    assert ("\t（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n\t申请人情况\n\n\t\n\t自然人\n"
+            in cells)
     rows = render_direct(SEEDS[3], "text", TextStyle("rows")).decode()
     assert "行政许可\t5147\t\t\n" in rows and "\n0" + "\t0" * 14 + "\n" in rows
     seed = next((FIXTURES.parent.parent.parent / "shared" / "seeds").glob("000_*.txt"), None)
@@ -231,7 +232,7 @@ def test_text_renderings_look_like_the_seeds():
 def test_docx_has_real_merges(make):
     spec = make()
     doc = Document(io.BytesIO(render_direct(spec, "docx")))
-    active, apps, review = doc.tables
+    _active, apps, review = doc.tables
     rows = APPLICATION_ROWS[spec.template]
     assert len(apps.rows) == 3 + len(rows)
     assert apps.cell(0, 0)._tc is apps.cell(2, 2)._tc  # the note: three rows by three columns

@@ -88,8 +88,8 @@ def test_hanweb_column_datastore_and_dataproxy(sb):
     assert int(root.findtext("totalrecord")) == total and len(root.find("recordset")) == total
     assert reports_in(sb, p, col) <= links(proxy, response)
     assert re.search(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html", response.body.decode())
-    old = f"http://{p.netloc}/module/jpage/dataproxy.jsp?page=2&appid=1&webid={web_id(site)}&path=/" \
-          f"&columnid={COL_BASE + col.cid}&permissiontype=0"
+    old = (f"http://{p.netloc}/module/jpage/dataproxy.jsp?page=2&appid=1&webid={web_id(site)}&path=/"
+           f"&columnid={COL_BASE + col.cid}&permissiontype=0")
     assert len(ET.fromstring(fetch(sb, old).body).find("recordset")) == min(p.page_size, total - p.page_size)
     browser = f"{url}?uid={unit}&pageNum=2"
     assert fetch(sb, browser).status == 200

@@ -101,7 +101,7 @@ def test_a_revised_report_before_its_revision_and_a_conditional_get(sandboxes, t
 
 
 def test_the_huge_attachment_still_streams(sandboxes, truth):
-    (prerendered, a), (on_demand, b) = sandboxes
+    (_prerendered, a), (_on_demand, _b) = sandboxes
     url = next(h for h in truth["hazards"] if h["kind"] == "huge_attachment")["urls"][0]
     heads = [answers(sandbox, server, "HEAD", url) for sandbox, server in sandboxes]
     assert heads[0] == heads[1] and dict(heads[0][-1][1])["Content-Length"] == str(100 * 1024 * 1024)
@@ -112,7 +112,7 @@ def test_the_huge_attachment_still_streams(sandboxes, truth):
 
 
 def test_a_second_prerender_reuses_its_files_drops_older_ones_and_a_lost_file_is_drawn_again(sandboxes, folder, truth):
-    (prerendered, a), (on_demand, b) = sandboxes
+    (prerendered, _a), (on_demand, b) = sandboxes
     made = prerendered.store.dir
     (folder / "0123456789ab").mkdir()  # another renderer version's folder
     (folder / "0123456789ab" / "x.xlsx").write_bytes(b"old")

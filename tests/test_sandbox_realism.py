@@ -1,6 +1,7 @@
 """The sandbox's later realism: paged TRS articles, Hanweb's xxgkAnnualReport.jsp, spam clones, IP-only portals
 and third-party evaluation reports, each in the manifest and served as it says."""
 import ipaddress
+import itertools
 import re
 
 import pytest
@@ -35,7 +36,7 @@ def test_paged_trs_articles_continue_on_their_parts(world):
         assert f'createPageHTML({len(pages)}, 0, "{stem}"' in first or \
             f'{doc["parts"][0].rsplit("/", 1)[1]}">下一页</a>' in first
         # A table runs on over every break: each page ends an open table, the next reopens it.
-        for before, after in zip(pages, pages[1:]):
+        for before, after in itertools.pairwise(pages):
             body_before = before[before.index('id="zoom"'):before.index('<div id="page_div"')]
             body_after = after[after.index('id="zoom"'):]
             assert body_before.rstrip().endswith("</table>")

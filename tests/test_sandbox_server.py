@@ -85,7 +85,7 @@ def test_keep_alive_pipelining_head_and_conditional_get(served, truth):
 
 
 def test_connect_is_refused_and_unknown_or_down_hosts_are_bad_gateways(served, truth):
-    sandbox, server = served
+    _sandbox, server = served
     sock = socket.create_connection((server.host, server.port))
     sock.sendall(b"CONNECT www.example.gov.cn:443 HTTP/1.1\r\nHost: www.example.gov.cn:443\r\n\r\n")
     assert sock.recv(1000).startswith(b"HTTP/1.1 502")
@@ -97,7 +97,7 @@ def test_connect_is_refused_and_unknown_or_down_hosts_are_bad_gateways(served, t
 
 def test_waf_challenges_until_the_cookie_is_sent(served):
     sandbox, server = served
-    for kind, (status, name) in hazards.WAF.items():
+    for kind, (status, _name) in hazards.WAF.items():
         portal = portal_with(sandbox, kind)
         response, data = proxy_get(server, f"http://{portal.netloc}/robots.txt")
         assert response.status in (200, 404)  # robots.txt is never challenged
@@ -161,7 +161,7 @@ def test_session_ids_soft_404_and_slow(served):
 
 
 def test_huge_attachment_streams_100_mb(served, truth):
-    sandbox, server = served
+    _sandbox, server = served
     url = next(h for h in truth["hazards"] if h["kind"] == "huge_attachment")["urls"][0]
     conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
     conn.request("GET", url)

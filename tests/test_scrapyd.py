@@ -62,7 +62,7 @@ def scrapyd(tmp_path_factory):
         sandbox.store.prewarm(sandbox.slow_documents())
         env = {**os.environ, "http_proxy": server.proxy, "HTTP_PROXY": server.proxy, "PYTHONPATH": ""}
         process = subprocess.Popen([str(BIN / "scrapyd")], cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=open(folder / "scrapyd.err", "wb"))
+                                   stderr=open(folder / "scrapyd.err", "wb"))  # noqa: SIM115 (Scrapyd's)
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(300):

@@ -22,7 +22,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 D = date
 
 
-@pytest.mark.parametrize("as_of,published,first_seen,facts,expected", [
+@pytest.mark.parametrize(("as_of", "published", "first_seen", "facts", "expected"), [
     # A county government's 2026 report falls due on 31 March 2027.
     (D(2026, 12, 7), None, None, {}, (Status.NOT_YET_DUE, None)),
     (D(2027, 3, 31), None, None, {}, (Status.NOT_YET_DUE, None)),  # the deadline day is still in time
@@ -56,12 +56,12 @@ REGISTRY = [
 ]
 
 
-def statuses(archive, year: int, as_of: date) -> dict[str, str]:  # noqa: F811
+def statuses(archive, year: int, as_of: date) -> dict[str, str]:
     with archive.reader.connect() as conn:
         return {r.agency: str(r.status) for r in coverage(conn, year, as_of=as_of)}
 
 
-def test_a_year_not_yet_due_is_not_missing(archive):  # noqa: F811
+def test_a_year_not_yet_due_is_not_missing(archive):
     """Defect 1: on 7 December 2026 every agency's 2026 report was "missing", though none is due before 2027."""
     with archive.engine.begin() as conn:
         register_agencies(conn, REGISTRY)
@@ -83,7 +83,7 @@ def test_a_year_not_yet_due_is_not_missing(archive):  # noqa: F811
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds are not beside the repository")
-def test_imported_reports_are_never_late_by_their_import_date(archive):  # noqa: F811
+def test_imported_reports_are_never_late_by_their_import_date(archive):
     """Defect 2: `nianbao import seeds/` then `coverage --year 2023` said "late by 1041 days" for three reports,
     "published 2026-12-07 (first seen)": the import date stood in for a publication date."""
     stats = import_paths(archive, [SEEDS], "import-seeds")
@@ -94,7 +94,7 @@ def test_imported_reports_are_never_late_by_their_import_date(archive):  # noqa:
     assert {(str(r.status), r.note) for r in rows} == {("published_date_unknown", "first seen after the deadline")}
 
 
-def test_a_stated_date_decides_for_an_import_too(archive):  # noqa: F811
+def test_a_stated_date_decides_for_an_import_too(archive):
     ing = ingestor(archive)
     late = synthetic.report("戊县人民政府", 2023, published="2024-04-10")
     ing.ingest(capture("file:///reports/wx.html", 60 * 24 * 1000), synthetic.body(late), late)
@@ -111,7 +111,7 @@ def _release(divisions: list[Division], as_of: date, tag: str) -> Release:
     return Release(f"test {tag}", as_of, tag * 64, tuple(divisions), dict(Counter(d.level for d in divisions)))
 
 
-def test_units_count_for_the_years_they_existed_in(archive):  # noqa: F811
+def test_units_count_for_the_years_they_existed_in(archive):
     """A county abolished in the middle of the years (gone from the 2024 release) counts for 2023, not for 2024; its
     successor counts from 2024; a street office counts unless the setting says street offices need not publish."""
     province = _division("330000", "甲省", "province", None)
@@ -127,13 +127,14 @@ def test_units_count_for_the_years_they_existed_in(archive):  # noqa: F811
     y2023 = statuses(archive, 2023, D(2026, 12, 7))
     y2024 = statuses(archive, 2024, D(2026, 12, 7))
     assert set(y2023) == {"甲省人民政府", "甲市人民政府", "甲市乙县人民政府", "甲市丁县人民政府", "丁县城关街道办事处"}
-    assert set(y2024) == {"甲省人民政府", "甲市人民政府", "甲市乙县区人民政府", "甲市丁县人民政府", "丁县城关街道办事处"}
+    assert set(y2024) == {"甲省人民政府", "甲市人民政府", "甲市乙县区人民政府", "甲市丁县人民政府",
+               "丁县城关街道办事处"}
     with archive.reader.connect() as conn:
         without_streets = {r.agency for r in coverage(conn, 2024, as_of=D(2026, 12, 7), street_offices=False)}
     assert without_streets == set(y2024) - {"丁县城关街道办事处"}
 
 
-def test_the_dashboard_counts_a_year_not_yet_due_as_such_and_says_who_is_counted(db_url, tmp_path):  # noqa: F811
+def test_the_dashboard_counts_a_year_not_yet_due_as_such_and_says_who_is_counted(db_url, tmp_path):
     """Defect 1 on the dashboard: the overview of 2026 on 7 December 2026 was almost all solid red."""
     from archive.db import open_archive
     from tests.test_dashboard_fixtures import client_for

@@ -3,7 +3,7 @@ import pytest
 from pipelines.values import header_unit, is_value_like, parse
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("4277", 4277), (" 0 ", 0), ("+57", 57), ("-3", -3), ("24457.4", 24457.4), ("1,234", 1234),
     ("１２", 12), ("5件", 5),
     ("", None), ("/", None), ("／", None), ("—", None), ("——", None), ("-", None), ("不适用", None), ("无", None),

@@ -3,7 +3,8 @@
 python -m tests.archive.worker DB DATA COUNT [reverse] [big] [batch]
 python -m tests.archive.worker DB DATA COUNT copies SIDE
 Prints "ingested N" after each commit so a parent can kill it mid-run. `batch`: through ingest_many, three captures
-a transaction, two transactions a call. `copies`: COUNT reports of agencies on SIDE (甲 or 乙), the i-th worded like the other side's i-th.
+a transaction, two transactions a call. `copies`: COUNT reports of agencies on SIDE (甲 or 乙), the i-th worded like
+the other side's i-th.
 """
 from __future__ import annotations
 
