@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 from archive.queries.rollup import rollup
-from archive.queries.statuses import YearFacts, deadline
+from archive.queries.statuses import Status, YearFacts, deadline
 from archive.web import files, regions, search
 from archive.web.agency import agency_detail
 from archive.web.db import ReadOnlyArchive
@@ -141,7 +141,8 @@ class Dashboard:
                 shown = search.filtered(conn, [rid for rid, _ in shown], filters, status_of)
             agencies, agency_total = search.agencies(conn, q, filters) if q.strip() else ([], 0)
             return SearchResults(
-                q=q, year=filters.year, level=filters.level, region=filters.region, status=filters.status,
+                q=q, year=filters.year, level=filters.level, region=filters.region,
+                status=Status(filters.status) if filters.status else None,
                 agencies=agencies, agency_matches=agency_total, reports=search.report_hits(conn, shown, q),
                 report_matches=total, capped=filters.any and matches > len(ids), page=page, pages=pages,
                 per_page=search.MAX_REPORTS, indexed_reports=indexed,
