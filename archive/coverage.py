@@ -46,7 +46,7 @@ def check_labels(*groups: list[dict[str, Any]] | None) -> tuple[str, ...]:
     return tuple(f"{c['rule']}@{c['where']}" for group in groups for c in group or ())
 
 
-def _agency_filter(level: str | None, region: str | None):  # type: ignore[no-untyped-def]
+def _agency_filter(level: str | None, region: str | None):
     ag = m.Agency.__table__
     conditions = []
     if level:
