@@ -43,7 +43,7 @@ def transaction(engine: Engine, work: Callable[[Connection], _T]) -> _T:
     raise AssertionError("unreachable")
 
 
-def insert(conn: Connection, table: Table):  # type: ignore[no-untyped-def]
+def insert(conn: Connection, table: Table):
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:

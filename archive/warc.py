@@ -69,7 +69,7 @@ class WarcFile:
             self._writer = WARCWriter(self._fh, gzip=True)
         return self._writer
 
-    def _write(self, record) -> WarcRef:  # type: ignore[no-untyped-def]
+    def _write(self, record) -> WarcRef:
         assert self._fh is not None
         offset = self._fh.tell()
         self.writer.write_record(record)

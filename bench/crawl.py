@@ -85,7 +85,7 @@ def baseline_main(registry: str, out: str) -> None:
         start_urls = [t.portal for t in portals]  # noqa: RUF012 (Scrapy's class attribute)
         rules = (Rule(LinkExtractor(deny_extensions=[]), callback="seen", follow=True),)
 
-        def seen(self, response):  # type: ignore[no-untyped-def]
+        def seen(self, response):
             fetched.append(response.url)
             return
 

@@ -101,7 +101,7 @@ def tree_cpu_seconds(pid: int) -> float:
 class ServerCpu:
     """CPU seconds used by the Redis server (its INFO) and the PostgreSQL cluster (/proc) since the last call."""
 
-    def __init__(self, redis, pg_url: str):  # type: ignore[no-untyped-def]
+    def __init__(self, redis, pg_url: str):
         from sqlalchemy import create_engine, text
 
         from archive.db import resolve_url

@@ -25,17 +25,17 @@ from scrapy.utils.defer import _schedule_coro
 
 
 class PoliteDownloader(Downloader):
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler):
         super().__init__(crawler)
         self.in_flight: Counter[str] = Counter()
         self._counted: dict[Request, str] = {}
 
-    def fetch(self, request):  # type: ignore[no-untyped-def,override]
+    def fetch(self, request):
         key = self.get_slot_key(request)
         self.in_flight[key] += 1
         self._counted[request] = key
 
-        def left(result):  # type: ignore[no-untyped-def]
+        def left(result):
             self._release(request)
             return result
 

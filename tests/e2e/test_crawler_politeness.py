@@ -55,7 +55,7 @@ class Flaky(BaseHTTPRequestHandler):
         else:
             self._send(404 if self.path == "/robots.txt" else 200, b"<html><body>nothing</body></html>")
 
-    def _send(self, status, body, headers=()):  # type: ignore[no-untyped-def]
+    def _send(self, status, body, headers=()):
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -64,11 +64,11 @@ class Flaky(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args):  # type: ignore[no-untyped-def]
+    def log_message(self, *args):
         pass
 
 
-def _crawl(registry, tmp_path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+def _crawl(registry, tmp_path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy")}
     args = [sys.executable, "-m", "crawler.cli", "crawl", "--registry", str(registry), "--db",
             str(tmp_path / "archive.sqlite"), "--years", "2024", "--run-id", "polite", *QUICK, *extra]
@@ -77,7 +77,7 @@ def _crawl(registry, tmp_path, *extra: str, env: dict | None = None) -> subproce
 
 
 @contextmanager
-def _serving(handler):  # type: ignore[no-untyped-def]
+def _serving(handler):
     """The port of a server on loopback answering with `handler`, for the duration of the block."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -119,7 +119,7 @@ class Throttled(BaseHTTPRequestHandler):
             Flaky._send(self, 404 if self.path == "/robots.txt" else 200,
                         "<html><body><h1>某县2024年政府信息公开工作年度报告</h1></body></html>".encode())
 
-    def log_message(self, *args):  # type: ignore[no-untyped-def]
+    def log_message(self, *args):
         pass
 
 
@@ -153,7 +153,7 @@ def test_a_name_resolving_to_a_private_address_is_refused_unless_allowed(tmp_pat
         assert errors == {"host_guard": 1}, output[-3000:]  # the name is under .gov.cn: only its address is refused
 
 
-def _expired_self_signed(folder) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _expired_self_signed(folder) -> tuple[str, str]:
     """A certificate for "localhost" that signed itself and expired in 2021: three faults government sites have."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -190,7 +190,7 @@ class Column(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args):  # type: ignore[no-untyped-def]
+    def log_message(self, *args):
         pass
 
 
@@ -265,7 +265,7 @@ class Proxy(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, *args):  # type: ignore[no-untyped-def]
+    def log_message(self, *args):
         pass
 
 

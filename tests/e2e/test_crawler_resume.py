@@ -127,7 +127,7 @@ def test_a_crawl_killed_after_a_page_and_before_its_pictures_resumes_with_every_
     holding = threading.Event()
     holding.set()
 
-    def handle(req):  # type: ignore[no-untyped-def]
+    def handle(req):
         response = sandbox.handle(req)
         if holding.is_set() and req.path in held_paths:
             response.delay = 3600.0  # until the crawl is killed

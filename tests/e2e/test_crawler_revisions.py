@@ -43,7 +43,7 @@ class Before:
     truth: dict  # the manifest after the change
 
 
-def _crawl_before_and_after(sandbox: Sandbox, folder, change: str) -> Before:  # type: ignore[no-untyped-def]
+def _crawl_before_and_after(sandbox: Sandbox, folder, change: str) -> Before:
     """Crawl the first portal three days after the item's publication, then three days after its `change`."""
     item = next(i for i in sandbox.site(sandbox.world.portals[0]).items.values() if getattr(i, change))
     registry, db = sandbox_files(sandbox, folder, sandbox.world.portals[0].host)

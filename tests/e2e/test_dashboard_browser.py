@@ -120,6 +120,16 @@ def test_every_page_at_desktop_and_phone_width(site, sized, artifacts):
             assert page.locator(".opblock").count() >= 8
         if name == "report-copies":
             page.locator("#copies summary").click()  # collapsed until asked for
+        if name == "report-pictures":  # each picture loaded, beside its table on a desktop, below it on a phone
+            figures = page.locator("figure.table-picture")
+            assert figures.count() == 3
+            for n in range(3):  # lazily loaded: each once scrolled to
+                image = figures.nth(n).locator("img")
+                image.scroll_into_view_if_needed()
+                assert image.evaluate("i => i.decode().then(() => i.naturalWidth > 0)"), n
+            table, figure = page.locator("#table-applications").bounding_box(), figures.nth(1).bounding_box()
+            beside = figure["x"] >= table["x"] + min(table["width"], 300) and figure["y"] < table["y"] + 50
+            assert beside == (width == "desktop"), (table, figure)
         shot(artifacts, page, f"{name}-{width}")
         assert page.locator('header nav a[href="/about"]').count() == 1, name
         assert watched.problems == [], (name, watched.problems)
@@ -129,8 +139,14 @@ def test_every_page_at_desktop_and_phone_width(site, sized, artifacts):
             assert page.evaluate(SMALLEST_CHART_TEXT) >= 9, (name, width)
         if name == "coverage":
             assert page.evaluate(MOST_NAME_LINES) <= 3, width
-
-
+            # Copies (S5) are a quiet grey mark, not the red count of failed checks.
+            marks = page.locator("#matrix .copies")
+            assert marks.count() and marks.first.evaluate("e => getComputedStyle(e).color") == "rgb(89, 99, 110)"
+        if name == "search":  # 43 matches: a second page, numbered on from the first
+            page.locator(".pages a[rel=next]").click()
+            assert page.locator("#report-results").get_attribute("start") == "21"
+        if name == "search-empty":
+            assert page.locator("#no-reports").is_visible() and page.locator("#report-results").count() == 0
 
 
 def shot(folder: Path, page, name: str) -> None:

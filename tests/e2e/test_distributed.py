@@ -48,7 +48,7 @@ class Logged:
         self.sandbox = sandbox
         self.delivered: Counter[tuple[str, str, str, bytes]] = Counter()
 
-    def __call__(self, req):  # type: ignore[no-untyped-def]
+    def __call__(self, req):
         response = self.sandbox.handle(req)
         if response.status in (200, 304) and not is_challenge(response.status, response.body) \
                 and req.path != "/robots.txt":  # robots.txt is per process, like Scrapy's politeness
@@ -78,7 +78,7 @@ def world(tmp_path):
     drop()
 
 
-def _seed(w) -> str:  # type: ignore[no-untyped-def]
+def _seed(w) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "crawler.cli", "seed", "--distributed", REDIS_URL, "--registry", str(w["registry"]),
          "--years", YEARS, "--run-id", w["run"], "--db", w["db"], "--data", str(w["data"])],
@@ -87,7 +87,7 @@ def _seed(w) -> str:  # type: ignore[no-untyped-def]
     return done.stdout
 
 
-def _worker(w, name: str, *extra: str) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def _worker(w, name: str, *extra: str) -> subprocess.Popen:
     log = open(w["tmp"] / f"{name}.log", "w")  # noqa: SIM115 (the worker's stderr, read after it exits)
     args = [sys.executable, "-m", "crawler.cli", "crawl", "--distributed", REDIS_URL, "--run-id", w["run"],
             "--worker", name, "--idle-exit", "2", "--registry", str(w["registry"]), "--db", w["db"],
@@ -96,7 +96,7 @@ def _worker(w, name: str, *extra: str) -> subprocess.Popen:  # type: ignore[no-u
                             start_new_session=True)
 
 
-def _finish(w, process: subprocess.Popen, name: str, timeout: float = 180) -> str:  # type: ignore[no-untyped-def]
+def _finish(w, process: subprocess.Popen, name: str, timeout: float = 180) -> str:
     process.wait(timeout)
     output = (w["tmp"] / f"{name}.log").read_text()
     assert process.returncode == 0, output[-3000:]
@@ -191,7 +191,7 @@ def test_a_worker_killed_mid_run_loses_nothing(world):
 class Probe(scrapy.Spider):
     name = "probe"
 
-    def parse_node(self, response):  # type: ignore[no-untyped-def]
+    def parse_node(self, response):
         return []
 
 

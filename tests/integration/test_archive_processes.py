@@ -135,7 +135,7 @@ def test_two_open_transactions_still_flag_each_others_copies(db_url, tmp_path, m
     both_open = threading.Barrier(2, timeout=60)
     apply = Ingestor._apply
 
-    def apply_then_wait(self, conn, items, created):  # type: ignore[no-untyped-def]
+    def apply_then_wait(self, conn, items, created):
         outcomes = apply(self, conn, items, created)
         both_open.wait()
         return outcomes

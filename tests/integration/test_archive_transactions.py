@@ -23,8 +23,8 @@ def test_the_deadlock_victim_is_run_again_and_both_writes_land():
         both_hold_one = threading.Barrier(2)
         attempts: list[int] = []
 
-        def work(first: int, second: int):  # type: ignore[no-untyped-def]
-            def run(conn):  # type: ignore[no-untyped-def]
+        def work(first: int, second: int):
+            def run(conn):
                 attempts.append(first)
                 conn.execute(text("UPDATE counters SET n = n + 1 WHERE id = :i"), {"i": first})
                 if attempts.count(first) == 1:  # only the first attempts meet: the retry goes straight through

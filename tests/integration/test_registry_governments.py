@@ -84,7 +84,7 @@ def test_a_rebuild_without_change_writes_nothing(national):
     arc, _, _ = national
     statements = []
 
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args):
         if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             statements.append(statement)
 

@@ -39,7 +39,7 @@ def run_crawl(proxy: str, registry: Path, db: Path, years: str, run_id: str, *ex
     return Crawl(done.returncode, done.stdout + done.stderr, record)
 
 
-def sandbox_files(sandbox, folder: Path, host: str | None = None) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+def sandbox_files(sandbox, folder: Path, host: str | None = None) -> tuple[Path, Path]:
     """The sandbox's registry written to `folder` (only the agencies on `host`, if given), and where the crawl's
     archive goes: (registry, database)."""
     registry, text = folder / "registry.csv", sandbox.registry()

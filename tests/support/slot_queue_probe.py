@@ -8,19 +8,19 @@ from scrapy import signals
 
 
 class SlotQueueProbe:
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler):
         self.crawler, self.most = crawler, 0
         crawler.signals.connect(self.reached, signals.request_reached_downloader)
         crawler.signals.connect(self.closed, signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def reached(self, request, spider):  # type: ignore[no-untyped-def]
+    def reached(self, request, spider):
         downloader = self.crawler.engine.downloader
         self.most = max(self.most, len(downloader.slots[downloader.get_slot_key(request)].queue))
 
-    def closed(self, spider):  # type: ignore[no-untyped-def]
+    def closed(self, spider):
         with open(os.environ["NIANBAO_TEST_PROBE"], "w") as out:
             out.write(str(self.most))
