@@ -313,16 +313,17 @@ def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
                 res = found[c.live[vid]["extraction_id"]]
                 values = {"seq": seq, "extraction_id": c.live[vid]["extraction_id"],
                           "first_seen": c.live[vid]["first"], "last_seen": c.live[vid]["last"],
-                          "published": _published(res, [found[e] for e in c.live[vid]["all"]]), "title": res.get("title"),
-                          "template": res.get("template"), "diff": diff(previous, res) if previous is not None else None}
+                          "published": _published(res, [found[e] for e in c.live[vid]["all"]]),
+                          "title": res.get("title"), "template": res.get("template"),
+                          "diff": diff(previous, res) if previous is not None else None}
                 if vid not in c.before or any(getattr(c.before[vid], k) != v for k, v in values.items()):
                     version_rows.append({"id": vid, **values})
                 stated += [values["published"]] if values["published"] else []
                 previous = res
             assert previous is not None
-            summary = {"current_version_id": current, "versions": len(c.order), "first_seen": c.live[c.order[0]]["first"],
-                       "published": min(stated) if stated else None, "url": urls.get(current),
-                       "failed_checks": failed_checks(previous)}
+            summary = {"current_version_id": current, "versions": len(c.order),
+                       "first_seen": c.live[c.order[0]]["first"], "published": min(stated) if stated else None,
+                       "url": urls.get(current), "failed_checks": failed_checks(previous)}
             # S1/S2 read the current version's fields, here and in the following year.
             checks_due |= {(c.report.agency_id, c.report.kind, c.report.year + d) for d in (0, 1)}
         if c.report.cross_checks is None:  # never checked: a report the fresh path did not write
@@ -346,7 +347,8 @@ def _preferred_urls(conn: Connection, version_ids: list[int]) -> dict[int, str]:
     src, cap = T["sources"], T["captures"]
     best: dict[int, tuple[bool, datetime, str]] = {}
     for vid, url, seen in conn.execute(select(src.c.version_id, cap.c.final_url, cap.c.fetched_at)
-                                       .join(cap, cap.c.sha256 == src.c.sha256).where(src.c.version_id.in_(version_ids))):
+                                       .join(cap, cap.c.sha256 == src.c.sha256)
+                                       .where(src.c.version_id.in_(version_ids))):
         rank = (url.startswith("file:"), seen, url)
         if vid not in best or rank < best[vid]:
             best[vid] = rank

@@ -66,8 +66,8 @@ def li(href: str, title: str, day: dt.date, limit: int = 40) -> str:
 
 def column_block(title: str, items_html: str, more: str | None = None) -> str:
     more_link = f'<a class="more" href="{more}">更多&gt;&gt;</a>' if more else ""
-    return f'<div class="column"><div class="column-title"><h3>{e(title)}</h3>{more_link}</div>' \
-           f'<ul class="list">{items_html}</ul></div>'
+    return (f'<div class="column"><div class="column-title"><h3>{e(title)}</h3>{more_link}</div>'
+            f'<ul class="list">{items_html}</ul></div>')
 
 
 def sub_nav(site: Site, col: Column, href: Callable[[str], str]) -> str:
