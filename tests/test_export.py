@@ -75,7 +75,8 @@ def exported(tmp_path_factory) -> dict[str, Path]:
     town.checks = [Check("R1", False, "applications.*.natural_person", "3 + 0 != 2 + 0"),
                    Check("R2", False, "applications.total_processed.total", "9 != 8")]
     education = synthetic.report("乙县教育局", 2023, published="2024-01-20")
-    culture = synthetic.report("西湖区文化局", 2023, published="2024-01-30")
+    # The same prose as 乙县教育局's: rule S5 names that report under `copies`, not among the failed checks.
+    culture = synthetic.report("西湖区文化局", 2023, seed="乙县教育局2023", published="2024-01-30")
     for url, r in (("http://jia.gov.cn/czj.html", finance), ("http://yx.gov.cn/bz.html", town),
                    (URL_WITH_BAR, education), ("http://xh.gov.cn/whj.html", culture)):
         ing.ingest(synthetic.capture(url), synthetic.body(r), r)
@@ -99,7 +100,7 @@ def by_agency(records: list[dict]) -> dict[str, dict]:
 def test_csv_reads_back_with_ids_tree_and_lists(exported):
     raw = exported["csv"].read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw  # plain CSV: no mark, LF
-    frame = pd.read_csv(exported["csv"], dtype={"division_code": str})
+    frame = pd.read_csv(exported["csv"], dtype={"division_code": str, "copies": str})
     assert list(frame.columns) == [c.name for c in columns(Export.CSV)]
     assert not [c for c in frame.columns if c.startswith("section_")]  # no prose in CSV
     for name in ("report_id", "version_id", "agency_id", "year", "versions"):
@@ -122,6 +123,7 @@ def test_csv_reads_back_with_ids_tree_and_lists(exported):
     assert (finance["status"], finance["days_late"], finance["deadline"]) == ("late", 5, "2024-01-31")
     # Lists: one cell, the documented separator; an item holding it has it percent-encoded.
     assert education["source_urls"].split("|") == [URL_WITH_BAR.replace("|", "%7C")]
+    assert str(culture["copies"]) == str(education["report_id"]) and pd.isna(town["copies"])
     assert town["failed_checks"].split("|") == FAILED
 
 
@@ -175,6 +177,10 @@ def test_parquet_is_typed(exported):
     assert town["active_regulations_issued"] is None and finance["active_regulations_new_made"] is None  # forms
     assert finance["section_overview"] and finance["division_code"] == "330100"
     assert rows["乙县教育局"]["source_urls"] == [URL_WITH_BAR] and town["failed_checks"] == FAILED
+    education, culture = rows["乙县教育局"], rows["西湖区文化局"]
+    assert culture["copies"] == [education["report_id"]] and town["copies"] == []  # S5, kept apart
+    assert not [c for r in rows.values() for c in r["failed_checks"] if c.startswith("S5")]
+    assert types["copies"] == "list<element: int64>"
     # pandas, as it reads by default, keeps a count with blanks an integer (nullable), not a float
     frame = pd.read_parquet(exported["parquet"])
     assert str(frame["active_punishment_decisions"].dtype) == "Int64"

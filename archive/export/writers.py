@@ -68,7 +68,7 @@ def _arrow_type(column: Column, values: list[Any]):
         return amount if fraction else pa.int64()
     return {Kind.ID: pa.int64(), Kind.INTEGER: pa.int64(), Kind.AMOUNT: amount, Kind.TEXT: pa.string(),
             Kind.DATE: pa.date32(), Kind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-            Kind.LIST: pa.list_(pa.string())}[column.kind]
+            Kind.LIST: pa.list_(pa.string()), Kind.ID_LIST: pa.list_(pa.int64())}[column.kind]
 
 
 def _field(column: Column, kind):

@@ -128,6 +128,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     records = [r.as_dict() for r in result]
     for r in records:
         r["failed_checks"] = csv_list(r["failed_checks"])
+        r["copies"] = csv_list(r["copies"])
         # The date column says where it came from, as the issue asks: "2024-01-29 (first seen)".
         if r["date_source"] == "first_seen":
             r["published"] = f"{r['published']} (first seen)"
