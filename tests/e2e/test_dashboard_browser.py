@@ -43,8 +43,10 @@ def artifacts(pytestconfig) -> Iterator[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     yield folder
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"dashboard screenshots: {folder}")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # on the terminal, not in the test's captured output
+            reporter.write_line(f"\ndashboard screenshots: {folder}")
 
 
 class Watched:
