@@ -18,7 +18,7 @@ from archive.db import open_archive
 from tests.support.browser import needs_chromium
 from tests.support.dashboard import PAYLOAD_AGENCY, PAYLOAD_TITLE, SCRIPT, build_sandbox_archive, index, serving
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
