@@ -1,6 +1,6 @@
 """The accuracy gate's measurement: extraction results against hand-reviewed golden files (the tests' fixture
 corpus, tests/fixtures/docs), and the sandbox's variant corpus against what it was rendered from
-(tests/test_accuracy.py gates both; bench.extraction measures the variants).
+(tests/integration/test_accuracy.py gates both; bench.extraction measures the variants).
 
 A golden (`<fixture>.expected.json`) states what a person checked the document says: format, is_report (with a
 reason when not), agency, year, template, title, published, and every field's value (null for blank, never 0),
