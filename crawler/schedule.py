@@ -49,7 +49,8 @@ class Cadence:
 
 def next_runs(cadence: Cadence, start: date, count: int) -> list[date]:
     """The first `count` days from `start` on which the cadence runs."""
-    out, day = [], start
+    out: list[date] = []
+    day = start
     while len(out) < count:
         if cadence.fires_on(day):
             out.append(day)

@@ -78,7 +78,7 @@ def require_file(path: Path) -> None:
         raise ArchiveUnavailable(f"no archive at {path} (create one with `nianbao import` or a crawl, or give --db)")
 
 
-def open_read_only(db: str | None = None, data_dir: str | Path | None = None) -> ReadOnlyArchive:
+def open_read_only(db: str, data_dir: str | Path | None = None) -> ReadOnlyArchive:
     """The archive named by `db` (as `nianbao` resolves it), opened for reading only."""
     url = resolve_url(db)
     parsed = make_url(url)

@@ -28,6 +28,7 @@ from archive.runs import new_run_id
 from crawler import settings as defaults
 from crawler.cli import options
 from crawler.cli.exits import UserError
+from crawler.cli.registry import registry_missing
 from crawler.cli.tables import write_records
 
 
@@ -110,6 +111,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     archive = options.read_only_archive(args)
     as_of = args.as_of or date.today()
     with archive.engine.connect() as conn:
+        if args.by and registry_missing(conn, f"coverage --by {args.by}"):
+            return 2
         _say_if_no_report(conn, args.year)
         if args.by:
             rolled = rollup(conn, args.year, as_of, args.by, defaults.NIANBAO_STREET_OFFICES_PUBLISH)

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.cli import options
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def cmd_registry_check(args: argparse.Namespace) -> int:
@@ -72,12 +76,26 @@ def cmd_registry_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def registry_missing(conn: Connection, command: str) -> bool:
+    """Says so (for `command`) when the archive's national registry was never built: what needs it would otherwise
+    find nothing, or count only the agencies someone typed in."""
+    from archive.registry.governments import built
+
+    if built(conn):
+        return False
+    print(f"nianbao {command}: this archive has no national registry yet; run `nianbao registry build` first",
+          file=sys.stderr)
+    return True
+
+
 def cmd_registry_show(args: argparse.Namespace) -> int:
     from archive.registry.governments import COLUMNS, listing
     from crawler.cli.tables import write_records
 
     archive = options.read_only_archive(args)
     with archive.engine.connect() as conn:
+        if registry_missing(conn, "registry show"):
+            return 2
         try:
             rows = listing(conn, args.province, args.level, args.all)
         except LookupError as exc:

@@ -36,7 +36,10 @@ from tests.support.crawls import QUICK, ROOT, env, run_crawl
 
 REDIS_URL = os.environ.get("NIANBAO_TEST_REDIS")
 PG_URL = os.environ.get("NIANBAO_TEST_PG")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="NIANBAO_TEST_REDIS unset (.ci/run starts a Redis server)")
+pytestmark = [
+    pytest.mark.skipif(not REDIS_URL, reason="NIANBAO_TEST_REDIS unset (.ci/run starts a Redis server)"),
+    pytest.mark.slow,
+]
 needs_pg = pytest.mark.skipif(not PG_URL, reason="NIANBAO_TEST_PG unset (.ci/run starts a PostgreSQL server)")
 YEARS = "2024-2025"
 
