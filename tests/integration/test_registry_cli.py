@@ -50,6 +50,8 @@ def test_commands_that_need_the_registry_say_how_to_build_it(tmp_path, capsys):
     """On an archive whose registry was never built, `registry show --province 福建省` said "no province named
     '福建省'", as if the name were wrong; the national roll-up counted only the agencies someone had typed in."""
     db = str(tmp_path / "archive.sqlite")
+    # An archive (a missing one is another error: these commands only read, and never create one)
+    assert run(capsys, "db", "upgrade", "--db", db)[0] == 0
     for argv in (("registry", "show", "--province", "福建省"), ("registry", "show"),
                  ("coverage", "--year", "2025", "--by", "province")):
         code, out, err = run(capsys, *argv, "--db", db)
