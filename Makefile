@@ -29,7 +29,12 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The fast checks first: lint (ruff), types (mypy over the files pyproject.toml names; pipelines/ also under --strict
+# as a whole, which holds the libraries it imports from to their exported names too), then the tests.
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict pipelines
 	$(PY) -m pytest
 
 demo: install

@@ -51,7 +51,7 @@ def _fsync_close(files: list[BinaryIO]) -> None:
             os.fsync(fh.fileno())
 
 
-def _in_parallel(work, items: list) -> None:  # type: ignore[no-untyped-def]
+def _in_parallel(work, items: list) -> None:
     """`work` over `items` split into SYNC_THREADS runs: a task per thread, not per item, keeps the overhead low."""
     runs = [items[i::SYNC_THREADS] for i in range(min(SYNC_THREADS, len(items)))]
     if len(runs) == 1:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 SECTIONS = ('overview', 'active', 'applications', 'review_litigation', 'problems', 'other')
-APPLICANT_COLUMNS = ('natural_person', 'commercial', 'research', 'social_welfare', 'legal_service', 'other_org', 'total')
+APPLICANT_COLUMNS = ('natural_person', 'commercial', 'research', 'social_welfare', 'legal_service', 'other_org',
+                     'total')
 FIELD_KEYS = (
     "active.regulations.issued",
     "active.regulations.repealed",

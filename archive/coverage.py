@@ -28,8 +28,9 @@ class CoverageRow(NamedTuple):
     date_source: str | None  # "stated" (in the report) | "first_seen" (by the archive)
     first_seen: datetime | None
     url: str | None
-    failed_checks: tuple[str, ...]  # rule@where, the report's own checks then S1/S2 then S5
+    failed_checks: tuple[str, ...]  # rule@where, the report's own checks then S1/S2
     note: str | None = None  # "first seen after the deadline", "due 2027-03-31"
+    copies: tuple[int, ...] = ()  # S5: the reports this one reads like
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,7 +38,7 @@ class CoverageRow(NamedTuple):
             "status": str(self.status), "days_late": self.days_late, "deadline": self.deadline.isoformat(),
             "published": self.published.isoformat() if self.published else None, "date_source": self.date_source,
             "first_seen": self.first_seen.isoformat(sep=" ") if self.first_seen else None, "url": self.url,
-            "failed_checks": list(self.failed_checks), "note": self.note,
+            "failed_checks": list(self.failed_checks), "note": self.note, "copies": list(self.copies),
         }
 
 
@@ -45,7 +46,7 @@ def check_labels(*groups: list[dict[str, Any]] | None) -> tuple[str, ...]:
     return tuple(f"{c['rule']}@{c['where']}" for group in groups for c in group or ())
 
 
-def _agency_filter(level: str | None, region: str | None):  # type: ignore[no-untyped-def]
+def _agency_filter(level: str | None, region: str | None):
     ag = m.Agency.__table__
     conditions = []
     if level:
@@ -61,21 +62,20 @@ def _agency_filter(level: str | None, region: str | None):  # type: ignore[no-un
     return and_(*conditions) if conditions else literal(True)
 
 
-def flagged_copies(conn: Connection, year: int | None = None) -> dict[int, list[dict[str, Any]]]:
-    """S5 flags of current versions (of one year's reports): {version_id: [{"rule": "S5", "where": relation, …}]}."""
-    nd, rep = m.NearDuplicate.__table__, m.Report.__table__
-    query = (select(nd.c.version_id, nd.c.other_version_id, nd.c.relation, nd.c.similarity, nd.c.same_tables)
-             .join(rep, rep.c.current_version_id == nd.c.version_id)
-             .order_by(nd.c.version_id, nd.c.other_version_id))
+def copied_reports(conn: Connection, year: int | None = None) -> dict[int, list[int]]:
+    """Rule S5 by current version (of one year's reports): the ids of the reports it reads like, most similar
+    first. A lead to check, not a failed check: kept apart from `failed_checks`, as on the dashboard."""
+    nd, rep, ver = m.NearDuplicate.__table__, m.Report.__table__, m.Version.__table__
+    query = (select(nd.c.version_id, ver.c.report_id)
+             .join(rep, rep.c.current_version_id == nd.c.version_id).join(ver, ver.c.id == nd.c.other_version_id)
+             .order_by(nd.c.version_id, nd.c.similarity.desc(), nd.c.other_version_id))
     if year is not None:
         query = query.where(rep.c.year == year)
-    out: dict[int, list[dict[str, Any]]] = {}
-    for row in conn.execute(query):
-        out.setdefault(row.version_id, []).append({
-            "rule": "S5", "ok": False, "where": row.relation,
-            "detail": f"similar to version {row.other_version_id}: prose {row.similarity:.2f}"
-                      + (", identical tables" if row.same_tables else ""),
-        })
+    out: dict[int, list[int]] = {}
+    for version_id, report_id in conn.execute(query):
+        found = out.setdefault(version_id, [])
+        if report_id not in found:  # several versions of one report
+            found.append(report_id)
     return out
 
 
@@ -97,7 +97,7 @@ def coverage(conn: Connection, year: int, level: str | None = None, region: str 
     reports = {r.id: r for r in conn.execute(
         select(rep.c.id, rep.c.current_version_id, rep.c.first_seen, rep.c.published, rep.c.url, rep.c.failed_checks,
                rep.c.cross_checks).where(rep.c.year == year))}
-    copies = flagged_copies(conn, year)
+    copies = copied_reports(conn, year)
     deadlines: dict[tuple[str, str | None], date] = {}
     out = []
     for agency_id, name, agency_level, kind, code, report_id, portal in agencies:
@@ -113,11 +113,11 @@ def coverage(conn: Connection, year: int, level: str | None = None, region: str 
             continue
         out.append(CoverageRow(
             name, agency_level, kind, code, v.status, v.days_late, due, v.published, v.date_source, r.first_seen,
-            r.url, check_labels(r.failed_checks, r.cross_checks, copies.get(r.current_version_id)), v.note,
+            r.url, check_labels(r.failed_checks, r.cross_checks), v.note, tuple(copies.get(r.current_version_id, ())),
         ))
     return out
 
 
 # Column order of the table/CSV output.
 COLUMNS = ("agency", "level", "kind", "division_code", "status", "days_late", "deadline", "published",
-           "date_source", "first_seen", "url", "failed_checks", "note")
+           "date_source", "first_seen", "url", "failed_checks", "copies", "note")

@@ -2,7 +2,7 @@
 cell starting with =, +, -, @ (or a tab or carriage return before one) would run as a formula (CSV injection)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -18,8 +18,8 @@ def csv_text(text: str | None) -> str:
 LIST_SEPARATOR = "|"
 
 
-def csv_list(items: list[str] | tuple[str, ...]) -> str:
-    return LIST_SEPARATOR.join(item.replace(LIST_SEPARATOR, "%7C") for item in items)
+def csv_list(items: Iterable[object]) -> str:
+    return LIST_SEPARATOR.join(str(item).replace(LIST_SEPARATOR, "%7C") for item in items)
 
 
 def csv_record(record: Mapping[str, Any]) -> dict[str, Any]:

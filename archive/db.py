@@ -26,7 +26,7 @@ def resolve_url(db: str) -> str:
     """The SQLAlchemy URL of `db` (`--db`, NIANBAO_DB): a bare path means a SQLite file."""
     if "://" not in db:
         return f"sqlite:///{Path(db).resolve()}"
-    if db.startswith("postgresql://") or db.startswith("postgres://"):
+    if db.startswith(("postgresql://", "postgres://")):
         # psycopg 3 is the driver we install; SQLAlchemy's default for a bare postgresql:// is psycopg2.
         return "postgresql+psycopg://" + db.split("://", 1)[1]
     return db
@@ -44,7 +44,7 @@ def is_sqlite(engine: Engine) -> bool:
 
 def _sqlite_events(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, _record) -> None:
         # Hand transaction control to SQLAlchemy's begin event below instead of pysqlite's implicit BEGIN.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -58,7 +58,7 @@ def _sqlite_events(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn) -> None:
         mode = "DEFERRED" if conn.get_execution_options().get("nianbao_read_only") else "IMMEDIATE"
         conn.exec_driver_sql(f"BEGIN {mode}")
 

@@ -30,7 +30,8 @@ _CHROME_LINE = re.compile(
     r"扫一扫|当前位置|您当前的位置|上一篇|下一篇|相关附件|附件[:：]?$)"
 )
 _PAGE_NUMBER = re.compile(
-    r"^(第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+|page \d+( of \d+)?)$", re.IGNORECASE
+    r"^(第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+|page \d+( of \d+)?)$",
+    re.IGNORECASE,
 )
 _DATE = re.compile(
     r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}:\d{2}(:\d{2})?"

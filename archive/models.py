@@ -55,7 +55,7 @@ class AgencyAlias(Base):
     """Every name an agency is known by, normalised, including its own name: the lookup table for report titles."""
 
     __tablename__ = "agency_aliases"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
     alias: Mapped[str] = mapped_column(Text, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
 
@@ -231,7 +231,7 @@ class VersionSource(Base):
     rendering the full version whose tables it repeats (archive.version_chains)."""
 
     __tablename__ = "version_sources"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     extraction_id: Mapped[int] = mapped_column(ForeignKey("extractions.id"))
@@ -241,7 +241,7 @@ class MinhashBand(Base):
     """Locality-sensitive hashing buckets (one per band of a signature): versions sharing one are candidates."""
 
     __tablename__ = "minhash_bands"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True,
                                             index=True)
@@ -251,7 +251,7 @@ class NearDuplicate(Base):
     """Rule S5: `version_id` reads like `other_version_id` (the agency's previous year, or another agency)."""
 
     __tablename__ = "near_duplicates"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
     other_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True,
                                                   index=True)

@@ -2,16 +2,16 @@
 
 Reports share long template passages, so a whole-text SimHash calls every pair similar; MinHash over character
 shingles estimates the Jaccard similarity of the shingle sets, which does separate copied reports from merely
-templated ones (see tests/test_archive_identity.py for the measured figures on the seed reports).
+templated ones (see tests/integration/test_archive_identity.py for the measured figures on the seed reports).
 
 One hash per shingle, binned into K slots (Li, Owen & Zhang 2012, one-permutation hashing, with rotation
 densification for empty slots, Shrivastava 2017) costs one hash per shingle instead of K. The hash is CRC-32 of the
 shingle's bytes: one C call, where blake2b with its Python around it made the signature the largest cost of ingest.
 Its low 7 bits choose the slot, and the slot keeps the smallest CRC. CRC is linear rather than random, but on these
 texts it estimates Jaccard similarity as well as blake2b did (against exact Jaccard on 600 synthetic pairs: mean
-error +0.005, standard deviation 0.020; blake2b on 400: −0.002 and 0.024), and tests/test_archive_identity.py holds
-it to the seeds. A signature is 128 values of 32 bits, 512 bytes. Digits are folded to 0 first: a report copied
-from the previous year with new numbers is still a copy.
+error +0.005, standard deviation 0.020; blake2b on 400: −0.002 and 0.024), and
+tests/integration/test_archive_identity.py holds it to the seeds. A signature is 128 values of 32 bits, 512 bytes.
+Digits are folded to 0 first: a report copied from the previous year with new numbers is still a copy.
 """
 from __future__ import annotations
 

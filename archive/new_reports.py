@@ -3,7 +3,8 @@
 A report this transaction created, with one new blob seen by one capture, has one version with one source: there is
 nothing for `version_chains.recompute` to order, diff, rehome or choose between, and its result is known without reading
 anything back. So the version, source and summary rows of a whole batch of such reports are written in a few
-statements instead of about twenty per report. tests/test_archive_batch.py checks the rows equal the general path's.
+statements instead of about twenty per report. tests/integration/test_archive_batch.py checks the rows equal the
+general path's.
 """
 from __future__ import annotations
 

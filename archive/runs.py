@@ -132,8 +132,8 @@ class RunRecord:
         lines = [f"run {self.run_id}: {len(self.portals)} portals, {self.requests} requests, {t['pages']} pages "
                  f"({t['pages'] / seconds:.0f}/s), {self.archived()} documents archived in {seconds:.0f} s"
                  + (f" ({self.lost()} more handed on and NOT archived)" if self.lost() else ""),
-                 f"  reports: {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged; "
-                 f"{t['not_report']} not reports, {t['unreadable']} unreadable, {t['unattributed']} unattributed"]
+                 (f"  reports: {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged; "
+                  f"{t['not_report']} not reports, {t['unreadable']} unreadable, {t['unattributed']} unattributed")]
         failures = Counter()
         for p in self.portals.values():
             failures.update({k: v for k, v in p.errors.items() if k in INGESTED_ERRORS})

@@ -43,7 +43,7 @@ def transaction(engine: Engine, work: Callable[[Connection], _T]) -> _T:
     raise AssertionError("unreachable")
 
 
-def insert(conn: Connection, table: Table):  # type: ignore[no-untyped-def]
+def insert(conn: Connection, table: Table):
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
@@ -82,7 +82,8 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], k
     if conn.dialect.name == "postgresql":
         columns = list(ordered[0])
         q = conn.dialect.identifier_preparer.quote
-        sql = (f"INSERT INTO {q(table.name)} ({', '.join(map(q, columns))}) SELECT * FROM {_unnest(conn, table, columns)}"
+        sql = (f"INSERT INTO {q(table.name)} ({', '.join(map(q, columns))})"
+               f" SELECT * FROM {_unnest(conn, table, columns)}"
                f" ON CONFLICT ({', '.join(map(q, key))}) DO NOTHING")
         if returning:
             sql += f" RETURNING {', '.join(q(c.name) for c in returning)}"

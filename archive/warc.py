@@ -65,11 +65,11 @@ class WarcFile:
     @property
     def writer(self) -> WARCWriter:
         if self._writer is None:
-            self._fh = open(self.path, "ab")
+            self._fh = open(self.path, "ab")  # noqa: SIM115 (open until close(), across many records)
             self._writer = WARCWriter(self._fh, gzip=True)
         return self._writer
 
-    def _write(self, record) -> WarcRef:  # type: ignore[no-untyped-def]
+    def _write(self, record) -> WarcRef:
         assert self._fh is not None
         offset = self._fh.tell()
         self.writer.write_record(record)

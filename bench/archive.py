@@ -102,7 +102,8 @@ def run(label: str, urls: dict[str, str], data: Path, reports: int, batch: int, 
     blobs = sum(p.stat().st_size for p in (data / "batch" / "blobs").rglob("*") if p.is_file())
     result = {
         "backend": label, "single_reports_per_s": one["reports_per_s"], "batch_reports_per_s": many["reports_per_s"],
-        "batch_cpu_ms_per_report": many["cpu_ms_per_report"], "batch_size": batch, "reports": reports, "db_mb_per_10k": round(size / reports * 10_000 / 2**20, 1),
+        "batch_cpu_ms_per_report": many["cpu_ms_per_report"], "batch_size": batch, "reports": reports,
+        "db_mb_per_10k": round(size / reports * 10_000 / 2**20, 1),
         "blob_mb_per_10k": round(blobs / reports * 10_000 / 2**20, 1), **bench_coverage(arc, agencies),
     }
     arc.engine.dispose()

@@ -82,10 +82,10 @@ def baseline_main(registry: str, out: str) -> None:
     class Naive(CrawlSpider):
         name = "naive"
         allowed_domains = sorted({t.host for t in portals})
-        start_urls = [t.portal for t in portals]
+        start_urls = [t.portal for t in portals]  # noqa: RUF012 (Scrapy's class attribute)
         rules = (Rule(LinkExtractor(deny_extensions=[]), callback="seen", follow=True),)
 
-        def seen(self, response):  # type: ignore[no-untyped-def]
+        def seen(self, response):
             fetched.append(response.url)
             return
 
@@ -122,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     port = free_port()
     proxy = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "sandbox", "serve", "--scale", str(args.scale), "--seed",
-                               str(args.seed), "--port", str(port), "--documents", "1", "--prerender"],
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "sandbox", "serve", "--scale", str(args.scale),
+                               "--seed", str(args.seed), "--port", str(port), "--documents", "1", "--prerender"],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for line in server.stdout:  # "proxy: export http_proxy=…" once it listens
@@ -146,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         years = parse_years(args.years)
         m = measure(open_archive(str(db)), truth, years, record["requests"])
         pages = record["totals"].get("pages", 0)
-        print(f"\nours (exit {code}): {record['requests']} requests in {seconds:.0f} s — {pages / seconds:.0f} pages/s, "
-              f"{m.found / seconds:.1f} reports/s, peak RSS {peak / 1024:.0f} MB (crawler + extraction workers)")
+        print(f"\nours (exit {code}): {record['requests']} requests in {seconds:.0f} s — "
+              f"{pages / seconds:.0f} pages/s, {m.found / seconds:.1f} reports/s, "
+              f"peak RSS {peak / 1024:.0f} MB (crawler + extraction workers)")
         for line in m.lines():
             print("  " + line)
         if args.no_baseline:

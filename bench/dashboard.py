@@ -81,7 +81,7 @@ def registry(size: int) -> list[AgencyRecord]:
     return out
 
 
-def _pool(conn, now: datetime) -> list[int]:  # type: ignore[no-untyped-def]
+def _pool(conn, now: datetime) -> list[int]:
     """Extraction rows (with their blob rows) for the bulk versions to point at."""
     ex, blobs = T["extractions"], T["blobs"]
     rows, blob_rows = [], []
@@ -169,7 +169,7 @@ def build(arc: Archive, size: int) -> None:
     _showcase(arc)
 
 
-def _write(conn, batch: list[tuple[dict, dict]]) -> None:  # type: ignore[no-untyped-def]
+def _write(conn, batch: list[tuple[dict, dict]]) -> None:
     if batch:
         insert_new(conn, T["reports"], [r for r, _ in batch], ("id",))
         insert_new(conn, T["versions"], [v for _, v in batch], ("id",))
@@ -254,7 +254,7 @@ def main() -> None:
         result = {"backend": "postgresql" if "://" in db else "sqlite", "agencies": agencies, "reports": reports,
                   "build_s": round(built_s, 1), **measure(db, data, showcase, args.repeats)}
     print(json.dumps(result, ensure_ascii=False, indent=1))
-    slow = [k for k in ("overview", "matrix", "report") if result[k]["median_ms"] > TARGET_MS]  # type: ignore[index]
+    slow = [k for k in ("overview", "matrix", "report") if result[k]["median_ms"] > TARGET_MS]
     print(f"target ≤ {TARGET_MS} ms median: {'met' if not slow else 'missed by ' + ', '.join(slow)}")
 
 

@@ -49,7 +49,7 @@ def throwaway_servers(folder: Path):
             redis_url = f"unix://{sock}"
             _wait_for(sock)
         if not pg_url:
-            pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1]
+            pg_bin = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
             data = Path(tempfile.mkdtemp(prefix="nianbao-bench-pg-"))  # its own folder: the server's user enters it
             stops.append(lambda: shutil.rmtree(data, ignore_errors=True))
             as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -101,7 +101,7 @@ def tree_cpu_seconds(pid: int) -> float:
 class ServerCpu:
     """CPU seconds used by the Redis server (its INFO) and the PostgreSQL cluster (/proc) since the last call."""
 
-    def __init__(self, redis, pg_url: str):  # type: ignore[no-untyped-def]
+    def __init__(self, redis, pg_url: str):
         from sqlalchemy import create_engine, text
 
         from archive.db import resolve_url
@@ -130,7 +130,8 @@ def run_workers(commands: list[list[str]], env: dict, timeout: float) -> tuple[f
     processes, this process's CPU seconds meanwhile — the sandbox's) of processes run side by side."""
     started = time.time()
     children, own = cpu_seconds(resource.RUSAGE_CHILDREN), cpu_seconds(resource.RUSAGE_SELF)
-    logs = [tempfile.TemporaryFile("w+") for _ in commands]  # a failed worker's last words are printed
+    # A failed worker's last words are printed; closed below, after the workers.
+    logs = [tempfile.TemporaryFile("w+") for _ in commands]  # noqa: SIM115
     processes = [subprocess.Popen(c, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
                  for c, log in zip(commands, logs)]
     peak = 0
@@ -246,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         spent = r["cpu"] + r["pg_cpu"] + r["redis_cpu"] + r["sandbox_cpu"]
         print(f"{label:<12} {','.join(map(str, r['codes'])):<10} {work:8.1f} {r['pages']:7d} {r['pages'] / work:8.1f} "
               f"{r['found'] / work:9.2f} {r['recall']:7.2%} {r['peak'] / 1024:6.0f} MB {r['cpu']:21.0f} "
-              f"{r['pg_cpu']:11.1f} {r['redis_cpu']:6.1f} {r['sandbox_cpu']:8.1f}  {spent / (cores * r['seconds']):8.0%}")
+              f"{r['pg_cpu']:11.1f} {r['redis_cpu']:6.1f} {r['sandbox_cpu']:8.1f}  "
+              f"{spent / (cores * r['seconds']):8.0%}")
     rate = {k: r["pages"] / max(0.1, r["work"]) for k, r in results.items()}
     one = rate.get("1 workers")
     if one:

@@ -89,11 +89,11 @@ def populate(arc: Archive, departments: int, seed: int = 15) -> dict[str, float]
                                 "published": published, "first_seen": datetime(2026, 4, 2, 10)})
         for start in range(0, len(reports), CHUNK):
             insert_new(conn, T["reports"], reports[start:start + CHUNK], ("agency_id", "year", "kind"))
-    return {"units": len(release.divisions), "agencies_created": first.agencies_created, "build_s": build_s, "build_cpu": build_cpu,
-            "rebuild_s": rebuild_s, "departments": len(records), "reports": len(reports)}
+    return {"units": len(release.divisions), "agencies_created": first.agencies_created, "build_s": build_s,
+            "build_cpu": build_cpu, "rebuild_s": rebuild_s, "departments": len(records), "reports": len(reports)}
 
 
-def timed(fn, repeats: int) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
+def timed(fn, repeats: int) -> tuple[float, float, object]:
     """Median wall-clock and CPU seconds of this process (SQLite works in it; PostgreSQL in its server)."""
     result = fn()  # warm-up: caches, the planner's statistics
     walls, cpus = [], []
@@ -105,7 +105,7 @@ def timed(fn, repeats: int) -> tuple[float, float, object]:  # type: ignore[no-u
     return statistics.median(walls), statistics.median(cpus), result
 
 
-def bare_count(conn) -> int:  # type: ignore[no-untyped-def]
+def bare_count(conn) -> int:
     """The baseline: agencies LEFT JOIN the year's reports, counted by level — what any national figure costs at
     least, measured in the same sitting so that the roll-up's figure reads as a ratio on a busy machine."""
     ag, rep = T["agencies"], T["reports"]
@@ -125,15 +125,15 @@ def measure(arc: Archive, label: str, departments: int, repeats: int) -> None:
         print(f"[{label}] baseline (agencies LEFT JOIN reports, count by level): {base_wall:.3f} s wall, "
               f"{base_cpu:.3f} s CPU here", flush=True)
         for by in ("province", "province-level"):
-            seconds, cpu, rows = timed(lambda: rollup(conn, YEAR, AS_OF, by), repeats)
-            national = rows[0]  # type: ignore[index]
+            seconds, cpu, rows = timed(lambda by=by: rollup(conn, YEAR, AS_OF, by), repeats)
+            national = rows[0]
             print(f"[{label}] roll-up by {by}: {seconds:.3f} s wall ({seconds / base_wall:.1f}× the baseline), "
                   f"{cpu:.3f} s CPU here, median of {repeats} (target ≤ {ROLLUP_TARGET_S} s); "
                   f"{national.agencies:,} agencies counted, "
                   f"{national.portal_known:,} with a portal, {national.crawled:,} crawled, "
                   + ", ".join(f"{k} {v:,}" for k, v in national.statuses.items() if v), flush=True)
         seconds, _, rows = timed(lambda: coverage(conn, YEAR, as_of=AS_OF), max(1, repeats // 2))
-        print(f"[{label}] every agency's row (coverage --year {YEAR}): {seconds:.2f} s for {len(rows):,} rows "  # type: ignore[arg-type]
+        print(f"[{label}] every agency's row (coverage --year {YEAR}): {seconds:.2f} s for {len(rows):,} rows "
               f"(no target: the roll-up is the national view)", flush=True)
     print(f"[{label}] peak RSS so far: {peak_mb():.0f} MB", flush=True)
 

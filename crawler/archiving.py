@@ -49,7 +49,7 @@ class ArchivePipeline:
         self.waiting = 0  # bytes of documents handed to extraction and not yet committed
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler):
         s = crawler.settings
         pipeline = cls(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"), s.getint("NIANBAO_EXTRACT_WORKERS"),
                        s.getint("NIANBAO_INGEST_BATCH"), int(s.getfloat("NIANBAO_EXTRACT_BACKLOG_MB") * 2**20),
@@ -136,7 +136,7 @@ class ArchivePipeline:
 
     def _failed(self, exc: BaseException) -> None:
         """The crawl must stop, not lose documents silently."""
-        log.exception("archiving failed")
+        log.error("archiving failed", exc_info=exc)
         self.error = exc
         reactor.callFromThread(self.spider.archive_failed, exc)
 

@@ -11,7 +11,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
 
 class PooledDownloadHandler(HTTP11DownloadHandler):
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler):
         super().__init__(crawler)
         self._pool.maxPersistentPerHost = max(self._pool.maxPersistentPerHost,
                                               crawler.settings.getint("CONCURRENT_REQUESTS"))

@@ -142,7 +142,7 @@ def join_run(url: str, run: str | None, name: str | None, idle_exit: float | Non
 class Frontier:
     """The shared frontier of one run, as one worker sees it."""
 
-    def __init__(self, server: redis.Redis, run: str, worker: str, spider,  # type: ignore[no-untyped-def]
+    def __init__(self, server: redis.Redis, run: str, worker: str, spider,
                  lease_seconds: float = defaults.NIANBAO_LEASE_SECONDS):
         self.server, self.run, self.worker, self.spider = server, run, worker, spider
         self.prefix = f"nianbao:{run}:"
@@ -159,16 +159,16 @@ class Frontier:
         return self.prefix + f"leases:{worker}"
 
     # -- requests -------------------------------------------------------------------------------------------------
-    def encode(self, request) -> bytes:  # type: ignore[no-untyped-def]
+    def encode(self, request) -> bytes:
         try:
             return picklecompat.dumps(request.to_dict(spider=self.spider))
         except (TypeError, ValueError, AttributeError, pickle.PicklingError) as exc:
             raise Unshareable(f"{type(exc).__name__}: {exc}") from exc
 
-    def decode(self, data: bytes):  # type: ignore[no-untyped-def]
+    def decode(self, data: bytes):
         return request_from_dict(picklecompat.loads(data), spider=self.spider)
 
-    def push(self, request, fingerprint: bool = True) -> bool:  # type: ignore[no-untyped-def]
+    def push(self, request, fingerprint: bool = True) -> bool:
         """Queue `request` unless its fingerprint was seen in this run; False when it was."""
         replaces = request.meta.pop(LEASE, None) or ""
         try:
@@ -181,7 +181,7 @@ class Frontier:
         return bool(self._push(keys=[self.seen, self.frontier, self.leases, self.prefix + "sequence"],
                                args=[fp, request.priority, data, replaces]))
 
-    def pop(self):  # type: ignore[no-untyped-def]
+    def pop(self):
         found = self._pop(keys=[self.frontier, self.leases])
         if not found:
             return None
@@ -190,7 +190,7 @@ class Frontier:
         request.meta[LEASE] = lease.decode()
         return request
 
-    def done(self, request) -> None:  # type: ignore[no-untyped-def]
+    def done(self, request) -> None:
         """The request has been handled: give up its lease."""
         lease = request.meta.get(LEASE)
         if lease:
@@ -260,7 +260,7 @@ class Frontier:
         key = self.lease_key(worker)
         back = 0
 
-        def move(pipe) -> None:  # type: ignore[no-untyped-def]
+        def move(pipe) -> None:
             nonlocal back
             leases = pipe.hvals(key)
             requeue = []
@@ -306,7 +306,7 @@ class Frontier:
 class LeasedQueue(Base):
     """scrapy-redis's queue interface over `Frontier` (the scheduler's `queue`)."""
 
-    def __init__(self, server, spider, key, serializer=None):  # type: ignore[no-untyped-def]
+    def __init__(self, server, spider, key, serializer=None):
         super().__init__(server, spider, key, serializer)
         s = spider.settings
         self.frontier = Frontier(server, s.get("NIANBAO_RUN"), s.get("NIANBAO_WORKER"), spider,
@@ -315,10 +315,10 @@ class LeasedQueue(Base):
     def __len__(self) -> int:
         return len(self.frontier)
 
-    def push(self, request) -> None:  # type: ignore[no-untyped-def]
+    def push(self, request) -> None:
         self.frontier.push(request, fingerprint=False)
 
-    def pop(self, timeout=0):  # type: ignore[no-untyped-def]
+    def pop(self, timeout=0):
         return self.frontier.pop()
 
     def clear(self) -> None:
@@ -329,14 +329,14 @@ class Scheduler(RedisScheduler):
     """scrapy-redis's scheduler with leases, atomic seen-and-queued, and exit after an idle period."""
 
     @classmethod
-    def from_settings(cls, settings):  # type: ignore[no-untyped-def]
+    def from_settings(cls, settings):
         if not settings.get("NIANBAO_REDIS"):
             raise NotConfigured("the distributed scheduler needs NIANBAO_REDIS")
         instance = super().from_settings(settings)
         instance.idle_exit = settings.getfloat("NIANBAO_IDLE_EXIT")
         return instance
 
-    def open(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def open(self, spider) -> None:
         # scrapy-redis's open() also builds a dupefilter, which `Frontier.push` replaces.
         self.spider = spider
         self.queue = load_object(self.queue_cls)(server=self.server, spider=spider, key=self.queue_key,
@@ -352,7 +352,7 @@ class Scheduler(RedisScheduler):
         self.beat = task.LoopingCall(self._beat, spider)
         self.beat.start(1.0, now=False)
 
-    def _beat(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def _beat(self, spider) -> None:
         self.frontier.heartbeat()
         self.frontier.reap_dead()
         # An idle engine asks the scheduler again only every 5 s: ask now, another worker may have queued work.
@@ -365,7 +365,7 @@ class Scheduler(RedisScheduler):
             self.beat.stop()
         self.frontier.leave()
 
-    def enqueue_request(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def enqueue_request(self, request) -> bool:
         # dont_filter is honoured only for a popped request coming back (a retry, a challenge's second try):
         # fresh requests, POST API pages included, are fetched once per run across all workers.
         parent = request.meta.pop(PARENT, None)
@@ -393,7 +393,7 @@ class Scheduler(RedisScheduler):
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
-    def next_request(self):  # type: ignore[no-untyped-def]
+    def next_request(self):
         request = self.local.pop() if self.local else self.frontier.pop()
         if request is not None and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
@@ -417,23 +417,23 @@ class LeaseMiddleware:
     """Counts a response's outputs into its lease's `Hold`: requests are counted off by the scheduler, items by
     the item signals; a document's lease also waits for the archive's commit."""
 
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler):
         self.crawler = crawler
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(self.item_handled, signal=signal)
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler):
         if not crawler.settings.get("NIANBAO_REDIS"):
             raise NotConfigured
         return cls(crawler)
 
-    def item_handled(self, item, response, **_) -> None:  # type: ignore[no-untyped-def]
+    def item_handled(self, item, response, **_) -> None:
         frontier: Frontier | None = self.crawler.spider.frontier
         if frontier is not None and response is not None and not isinstance(response, Failure):
             frontier.handled(response.request.meta.get(LEASE))
 
-    async def process_spider_output(self, response, result):  # type: ignore[no-untyped-def]
+    async def process_spider_output(self, response, result):
         frontier: Frontier | None = self.crawler.spider.frontier
         lease = response.request.meta.get(LEASE)
         if frontier is None or not lease:

@@ -3,8 +3,8 @@
 Scrapy 2.19 on the asyncio reactor starts each download from a slot's queue as a task, and a request only counts as
 transferring once its task runs; `_process_queue` therefore saw the slot's room unchanged and handed out its whole
 queue at once. Without a download delay (AutoThrottle off) a host got up to ten requests at a time where two were
-allowed (tests/test_crawler_politeness.py counts them on the server). Here a request counts as transferring as soon as
-it is handed out; `Downloader._download` adds it again (a set) and removes it when its response is in.
+allowed (tests/e2e/test_crawler_politeness.py counts them on the server). Here a request counts as transferring as
+soon as it is handed out; `Downloader._download` adds it again (a set) and removes it when its response is in.
 
 A slot counts a request only once it has passed the downloader middlewares' way in (robots.txt, the host guard);
 `in_flight` counts a host's requests from the moment the engine hands them to the downloader until their response is
@@ -25,17 +25,17 @@ from scrapy.utils.defer import _schedule_coro
 
 
 class PoliteDownloader(Downloader):
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler):
         super().__init__(crawler)
         self.in_flight: Counter[str] = Counter()
         self._counted: dict[Request, str] = {}
 
-    def fetch(self, request):  # type: ignore[no-untyped-def,override]
+    def fetch(self, request):
         key = self.get_slot_key(request)
         self.in_flight[key] += 1
         self._counted[request] = key
 
-        def left(result):  # type: ignore[no-untyped-def]
+        def left(result):
             self._release(request)
             return result
 

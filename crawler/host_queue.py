@@ -23,7 +23,7 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 
 
 class _HostsUnderLimit(DownloaderInterface):
-    def __init__(self, crawler, limit: int):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler, limit: int):
         super().__init__(crawler)
         self.limit = limit
 
@@ -33,9 +33,10 @@ class _HostsUnderLimit(DownloaderInterface):
 
 
 class BusiestHostFirst(DownloaderAwarePriorityQueue):
-    def __init__(self, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler, *args, **kwargs):
         super().__init__(crawler, *args, **kwargs)
-        self._downloader_interface = _HostsUnderLimit(crawler, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        per_host = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        self._downloader_interface = _HostsUnderLimit(crawler, per_host)
         self._begun: set[str] = set()
 
     def _next_slot(self, stats: list[tuple[int, str]], *, update_state: bool) -> str:

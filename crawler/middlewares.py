@@ -76,7 +76,7 @@ class HostGuard:
                                      "(--allow-private / NIANBAO_ALLOW_PRIVATE) if that is intended")
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler):
         s = crawler.settings
         guard = cls(s.getlist("NIANBAO_ALLOWED_SUFFIXES"), s.getbool("NIANBAO_ALLOW_PRIVATE"))
         guard.crawler = crawler
@@ -89,7 +89,7 @@ class HostGuard:
         return hostname in registry_hosts or hostname.endswith(self.suffixes) or \
             any(hostname == s.lstrip(".") for s in self.suffixes)
 
-    async def process_request(self, request):  # type: ignore[no-untyped-def]
+    async def process_request(self, request):
         hostname = urlsplit(request.url).hostname or ""
         if not self.allowed(hostname, getattr(self.crawler.spider, "registry_hosts", set())):
             raise IgnoreRequest(f"host guard: {hostname} is neither a registry host nor an allowed domain")
@@ -128,7 +128,7 @@ class BackoffRetry(RetryMiddleware):
     """Scrapy's retries (RETRY_TIMES, RETRY_HTTP_CODES, network errors), each after an exponentially growing pause:
     a server answering 500/503 is usually overloaded, and an immediate retry only adds to it."""
 
-    def __init__(self, settings):  # type: ignore[no-untyped-def]
+    def __init__(self, settings):
         super().__init__(settings)
         self.base = settings.getfloat("NIANBAO_RETRY_BACKOFF")
         self.cap = settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX")
@@ -138,14 +138,14 @@ class BackoffRetry(RetryMiddleware):
             await sleep(backoff_delay(retry.meta.get("retry_times", 1), self.base, self.cap, retry_after))
         return retry
 
-    async def process_response(self, request, response):  # type: ignore[no-untyped-def]
+    async def process_response(self, request, response):
         result = super().process_response(request, response)
         if isinstance(result, Request):
             value = response.headers.get("Retry-After")
             return await self._paused(result, value.decode("latin-1") if value else None)
         return result
 
-    async def process_exception(self, request, exception):  # type: ignore[no-untyped-def]
+    async def process_exception(self, request, exception):
         return await self._paused(super().process_exception(request, exception))
 
 
@@ -153,14 +153,14 @@ class ChallengePages:
     """A WAF challenge (200/412/521 with a cookie-setting script) is retried once with the cookie it hands out;
     a second challenge means the site is blocking us, and the page is dropped — never archived as content."""
 
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler):
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_response(self, request, response):  # type: ignore[no-untyped-def]
+    def process_response(self, request, response):
         if not is_challenge(response.status, response.body):
             return response
         self.crawler.stats.inc_value("nianbao/challenges")
@@ -177,7 +177,7 @@ class EncodingRepair:
     """Chinese pages declare GBK as UTF-8 or Latin-1, or nothing: the body is decoded by `pipelines.decoding`
     (never by the declaration alone) and the response carries the encoding that actually worked."""
 
-    def process_response(self, request, response):  # type: ignore[no-untyped-def]
+    def process_response(self, request, response):
         if not isinstance(response, TextResponse) or not response.body:
             return response
         _, encoding = decode(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))

@@ -19,7 +19,8 @@ _REPORT_WORDS = re.compile(r"年报|年度报告")
 _OPENNESS_WORDS = re.compile(r"政务公开|信息公开|公开目录|政府公开|法定主动公开")
 _REPORT_SEGMENT = re.compile(r"/(?:[a-z]*x(?:x)?gk(?:gz)?n(?:d|b)\w*|gknb\w*|ndbg\w*|xxgknb\w*|zfxxgkn\w*|bmxxgknb\w*|"
                              r"annualreport\w*|nb)(?:/|\.s?html?$|$)", re.IGNORECASE)
-_OPENNESS_SEGMENT = re.compile(r"/(?:zwgk|xxgk|zfxxgk|gkml|zfxxgkml|openness|govinfo|zwgk_\w+)(?:/|\.s?html?$|$)", re.IGNORECASE)
+_OPENNESS_SEGMENT = re.compile(r"/(?:zwgk|xxgk|zfxxgk|gkml|zfxxgkml|openness|govinfo|zwgk_\w+)(?:/|\.s?html?$|$)",
+                               re.IGNORECASE)
 # Words of the look-alikes and of the pages around the column (guides, rules, applications), and of traps.
 _NEGATIVE = re.compile(r"网站|报表|解读|搜索|法治|政府工作报告|统计|预算|决算|指南|制度|依申请|申请|规定|目录管理|"
                        r"日历|专题|新闻|动态|要闻|通知|公告")

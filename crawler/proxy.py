@@ -8,7 +8,7 @@ from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware
 
 class SettingsProxy(HttpProxyMiddleware):
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler):
         middleware = super().from_crawler(crawler)
         if proxy := crawler.settings.get("NIANBAO_PROXY"):
             # As if it were $http_proxy: what Scrapy does with an environment proxy is done with this one.

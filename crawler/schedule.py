@@ -49,7 +49,8 @@ class Cadence:
 
 def next_runs(cadence: Cadence, start: date, count: int) -> list[date]:
     """The first `count` days from `start` on which the cadence runs."""
-    out, day = [], start
+    out: list[date] = []
+    day = start
     while len(out) < count:
         if cadence.fires_on(day):
             out.append(day)
@@ -201,9 +202,9 @@ class Job:
 
 def crontab_block(job: Job, cadence: Cadence) -> str:
     lines = [BEGIN.format(name=job.name),
-             f"# daily {cadence.season_start[0]:02d}-{cadence.season_start[1]:02d} to "
-             f"{cadence.season_end[0]:02d}-{cadence.season_end[1]:02d}, weekly on {WEEKDAYS[cadence.weekday]} "
-             f"otherwise, at {cadence.hour:02d}:{cadence.minute:02d}; written by `nianbao schedule install`"]
+             (f"# daily {cadence.season_start[0]:02d}-{cadence.season_start[1]:02d} to "
+              f"{cadence.season_end[0]:02d}-{cadence.season_end[1]:02d}, weekly on {WEEKDAYS[cadence.weekday]} "
+              f"otherwise, at {cadence.hour:02d}:{cadence.minute:02d}; written by `nianbao schedule install`")]
     command = job.shell()
     lines += [line.render(command) for line in cron_lines(cadence)]
     lines.append(END.format(name=job.name))
@@ -257,9 +258,9 @@ def systemd_units(job: Job, cadence: Cadence) -> dict[str, str]:
     service.append(f"ExecStart={'-' if job.health else ''}{_exec(job.crawl)}")
     if job.health:
         service.append(f"ExecStart={_exec(job.health)}")
-    timer = ["[Unit]", f"Description=nianbao crawl schedule ({job.name}): daily "
+    timer = ["[Unit]", (f"Description=nianbao crawl schedule ({job.name}): daily "
              f"{cadence.season_start[0]:02d}-{cadence.season_start[1]:02d} to "
-             f"{cadence.season_end[0]:02d}-{cadence.season_end[1]:02d}, weekly on {WEEKDAYS[cadence.weekday]}",
+             f"{cadence.season_end[0]:02d}-{cadence.season_end[1]:02d}, weekly on {WEEKDAYS[cadence.weekday]}"),
              "", "[Timer]"]
     timer += [f"OnCalendar={expression}" for expression in on_calendar(cadence)]
     # A run missed while the machine was off happens at the next boot; the timer never starts a second run while

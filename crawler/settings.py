@@ -132,7 +132,7 @@ PRESETS = {
         "SPIDER_MIDDLEWARES": {**SPIDER_MIDDLEWARES, "crawler.distributed.LeaseMiddleware": 10},
         # A worker leases as many requests as it has room for, and what its hosts cannot take at once (two each)
         # waits in its slots, out of the other workers' reach: with 64, one worker of two now and then leased a
-        # small run whole (tests/test_distributed.py). Leasing only what a host can take is not done yet.
+        # small run whole (tests/e2e/test_distributed.py). Leasing only what a host can take is not done yet.
         "CONCURRENT_REQUESTS": 16,
     },
     # `nianbao demo`: the sandbox, a local replica on loopback.

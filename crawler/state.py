@@ -78,7 +78,7 @@ class Node:
                 int(self.cold), json.dumps([asdict(c) for c in self.children], ensure_ascii=False))
 
     @classmethod
-    def from_row(cls, row) -> Node:  # type: ignore[no-untyped-def]
+    def from_row(cls, row) -> Node:
         *head, cold, children = row
         return cls(*head, bool(cold), [Child(**c) for c in json.loads(children)])
 
@@ -110,7 +110,7 @@ class State:
         self.failed: set[str] = {row[0] for row in self.db.execute("SELECT url FROM failed_documents")}
         self._complete: set[str] = set()
 
-    def load_archive(self, archive) -> None:  # type: ignore[no-untyped-def]
+    def load_archive(self, archive) -> None:
         """Every document URL the archive holds a capture of, with its latest validators."""
         cap = T["captures"]
         latest = (select(cap.c.requested_url, func.max(cap.c.fetched_at).label("at"))
@@ -180,7 +180,7 @@ FAILED = Table("crawl_failed_documents", _shared, Column("url", Text, primary_ke
 class SharedState(State):
     """The same memory in the archive's database, shared by the workers of a distributed crawl."""
 
-    def __init__(self, archive):  # type: ignore[no-untyped-def]
+    def __init__(self, archive):
         _shared.create_all(archive.engine, checkfirst=True)
         # One connection for the spider's thread, each statement its own transaction: a lookup or a save is one
         # round trip to the server (a pooled connection per call costs a ping, BEGIN and COMMIT besides).
@@ -217,13 +217,14 @@ class SharedState(State):
         self.failed.add(url)
         values = {"url": url, "reason": reason, "at": time.time()}
         stmt = insert(self.conn, FAILED).values(**values)
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_={"reason": reason, "at": values["at"]}))
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["url"],
+                                                     set_={"reason": reason, "at": values["at"]}))
 
     def close(self) -> None:
         self.flush()
         self.conn.close()
 
 
-def open_state(archive, shared: bool) -> State:  # type: ignore[no-untyped-def]
+def open_state(archive, shared: bool) -> State:
     """The crawl's memory: a file beside the archive, or the archive's database when workers share it."""
     return SharedState(archive) if shared else State(archive.data_dir / "crawl-state.sqlite")

@@ -45,7 +45,7 @@ def outcome(certificate: x509.Certificate | None, hostname: str, verified: bool,
     return "unverified: " + ("; ".join(problems) or "leaf ok, chain not checked")
 
 
-def response_outcome(response, verify_certificates: bool) -> str | None:  # type: ignore[no-untyped-def]
+def response_outcome(response, verify_certificates: bool) -> str | None:
     """The outcome for a Scrapy response; None for plain http."""
     if not response.url.startswith("https://"):
         return None

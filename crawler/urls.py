@@ -14,7 +14,8 @@ _TRACKING = re.compile(r"^(?:utm_\w+|jsessionid|phpsessid|spm|from|_t|timestamp|
 _DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)$", re.IGNORECASE)
 _IMAGE_EXT = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?)$", re.IGNORECASE)
 # Download handlers of the CMS families: the file's type is not in the URL (Hanweb downfile.jsp, VSB download.jsp).
-_DOWNLOAD = re.compile(r"(?:down(?:load|file)[^/]*\.(?:jsp|aspx?|php|do)|/attachment/|/uploadfiles?/|/P0\d{8})", re.IGNORECASE)
+_DOWNLOAD = re.compile(r"(?:down(?:load|file)[^/]*\.(?:jsp|aspx?|php|do)|/attachment/|/uploadfiles?/|/P0\d{8})",
+                       re.IGNORECASE)
 # The last path segment of an article: TRS t20240129_1926722.html, Hanweb art_1229_123.html, gkmlpt post_123.html,
 # VSB /info/1039/108122.htm, 19-digit snowflakes, 32-hex ids, ASP.NET Pages_183_59307.aspx.
 _ARTICLE_SEGMENT = re.compile(

@@ -86,7 +86,8 @@ def _r5(fields: dict[str, Number], checks: list[Check]) -> None:
 
 # "共收到政府信息公开申请12件", "收到依申请公开0件", "未收到…申请" in the prose. Ten digits at most: a longer
 # number is none a report holds (pipelines.values.LARGEST), and 4,300 digits and more cannot even become an int.
-_RECEIVED = re.compile(r"(?:共|累计|全年|本年度?|新)?(?:收到|受理)[^。；;，,]{0,20}?(?:申请|依申请公开)[^。；;，,\d之]{0,6}?(\d{1,10})\s*件")
+_RECEIVED = re.compile(r"(?:共|累计|全年|本年度?|新)?(?:收到|受理)[^。；;，,]{0,20}?(?:申请|依申请公开)"
+                       r"[^。；;，,\d之]{0,6}?(\d{1,10})\s*件")
 _NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理)[^。；;]{0,12}?申请")
 
 
@@ -97,8 +98,8 @@ def _s3(fields: dict[str, Number], prose: str, checks: list[Check]) -> None:
     match = _RECEIVED.search(prose)
     if match:
         quoted, said = int(match.group(1)), match.group(0)
-    elif _NONE_RECEIVED.search(prose):
-        quoted, said = 0, _NONE_RECEIVED.search(prose).group(0)
+    elif none := _NONE_RECEIVED.search(prose):
+        quoted, said = 0, none.group(0)
     else:
         return
     ok = _equal(quoted, total)

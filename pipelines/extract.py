@@ -33,6 +33,7 @@ _SECTION_NAMES = {"active": "二", "applications": "三", "review_litigation": "
 
 def _reader(fmt: str) -> Callable[[bytes], Document]:
     # Imported on use: a run over HTML pages never pays for pdfplumber, python-docx or LibreOffice.
+    read: Callable[[bytes], Document]
     if fmt == "html":
         from pipelines.formats.html import read
     elif fmt == "text":
@@ -86,7 +87,7 @@ def _keys(template: str, mapped: Mapped, warnings: list[str]) -> list[str]:
     return keys
 
 
-def _fields(template: str, mapped: Mapped, warnings: list[str]) -> tuple[dict, dict]:
+def _fields(template: str, mapped: Mapped, warnings: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     fields: dict[str, int | float | None] = {}
     raw: dict[str, str | None] = {}
     missing: dict[str, list[str]] = {}

@@ -121,7 +121,7 @@ class Mapped:
     """Cells found for schema keys (raw text per key), the template evidence, and what went wrong."""
 
     raw: dict[str, str] = field(default_factory=dict)
-    template_votes: Counter = field(default_factory=Counter)
+    template_votes: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     sections: set[str] = field(default_factory=set)
     # Money units stated in section 二 headers ("（单位：元）"), by key.
@@ -388,7 +388,7 @@ class _GridWalker:
         header = _review_header(self.review_positions, self.review_labels)
         aligned = header is not None and max(header) < len(row) \
             and all(values.is_value_like(row[c].text) for c in header)
-        if aligned and numbers and len(numbers) <= 15:
+        if header is not None and aligned and numbers and len(numbers) <= 15:
             # Under a complete header, a row with any value is the data row: blanks stay in their own columns.
             keys = list(header.values())
             cells = [row[c].text for c in header]
@@ -396,11 +396,12 @@ class _GridWalker:
             if outside:
                 self.out.warnings.append(f"section 四: cells outside the header columns ignored: {outside}")
         elif len(numbers) >= 5:
-            cells = _fit([cell.text for c, cell in enumerate(row) if not grid.is_copy(r, c)
-                          and values.is_value_like(cell.text)], 15)
-            if cells is None:
+            fitted = _fit([cell.text for c, cell in enumerate(row) if not grid.is_copy(r, c)
+                           and values.is_value_like(cell.text)], 15)
+            if fitted is None:
                 self.out.warnings.append("section 四: data row has an unexpected number of cells")
                 return
+            cells = fitted
             keys = [f"{g}.{c}" for g in schema.REVIEW_GROUPS for c in schema.REVIEW_COLUMNS]
         else:
             return
@@ -521,7 +522,9 @@ def _adds_up(candidate: _AppRow, key: str, rows: list[_AppRow]) -> bool:
     for col in schema.APPLICANT_COLUMNS:
         if not candidate.number(col):
             continue
-        value = lambda leaf: by_leaf[leaf].number(col) if leaf in by_leaf else None  # noqa: E731
+        def value(leaf: str, col: str = col) -> float | None:
+            return by_leaf[leaf].number(col) if leaf in by_leaf else None
+
         if key in leaves or key == "total_processed":
             total, parts = value("total_processed"), [value(leaf) for leaf in leaves]
         else:

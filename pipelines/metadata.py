@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pipelines.dates import find_dates, labelled_date, parse_date
 
@@ -22,10 +22,12 @@ _TITLE_YEAR = re.compile(_YEAR + r"\s*年度?")
 _PERIOD = re.compile(r"(?:统计|期限|时限)[^。]{0,30}?" + _YEAR + r"\s*年\s*(?:1|一)\s*月\s*(?:1|一)\s*日")
 _COVER_LETTER = re.compile(r"关于报送|报送.{0,30}的函|的函$")
 # Words an agency name ends with (人民政府, 行政审批服务局, 街道办事处, 镇, …).
-_AGENCY_END = re.compile(r"(?:政府|局|委|委员会|办|办公室|办事处|院|厅|部|中心|街道|镇|乡|馆|所|站|队|会|署|处|集团|公司)$")
+_AGENCY_END = re.compile(r"(?:政府|局|委|委员会|办|办公室|办事处|院|厅|部|中心|街道|镇|乡|馆|所|站|队|会|署|处|"
+                         r"集团|公司)$")
 _SIGNATURE_MAX = 30
 # The body naming its author: "本报告由XX局根据…编制", "XX局根据《条例》…编制本报告", "请与XX局办公室联系".
-_AGENCY_NAME = r"([\u4e00-\u9fff（）()]{2,30}?(?:人民政府|政府|局|委员会|委|办公室|办事处|院|厅|中心|街道|镇|乡|管委会))"
+_AGENCY_NAME = (r"([\u4e00-\u9fff（）()]{2,30}?"
+                r"(?:人民政府|政府|局|委员会|委|办公室|办事处|院|厅|中心|街道|镇|乡|管委会))")
 _BODY_AGENCY = (re.compile(r"本(?:年度)?报告由" + _AGENCY_NAME + r"(?:根据|依据|按照|编制|负责|会同)"),
                 re.compile(r"请与" + _AGENCY_NAME + r"(?:办公室|党政办|综合股|政务公开办)?联系"))
 _BODY_LINES = 12
@@ -81,7 +83,7 @@ def agency_from_title(title: str) -> str | None:
     return collapse(head) or None
 
 
-def agency_from_lines(lines: list[str]) -> str | None:
+def agency_from_lines(lines: Iterable[str]) -> str | None:
     """An agency name standing on its own line (the line above the title, or the signature at the end)."""
     for line in lines:
         text = line.strip()

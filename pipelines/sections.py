@@ -21,7 +21,8 @@ _HEADINGS = {key: re.compile(rf"^\s*{_NUMBER}\s*[^。；]{{0,16}}?(?:{pattern})"
 _HEADING_MAX = 45  # a heading is a short line; a sentence starting "一、…" is prose
 
 # Portal chrome that a text extraction may carry after the report (footer, print/close links).
-CHROME = re.compile(r"网站标识码|主办单位|承办单位|版权所有|ICP备|公网安备|技术支持|打印本页|关闭窗口|【打印】|【关闭】|扫一扫")
+CHROME = re.compile(r"网站标识码|主办单位|承办单位|版权所有|ICP备|公网安备|技术支持|打印本页|关闭窗口|"
+                    r"【打印】|【关闭】|扫一扫")
 
 
 def heading_key(line: str, after: int = -1) -> str | None:

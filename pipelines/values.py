@@ -68,11 +68,12 @@ def parse(text: str, amount: bool = False, header_unit: str | None = None) -> Va
     if match.re is _NUMBER:
         if len(digits.partition(".")[0]) > len(str(LARGEST)):
             return _too_large()
-        number: int | float | None = float(digits) if "." in digits else int(digits)
+        number: int | float = float(digits) if "." in digits else int(digits)
     else:
-        number = _chinese(digits)
-        if number is None:
+        chinese = _chinese(digits)
+        if chinese is None:
             return Value(None, False, problem="is not a number")
+        number = chinese
     if sign in ("-", "负"):
         number = -number
     unit = unit or header_unit
@@ -101,7 +102,8 @@ def _chinese(numeral: str) -> int | float | None:
     """A Chinese numeral's value, or None when it is not one ("百" alone, "十十")."""
     import cn2an  # imported on use: few reports write numbers in Chinese
     try:
-        return cn2an.cn2an(numeral, "normal")
+        value: int | float = cn2an.cn2an(numeral, "normal")
+        return value
     except (ValueError, KeyError):  # cn2an's errors for what it cannot read (KeyError: "贰贰亿六")
         return None
 

@@ -1,6 +1,6 @@
 """The accuracy gate's measurement: extraction results against hand-reviewed golden files (the tests' fixture
 corpus, tests/fixtures/docs), and the sandbox's variant corpus against what it was rendered from
-(tests/test_accuracy.py gates both; bench.extraction measures the variants).
+(tests/integration/test_accuracy.py gates both; bench.extraction measures the variants).
 
 A golden (`<fixture>.expected.json`) states what a person checked the document says: format, is_report (with a
 reason when not), agency, year, template, title, published, and every field's value (null for blank, never 0),
@@ -105,7 +105,7 @@ def variant_table(scores: dict[tuple[str, str], Score]) -> str:
     formats = sorted({f for _, f in scores})
     classes = sorted({c for c, _ in scores})
     lines = [f"{'class':18} " + " ".join(f"{f:>8}" for f in formats) + "  misplaced  missed  docs ok"]
-    for cls in classes + ["all"]:
+    for cls in [*classes, "all"]:
         row = {f: Score() for f in formats}
         for (c, f), s in scores.items():
             if cls in (c, "all"):

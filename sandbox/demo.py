@@ -78,7 +78,7 @@ def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = de
     return 0 if result.record.reason == "finished" else 1
 
 
-def national_roll_up(archive, year: int, as_of, provinces: set[str]) -> None:  # type: ignore[no-untyped-def]
+def national_roll_up(archive, year: int, as_of, provinces: set[str]) -> None:
     """The national registry into the archive, then the roll-up of `year`: the nation and the sandbox's provinces
     (its governments are fictional: they count beside the registry's real ones)."""
     from archive.queries.rollup import rollup

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sandbox.reports.html_page import body_html
 from sandbox.reports.labels import QUIRKS
-from sandbox.reports.layout import TABLES, Table, letter_blocks, report_blocks
+from sandbox.reports.layout import TABLES, Paragraph, Table, letter_blocks, report_blocks
 from sandbox.reports.normalize import fixed_zip
 from sandbox.reports.render import Request, render_all, render_direct
 from sandbox.reports.spec import ReportSpec
@@ -139,7 +139,9 @@ def _compressed_body(ref: ReportRef, editor: str) -> bytes:
 def image_body(spec: ReportSpec, image_src: Callable[[int], str]) -> str:
     """The report with each table replaced by an <img> (the tables-only-as-an-image publication)."""
     blocks = [*letter_blocks(spec), *report_blocks(spec)]
-    parts, run, n = [], [], 0
+    parts: list[str] = []
+    run: list[Paragraph | Table] = []
+    n = 0
     for block in blocks:
         if isinstance(block, Table):
             parts.append(body_html(run, "plain"))
@@ -286,7 +288,7 @@ class DocumentStore:
         future = self._pending.get(path) or self.prewarm([(ref, fmt)])
         await asyncio.wrap_future(future)
         self._pending.pop(path, None)
-        return Path(path).read_bytes()
+        return Path(path).read_bytes()  # noqa: ASYNC240 (a rendered file in the page cache: a thread costs more)
 
     def close(self) -> None:
         if self._pool:

@@ -49,8 +49,8 @@ class Measure:
     def lines(self) -> list[str]:
         return [f"recall    {self.recall:7.2%}  ({self.found} of {self.expected} reports of the requested years)",
                 f"precision {self.precision:7.2%}  ({self.correct} of {self.archived} archived (agency, year) reports)",
-                f"fields    {self.field_accuracy:7.2%}  ({self.cells_equal} of {self.cells} cells as expected; "
-                f"of them in tables published as pictures: {self.image_cells_equal} of {self.image_cells})",
+                (f"fields    {self.field_accuracy:7.2%}  ({self.cells_equal} of {self.cells} cells as expected; "
+                 f"of them in tables published as pictures: {self.image_cells_equal} of {self.image_cells})"),
                 f"requests  {self.requests} = {self.cost:.2f} × the manifest minimum ({self.minimum_requests})"]
 
 

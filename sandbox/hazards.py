@@ -170,5 +170,6 @@ def not_found(portal: Portal) -> Response:
 
 def soft_404_page(portal: Portal) -> str:
     return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{portal.owner.name}</title></head><body>"
-            "<div class=\"error\"><h2>很抱歉，您要访问的页面不存在或已被删除！</h2><p><a href=\"/\">返回首页</a></p></div>"
+            "<div class=\"error\"><h2>很抱歉，您要访问的页面不存在或已被删除！</h2>"
+            "<p><a href=\"/\">返回首页</a></p></div>"
             "</body></html>")

@@ -208,18 +208,24 @@ def _portal_minimum(sb, portal: Portal) -> list[dict]:
             continue  # the 政务公开 page, already counted
         for call in calls if counts[col.key] else calls[:1]:
             add(call, "listing", call.years or years)
-    for item in site.items.values():
-        if item.kind == "report" and item.published <= today and _canonical(portal, item):
-            add(Call("GET", platform.item(site, item)), "report", {item.year})
-            for part in platform.parts(site, item):
-                add(Call("GET", part), "report part", {item.year})
-            for att in attachments(item):
-                add(Call("GET", platform.file(site, item, att)), "report file", {item.year})
+    for call, purpose, years in _report_calls(portal, site, platform, today):
+        add(call, purpose, years)
     for item in _poison(site, today):  # listed as reports: only their bytes tell
         add(Call("GET", platform.item(site, item)), "poison document", {item.year})
     if "flaky_500" in portal.hazards:
         entries += [{**e, "purpose": "retry after 500"} for e in entries if e["purpose"] != "robots"]
     return entries
+
+
+def _report_calls(portal: Portal, site, platform, today) -> Iterator[tuple[Call, str, set[int]]]:
+    """The calls that fetch each report the portal publishes as its own: its page, its parts, its files."""
+    for item in site.items.values():
+        if item.kind == "report" and item.published <= today and _canonical(portal, item):
+            yield Call("GET", platform.item(site, item)), "report", {item.year}
+            for part in platform.parts(site, item):
+                yield Call("GET", part), "report part", {item.year}
+            for att in attachments(item):
+                yield Call("GET", platform.file(site, item, att)), "report file", {item.year}
 
 
 def _parts(sb, fields: bool) -> Iterator[tuple[str, object]]:

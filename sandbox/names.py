@@ -69,8 +69,10 @@ TOWNSHIP_SUFFIXES = ("镇", "乡", "街道")
 
 # The report column: (title, path segment) pairs seen on real portals (domain.md §5).
 REPORT_COLUMNS = (
-    ("政府信息公开年报", "zfxxgknb"), ("政府信息公开年度报告", "zfxxgkndbg"), ("政府信息公开工作年度报告", "zfxxgkgzndbg"),
-    ("信息公开年报", "xxgknb"), ("政府信息公开年度报告专栏", "xxgknbgs"), ("年度报告", "ndbg"), ("信息公开年报", "gknb"),
+    ("政府信息公开年报", "zfxxgknb"), ("政府信息公开年度报告", "zfxxgkndbg"),
+    ("政府信息公开工作年度报告", "zfxxgkgzndbg"),
+    ("信息公开年报", "xxgknb"), ("政府信息公开年度报告专栏", "xxgknbgs"), ("年度报告", "ndbg"),
+    ("信息公开年报", "gknb"),
 )
 # Where the 政务公开 section sits.
 OPENNESS_ROOTS = (("政务公开", "zwgk"), ("信息公开", "xxgk"), ("政府信息公开", "zfxxgk"))

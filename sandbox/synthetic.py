@@ -80,7 +80,7 @@ def spreadsheet(r: Report) -> Report:
     return sheet
 
 
-def no_extractor(data: bytes, source: str):  # type: ignore[no-untyped-def]
+def no_extractor(data: bytes, source: str):
     raise AssertionError("these tests hand the extraction result to ingest")
 
 
@@ -88,5 +88,5 @@ def ingestor(archive: Archive, run_id: str = "run-1") -> Ingestor:
     return Ingestor(archive, run_id, extractor=no_extractor, parser_version=PARSER)
 
 
-def capture(url: str, minutes: int = 0, run_id: str = "run-1", **kw) -> Capture:  # type: ignore[no-untyped-def]
+def capture(url: str, minutes: int = 0, run_id: str = "run-1", **kw) -> Capture:
     return Capture(requested_url=url, fetched_at=T0 + timedelta(minutes=minutes), run_id=run_id, **kw)

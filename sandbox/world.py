@@ -102,7 +102,9 @@ class _Namer:
     """Unique place names and hosts within one world."""
 
     def __init__(self, seed: int):
-        self.seed, self.names, self.hosts = seed, set(), set()
+        self.seed = seed
+        self.names: set[str] = set()
+        self.hosts: set[str] = set()
 
     def place(self, *parts: object, taken: set[str] | None = None) -> tuple[str, str]:
         """A two-syllable name unused in `taken` (default: the world's county-level and city names)."""

@@ -211,7 +211,7 @@ def ofd_entries(by_name: dict[str, Entry]) -> list[Entry]:
     for stem in OFD_SOURCES:
         source = by_name[f"{stem}.pdf"]
         entries.append(Entry(f"{stem}.ofd", {**source.expected, "format": "ofd"},
-                             data=pdf_to_ofd(source.data)))  # type: ignore[arg-type]
+                             data=pdf_to_ofd(source.data)))
     return entries
 
 
@@ -236,16 +236,16 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 def build() -> list[Entry]:
     seeds = seed_specs()
     entries = seed_entries(seeds) + variant_entries(seeds)
-    rendered = render_all([e.request for e in entries])  # type: ignore[misc]
+    rendered = render_all([e.request for e in entries])
     for entry, data in zip(entries, rendered):
         entry.data = data
     by_name = {e.name: e for e in entries}
     looks = lookalike_entries()
-    pdfs = convert({"rule_of_law": looks[3].data}, "pdf")  # type: ignore[dict-item]
+    pdfs = convert({"rule_of_law": looks[3].data}, "pdf")
     looks.append(Entry("lookalike-rule_of_law.pdf", {**looks[3].expected, "format": "pdf"}, data=pdfs["rule_of_law"]))
     ofds = ofd_entries(by_name)
     entries += looks + ofds + hard_entries(by_name["seed000.pdf"].data, by_name["seed000.docx"].data,
-                                           ofds[0].data, seeds[0])  # type: ignore[arg-type]
+                                           ofds[0].data, seeds[0])
     return entries
 
 
@@ -258,7 +258,7 @@ def main() -> int:
         raise SystemExit("duplicate fixture names")
     changed = 0
     for entry in entries:
-        changed += write_if_changed(DOCS / entry.name, entry.data)  # type: ignore[arg-type]
+        changed += write_if_changed(DOCS / entry.name, entry.data)
         golden = DOCS / (entry.name + GOLDEN)
         changed += write_if_changed(golden, golden_text(entry.expected, golden).encode("utf-8"))
     stale = [p for p in DOCS.iterdir() if p.name not in names]

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     DATE = "date"  # date32; ISO text in CSV and JSONL
     TIMESTAMP = "timestamp"  # UTC, microseconds; "YYYY-MM-DD HH:MM:SS" in CSV and JSONL
     LIST = "list"  # list of text; one cell joined by LIST_SEPARATOR in CSV
+    ID_LIST = "id_list"  # list of ids; one cell joined by LIST_SEPARATOR in CSV
 
 
 class Export(StrEnum):
@@ -93,8 +94,10 @@ META: tuple[Column, ...] = (
            "publication status: on_time, late or published_date_unknown"),
     Column("days_late", Kind.INTEGER, "逾期天数", "days late", unit="天 (days)"),
     Column("versions", Kind.INTEGER, "版本数", "number of distinct versions seen"),
-    Column("failed_checks", Kind.LIST, "未通过的校验（规则@位置：R1–R5、S1–S5）",
-           "failed checks, rule@where: the report's own (R1–R5, S3), across years (S1, S2), copies (S5)"),
+    Column("failed_checks", Kind.LIST, "未通过的一致性校验（规则@位置：R1–R5、S1–S4）",
+           "failed consistency checks, rule@where: the report's own (R1–R5, S3), across years (S1, S2)"),
+    Column("copies", Kind.ID_LIST, "内容雷同的报告（规则 S5，按相似度排列的 report_id；线索，不是校验失败）",
+           "reports this one reads like (rule S5), their report_id, most similar first: a lead, not a failed check"),
     Column("source_urls", Kind.LIST, "来源网址", "URLs the current version was fetched from"),
     *(Column(f"section_{key}", Kind.TEXT, f"正文：{heading}", f"prose section: {key.replace('_', ' ')}",
              exports=NO_CSV) for key, heading in schema.SECTION_HEADINGS.items()),

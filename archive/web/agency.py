@@ -79,7 +79,7 @@ def figures(conn: Connection, reports: list[Any]) -> list[YearFigures]:
     for row in conn.execute(select(ver.c.id, ex.c.meta, ex.c.body).join(ex, ex.c.id == ver.c.extraction_id)
                             .where(ver.c.id.in_(list(by_version)))):
         fields = stored_results.unpack(row.meta, row.body).get("fields") or {}
-        values = {name: [fields.get(k) for k in keys if fields.get(k) is not None] for name, keys in FIGURES.items()}
+        values = {name: [v for k in keys if (v := fields.get(k)) is not None] for name, keys in FIGURES.items()}
         report = by_version[row.id]
         out.append(YearFigures(year=report.year, report_id=report.id,
                                **{name: sum(found) if found else None for name, found in values.items()}))

@@ -34,7 +34,7 @@ def sqlite_read_only_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///file:{quote(str(path))}?mode=ro{_immutable(path)}&uri=true")
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, _record) -> None:
         # SQLAlchemy's begin event below opens the transactions, so that the queries of one request read one
         # snapshot (pysqlite alone would run each SELECT in a transaction of its own).
         dbapi_conn.isolation_level = None
@@ -44,7 +44,7 @@ def sqlite_read_only_engine(path: Path) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN DEFERRED")
 
     return engine
@@ -64,7 +64,7 @@ def _postgresql_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=True)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, _record) -> None:
         with dbapi_conn.cursor() as cur:
             cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         dbapi_conn.commit()

@@ -118,7 +118,7 @@ class OverviewBuilder:
     def __init__(self, snapshots: Snapshots):
         self.snapshots = snapshots
 
-    def breakdown(self, year: int, region: str | None, facts_for: Callable[[int], YearFacts]):  # type: ignore[no-untyped-def]
+    def breakdown(self, year: int, region: str | None, facts_for: Callable[[int], YearFacts]):
         facts = facts_for(year)
         return self.snapshots.get(("breakdown", year, region, facts.as_of, facts.street_offices),
                                   lambda conn: breakdown(conn, facts, region))

@@ -105,7 +105,7 @@ def coverage_page(service: Service, params: Annotated[dict[str, Any], Depends(ma
     return render("coverage.html", mx=mx, p=params, all_years=service.years().years or [query.year],
                   regions=service.region_options(query.region), page_link=page_link,
                   csv_link="/api/coverage.csv?" + urlencode({k: v for k, v in shown.items()
-                                                              if v not in (None, "") and k not in ("page",)}))
+                                                              if v not in (None, "") and k != "page"}))
 
 
 @pages.get("/agencies/{agency_id}", response_class=HTMLResponse)

@@ -56,7 +56,7 @@ def _not_a_day(value: str) -> date:
 
 def given(value: V | Literal[""] | None) -> V | None:
     """A parameter's value, None when absent or left blank."""
-    return None if value == "" else value  # type: ignore[return-value]
+    return None if value == "" else value
 
 
 def matrix_params(

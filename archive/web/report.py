@@ -41,8 +41,9 @@ def warc_download(capture_id: int) -> str:
 def sources(conn: Connection, version_id: int, pictures: list[str]) -> list[SourceInfo]:
     """The version's documents, then the pictures of tables read with them (`pictures`, by sha256)."""
     src, blobs, cap = T["sources"], T["blobs"], T["captures"]
-    found = conn.execute(select(blobs.c.sha256, blobs.c.size, blobs.c.format).join(src, src.c.sha256 == blobs.c.sha256)
-                         .where(src.c.version_id == version_id).order_by(blobs.c.sha256)).all()
+    found = list(conn.execute(select(blobs.c.sha256, blobs.c.size, blobs.c.format)
+                              .join(src, src.c.sha256 == blobs.c.sha256)
+                              .where(src.c.version_id == version_id).order_by(blobs.c.sha256)))
     documents = {b.sha256 for b in found}
     if pictures:
         found += [b for b in conn.execute(select(blobs.c.sha256, blobs.c.size, blobs.c.format)

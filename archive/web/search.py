@@ -42,6 +42,7 @@ from sqlalchemy.engine import make_url
 
 from archive import stored_results
 from archive.models import T
+from archive.queries.statuses import Status
 from archive.web import regions
 from archive.web.db import sqlite_read_only_engine
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
@@ -136,7 +137,7 @@ class SearchIndex:
             engine = create_engine(f"sqlite:///{index_path(Path(parsed.database or ''))}")
 
             @event.listens_for(engine, "connect")
-            def _wal(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            def _wal(dbapi_conn, _record) -> None:
                 # Readers (the dashboard) go on reading while an update is written.
                 dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
@@ -374,7 +375,7 @@ def report_hits(conn: Connection, hits: list[tuple[int, str]], q: str) -> list[R
         if r is None:
             continue
         out.append(ReportHit(
-            report_id=r.id, year=r.year, status=status, title=r.title,
+            report_id=r.id, year=r.year, status=Status(status), title=r.title,
             agency=AgencyRef(id=r.agency_id, name=r.agency_name, level=r.agency_level, kind=r.agency_kind,
                              division_code=r.agency_division_code),
             snippet=snippet(_section_texts(stored_results.unpack(r.meta, r.body)), q)))

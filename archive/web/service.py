@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 from archive.queries.rollup import rollup
-from archive.queries.statuses import YearFacts, deadline
+from archive.queries.statuses import Status, YearFacts, deadline
 from archive.web import files, regions, search
 from archive.web.agency import agency_detail
 from archive.web.db import ReadOnlyArchive
@@ -62,7 +62,7 @@ class Dashboard:
         return self.snapshots.get(("facts", year, day, self.street_offices),
                                   lambda conn: YearFacts.load(conn, year, day, self.street_offices)).value
 
-    def _facts_on(self, as_of: date | None):  # type: ignore[no-untyped-def]
+    def _facts_on(self, as_of: date | None):
         return lambda year: self.facts_for(year, as_of)
 
     def years(self) -> YearList:
@@ -123,7 +123,7 @@ class Dashboard:
         ids, matches = index.match(terms, limit) if index else ([], 0)
         indexed, updated = index.status() if index else (0, None)
 
-        def status_of(row) -> str:  # type: ignore[no-untyped-def]
+        def status_of(row) -> str:
             due = deadline(row.year, row.kind, row.level)
             return self.facts_for(row.year, as_of).verdict(row.agency_id, due, True, row.published,
                                                             row.first_seen, None).status.value
@@ -141,7 +141,8 @@ class Dashboard:
                 shown = search.filtered(conn, [rid for rid, _ in shown], filters, status_of)
             agencies, agency_total = search.agencies(conn, q, filters) if q.strip() else ([], 0)
             return SearchResults(
-                q=q, year=filters.year, level=filters.level, region=filters.region, status=filters.status,
+                q=q, year=filters.year, level=filters.level, region=filters.region,
+                status=Status(filters.status) if filters.status else None,
                 agencies=agencies, agency_matches=agency_total, reports=search.report_hits(conn, shown, q),
                 report_matches=total, capped=filters.any and matches > len(ids), page=page, pages=pages,
                 per_page=search.MAX_REPORTS, indexed_reports=indexed,

@@ -22,7 +22,7 @@ SANDBOX_NAMES = ("demo", "sandbox")
 INSTALL_SANDBOX = "pip install 'nianbao[sandbox]'"
 
 
-def _sandbox_missing(name: str, reason: str):  # type: ignore[no-untyped-def]
+def _sandbox_missing(name: str, reason: str):
     def missing(_args: argparse.Namespace) -> int:
         print(f"nianbao {name} needs the sandbox, a test instrument installed as an extra ({reason}): "
               f"{INSTALL_SANDBOX}", file=sys.stderr)

@@ -93,7 +93,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 0
 
 
-def table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: ignore[no-untyped-def]
+def table(records: list[dict], columns: tuple[str, ...], out) -> None:
     cells = [[str(r[c] if r[c] is not None else "") for c in columns] for r in records]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
@@ -101,7 +101,7 @@ def table(records: list[dict], columns: tuple[str, ...], out) -> None:  # type: 
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 
 
-def write_records(records: list[dict], columns: tuple[str, ...], fmt: str, out) -> None:  # type: ignore[no-untyped-def]
+def write_records(records: list[dict], columns: tuple[str, ...], fmt: str, out) -> None:
     """Rows as a table, CSV (cells that a spreadsheet would run made inert) or JSON."""
     if fmt == "json":
         json.dump(records, out, ensure_ascii=False, indent=1, allow_nan=False)
@@ -128,6 +128,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     records = [r.as_dict() for r in result]
     for r in records:
         r["failed_checks"] = csv_list(r["failed_checks"])
+        r["copies"] = csv_list(r["copies"])
         # The date column says where it came from, as the issue asks: "2024-01-29 (first seen)".
         if r["date_source"] == "first_seen":
             r["published"] = f"{r['published']} (first seen)"

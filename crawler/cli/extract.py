@@ -27,11 +27,11 @@ def _summary(result: dict) -> str:
     stated = sum(1 for v in fields.values() if v is not None)
     failed = [c for c in result["checks"] if not c["ok"]]
     lines = [
-        f"{result['source']}: {result['agency'] or '?'} {result['year'] or '?'} "
-        f"[{result['format']}, template {result['template']}] published {result['published'] or '?'}",
+        (f"{result['source']}: {result['agency'] or '?'} {result['year'] or '?'} "
+         f"[{result['format']}, template {result['template']}] published {result['published'] or '?'}"),
         f"  title: {result['title']}",
-        f"  fields: {stated} of {len(fields)} stated; checks: {len(result['checks']) - len(failed)} ok, "
-        f"{len(failed)} failed",
+        (f"  fields: {stated} of {len(fields)} stated; checks: {len(result['checks']) - len(failed)} ok, "
+         f"{len(failed)} failed"),
     ]
     lines += [f"  ✗ {c['rule']} {c['where']}: {c['detail']}" for c in failed]
     lines += [f"  ! {w}" for w in result["warnings"]]

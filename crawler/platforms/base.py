@@ -19,11 +19,12 @@ from crawler.urls import canonical, host, is_article, is_document_file, under
 # Containers of site chrome: links there are navigation, never list entries or sub-columns.
 _CHROME = re.compile(r"^(?:header|head|top|topbar|nav|navbar|menu|mainnav|position|crumbs?|breadcrumb|location|dqwz|"
                      r"footer|foot|bottom|copyright|links|friendlink|yqlj)$", re.IGNORECASE)
-PAGER_WORDS = re.compile(r"^(?:首页|上一?页|下一?页|尾页|末页|最后一?页|第?\d+页?|>>?|<<?|»|«|更多.*|more)$", re.IGNORECASE)
+PAGER_WORDS = re.compile(r"^(?:首页|上一?页|下一?页|尾页|末页|最后一?页|第?\d+页?|>>?|<<?|»|«|更多.*|more)$",
+                         re.IGNORECASE)
 _DATE = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}")
 # Sub-columns of a report column: years, groups of units, units (domain.md §5 "Aggregation").
-_SUBCOLUMN_TITLE = re.compile(r"(?:19|20)\d{2}|年报|年度|部门|乡镇|街道|本级|县直|区直|市直|镇|乡|局|委|办|中心|院|所|站|"
-                              r"政府|公司|馆|会|队")
+_SUBCOLUMN_TITLE = re.compile(r"(?:19|20)\d{2}|年报|年度|部门|乡镇|街道|本级|县直|区直|市直|镇|乡|局|委|办|"
+                              r"中心|院|所|站|政府|公司|馆|会|队")
 # (Unit names may contain these words' neighbours: 政务服务和大数据管理局 is a unit, 政务服务 a site section.)
 _NOT_SUBCOLUMN = re.compile(r"通知|公告|政策|文件|报表|解读|新闻|动态|要闻|指南|制度|搜索|日历|专题|互动|首页|"
                             r"留言|信箱|返回|^(?:政务服务|办事服务|便民服务|网上办事|依申请公开)$")
@@ -88,7 +89,7 @@ class Page:
 
 def in_chrome(element: etree._Element) -> bool:
     for parent in element.iterancestors():
-        names = (parent.get("class") or "").split() + [parent.get("id") or ""]
+        names = [*(parent.get("class") or "").split(), parent.get("id") or ""]
         if any(_CHROME.match(n) for n in names if n):
             return True
     return False

@@ -34,7 +34,7 @@ class Gkmlpt(Platform):
         if SHELL.search(urlsplit(page.url).path):
             return Listing(self.name, [], self.shell(page))
         # The 政务公开 page: every agency's directory.
-        calls = {}
+        calls: dict[str, Call] = {}
         for a, url in page.anchors(main_only=False):
             if SHELL.search(urlsplit(url).path):
                 calls.setdefault(url, Call(url, "shell", title=anchor_text(a)))

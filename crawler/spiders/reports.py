@@ -91,7 +91,7 @@ class ReportsSpider(scrapy.Spider):
         self.frontier = None  # a distributed crawl's shared frontier (crawler.distributed), set by its scheduler
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         spider.archive = open_archive(s.get("NIANBAO_DB"), s.get("NIANBAO_DATA"))
@@ -178,7 +178,7 @@ class ReportsSpider(scrapy.Spider):
         for child in node.children:
             yield from self.visit(child, portal, depth + (child.role in ("nav", "column")), unchanged)
 
-    def _request(self, child: Child, portal: str, depth: int, node: Node | None, known=None):  # type: ignore[no-untyped-def]
+    def _request(self, child: Child, portal: str, depth: int, node: Node | None, known=None):
         if self.frontier is not None:
             count = self.frontier.spend(portal)  # the budget is shared by every worker
         else:
@@ -205,7 +205,7 @@ class ReportsSpider(scrapy.Spider):
             meta={"portal": portal, "child": child, "depth": depth, "handle_httpstatus_list": [304]})
 
     # -- listings and navigation --------------------------------------------------------------------------------
-    def parse_node(self, response):  # type: ignore[no-untyped-def]
+    def parse_node(self, response):
         child: Child = response.meta["child"]
         portal, depth = response.meta["portal"], response.meta["depth"]
         record = self.record.portals[portal]
@@ -307,7 +307,7 @@ class ReportsSpider(scrapy.Spider):
         return [Child(s.url, "nav", title=s.text.strip()) for s in best(links, openness_score, OPENNESS_MIN, 2)]
 
     # -- documents ----------------------------------------------------------------------------------------------
-    def parse_document(self, response):  # type: ignore[no-untyped-def]
+    def parse_document(self, response):
         child: Child = response.meta["child"]
         portal, depth = response.meta["portal"], response.meta["depth"]
         record = self.record.portals[portal]
@@ -344,7 +344,7 @@ class ReportsSpider(scrapy.Spider):
             yield from self.visit(grandchild, portal, depth + 1)
 
     def _article_part(self, response, page: Page, files: list[Child], following: str | None, portal: str,
-                      depth: int):  # type: ignore[no-untyped-def]
+                      depth: int):
         """A part of a paged TRS article: into the WARC as fetched; then the next part is asked for, or, after the
         last, the parts are joined into the one document the archive ingests (`crawler.platforms.trs_article`)."""
         child: Child = response.meta["child"]
@@ -363,7 +363,7 @@ class ReportsSpider(scrapy.Spider):
         yield from self._joined(first, parts, files, portal, depth)
 
     def _joined(self, first: Child, parts: list, files: list[Child], portal: str, depth: int,
-                missing: str | None = None):  # type: ignore[no-untyped-def]
+                missing: str | None = None):
         """The parts fetched as one document; `missing` names a part that could not be fetched (the rest is kept)."""
         head: Fetched = parts[0][3]
         try:
@@ -388,11 +388,11 @@ class ReportsSpider(scrapy.Spider):
 
     # -- helpers ------------------------------------------------------------------------------------------------
     @staticmethod
-    def _page(response, child: Child) -> Page:  # type: ignore[no-untyped-def]
+    def _page(response, child: Child) -> Page:
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         return Page(response.url, text, _header(response, "Content-Type") or "", child.method, child.body)
 
-    def _fetched(self, response, child: Child, portal: str, kind: str) -> Fetched:  # type: ignore[no-untyped-def]
+    def _fetched(self, response, child: Child, portal: str, kind: str) -> Fetched:
         request = response.request
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs]
         request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items()
@@ -405,7 +405,7 @@ class ReportsSpider(scrapy.Spider):
             tls=response_outcome(response, self.settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES")))
         return Fetched(capture, child.method, headers, response.body, kind, child.body, request_headers)
 
-    def failed(self, failure):  # type: ignore[no-untyped-def]
+    def failed(self, failure):
         request = failure.request
         child: Child = request.meta["child"]
         portal, depth = request.meta["portal"], request.meta["depth"]
@@ -447,7 +447,7 @@ class ReportsSpider(scrapy.Spider):
             self.frontier.done(request)
 
     # -- the archive's side -------------------------------------------------------------------------------------
-    def archived(self, done) -> None:  # type: ignore[no-untyped-def]
+    def archived(self, done) -> None:
         """Documents the archive has committed (called on the reactor thread by the item pipeline)."""
         for capture, outcome, failure in done:
             self.state.archived(capture.requested_url, capture.fetched_at.timestamp(), capture.header("ETag"),
@@ -482,6 +482,6 @@ class ReportsSpider(scrapy.Spider):
         log.info("%s", self.record.summary())
 
 
-def _header(response, name: str) -> str | None:  # type: ignore[no-untyped-def]
+def _header(response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None

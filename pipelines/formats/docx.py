@@ -197,7 +197,7 @@ def _related(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
 
 def _numbering(archive: zipfile.ZipFile, part: str, w: str) -> Numbering:
     related = _related(archive, part)
-    parts = []
+    parts: list[bytes | None] = []
     for rel in (_NUMBERING_REL, _STYLES_REL):
         try:
             parts.append(archive.read(related[rel]))

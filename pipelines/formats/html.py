@@ -32,10 +32,12 @@ _MAX_SPAN = 100  # a colspan of 1000 on a spacer cell must not blow up the grid
 _MAIN_TEXT = Extractor(recall=True, comments=False, tables=False, links=False, dedup=False)
 
 
-class _Stoplist(tuple):
+class _Stoplist(tuple[str, ...]):
     """trafilatura's jusText stoplist (every language's stopwords, ~150,000), the same words with the hash computed
     once: jusText looks the stoplist up in an lru_cache on each page, and hashing the plain tuple anew took ~1 ms of
     the ~8 ms trafilatura spends on a page."""
+
+    _hash: int
 
     def __new__(cls, words: tuple[str, ...]) -> _Stoplist:
         stoplist = super().__new__(cls, words)
@@ -48,7 +50,8 @@ class _Stoplist(tuple):
 
 # trafilatura internals (2.x); a release without them keeps its own stoplist, only slower.
 if hasattr(trafilatura.external, "jt_stoplist_init") and hasattr(trafilatura.external, "JT_STOPLIST"):
-    trafilatura.external.JT_STOPLIST = _Stoplist(trafilatura.external.jt_stoplist_init())
+    trafilatura.external.JT_STOPLIST = _Stoplist(  # type: ignore[assignment]  # declared None until first use
+        trafilatura.external.jt_stoplist_init())
 
 
 def cell_text(element: etree._Element) -> str:
@@ -122,14 +125,14 @@ def _links(tree: etree._Element, base: str | None) -> list[Link]:
             links.append(Link(full, text))
 
     for a in tree.iter("a"):
-        if a.get("href"):
-            add(a.get("href"), cell_text(a))
+        if href := a.get("href"):
+            add(href, cell_text(a))
         for match in _ATTACHMENT.finditer(a.get("onclick") or ""):
             add(match.group(1), cell_text(a))
     for tag, attr in (("iframe", "src"), ("embed", "src"), ("object", "data")):
         for element in tree.iter(tag):
-            if element.get(attr):
-                add(element.get(attr), tag)
+            if target := element.get(attr):
+                add(target, tag)
     for script in tree.iter("script"):
         for match in _ATTACHMENT.finditer(script.text or ""):
             add(match.group(1), "script")
@@ -196,7 +199,7 @@ def read(data: bytes, url: str | None = None, content_type: str | None = None) -
     )
 
 
-def _parse(text: str) -> tuple[etree._Element, etree._Element | str]:
+def _parse(text: str) -> tuple[lxml.html.HtmlElement, lxml.html.HtmlElement | str]:
     """The page's tree, and the page as trafilatura is to read it: that same tree when trafilatura's own parse of the
     page is a whole document (its parser drops comments, which trafilatura would print as text from a tree of lxml's
     default parser); else the whole document by lxml for the tables and links, and the text for trafilatura, which
@@ -210,7 +213,7 @@ def _parse(text: str) -> tuple[etree._Element, etree._Element | str]:
         raise ExtractionError(f"HTML cannot be parsed: {exc}") from exc
 
 
-def _fallback_text(tree: etree._Element) -> str:
+def _fallback_text(tree: lxml.html.HtmlElement) -> str:
     body = tree.find("body")
     if body is None:
         return ""

@@ -19,10 +19,12 @@ from __future__ import annotations
 import difflib
 import functools
 import glob
+import itertools
 import os
 import re
 import threading
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import tesserocr
@@ -109,7 +111,7 @@ def _runs(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
         step = min(span, length - span)
         run = run[:-step] & run[step:] if axis == 0 else run[:, :-step] & run[:, step:]
         span += step
-    return run.any(axis=axis)
+    return cast(np.ndarray, run.any(axis=axis))
 
 
 def _centres(hits: np.ndarray) -> list[int]:
@@ -168,13 +170,13 @@ class _Lines:
         stretch. The best single line of pixels, not their union: a band's union would be filled by a text's
         strokes."""
         near = self.shares([at + d for d in (-1, 0, 1) for at in ats], horizontal, starts, stops)
-        return np.fmax.reduce(near.reshape(3, len(ats), -1), axis=0) >= EDGE_RULED
+        return cast(np.ndarray, np.fmax.reduce(near.reshape(3, len(ats), -1), axis=0) >= EDGE_RULED)
 
     def thick(self, ats: list[int], horizontal: bool, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         """Whether the line `THIN` pixels to either side of each line `ats[i]` is mostly ink over each stretch (none
         is, beyond the picture)."""
         near = self.shares([at + d for d in (-THIN, THIN) for at in ats], horizontal, starts, stops)
-        return (near.reshape(2, len(ats), -1) >= SMEARED).any(axis=0)
+        return cast(np.ndarray, (near.reshape(2, len(ats), -1) >= SMEARED).any(axis=0))
 
 
 def _spanning(lines: _Lines, ats: list[int], across: list[int], horizontal: bool) -> list[int]:
@@ -206,7 +208,7 @@ def skew(picture: Image.Image) -> float:
     small = ImageOps.invert(grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))))
 
     def sharpness(angle: float) -> float:
-        profile = np.asarray(small.rotate(angle, resample=Image.BILINEAR), dtype=np.float32).sum(axis=1)
+        profile = np.asarray(small.rotate(angle, resample=Image.Resampling.BILINEAR), dtype=np.float32).sum(axis=1)
         return float(np.square(np.diff(profile)).sum())
 
     best = max(np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, 0.25), key=sharpness)
@@ -285,12 +287,12 @@ def _contents(ink: np.ndarray, cells: list[Box]) -> list[tuple[Box, Area]]:
         if bottom <= top or right <= left:
             continue
         if (left, right) not in ink_rows:
-            ink_rows[left, right] = ink[:, left:right].any(axis=1)
+            ink_rows[left, right] = cast(np.ndarray, ink[:, left:right].any(axis=1))
         rows = ink_rows[left, right][top:bottom].nonzero()[0]
         if rows.size == 0:
             continue
         if (top, bottom) not in ink_cols:
-            ink_cols[top, bottom] = ink[top:bottom].any(axis=0)
+            ink_cols[top, bottom] = cast(np.ndarray, ink[top:bottom].any(axis=0))
         cols = ink_cols[top, bottom][left:right].nonzero()[0]
         # A speck of JPEG noise or a sliver of a rule is not text (fewer than 4 pixels: only counted when the rows
         # and columns holding ink are too few to prove 4).
@@ -333,7 +335,7 @@ def _enlarged(picture: Image.Image, line: int, wanted: int) -> Image.Image:
     scale = wanted / line
     if scale <= 1.05:
         return picture
-    return picture.resize((round(picture.width * scale), round(picture.height * scale)), Image.BICUBIC)
+    return picture.resize((round(picture.width * scale), round(picture.height * scale)), Image.Resampling.BICUBIC)
 
 
 def _read_text(picture: Image.Image, line: int, lines: int) -> str:
@@ -478,7 +480,7 @@ def _lines_of(ink: np.ndarray, area: Area, lines: int) -> list[Area]:
             return [area]
         cuts.append(top + int(near[np.abs(near - k * pitch).argmin()]))
     bounds = [top, *cuts, bottom]
-    parts = [(left, a, right, b) for a, b in zip(bounds, bounds[1:])]
+    parts = [(left, a, right, b) for a, b in itertools.pairwise(bounds)]
     return [_trimmed(ink, part) for part in parts if ink[part[1]:part[3], left:right].any()]
 
 
@@ -539,7 +541,7 @@ def find_table(picture: Image.Image, source: str = "image") -> PictureTable | No
         angle = skew(grey)
         if abs(angle) < 0.05:
             return None
-        grey = grey.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
+        grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
         ink = _ink(grey)
         cells = boxes(ink)
         if not cells:

@@ -16,9 +16,10 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
-from pdfplumber.utils import filter_edges
+from pdfplumber.utils.geometry import filter_edges
 
 from pipelines.document import Cell, Grid
 from pipelines.formats.cjk import is_wide, join_lines
@@ -26,7 +27,8 @@ from pipelines.formats.grids import compact
 
 _TOLERANCE = 2.0  # points within which two rulings or edges are the same
 _MARGIN_ZONE = 0.08  # top and bottom share of a page where running headers, footers and page numbers sit
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/,，]?\s*共\s*\d+\s*页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/,，]?\s*共\s*\d+\s*页)?[-—–\s]*$"
+                          r"|^\d+\s*/\s*\d+$")
 _ITEM_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．](?!\d))")
 _VALUE = re.compile(r"^[\d.,，+\-%／/—]+$")
 # Line breaking keeps an opening bracket with what follows and closing punctuation with what precedes; quotation
@@ -98,7 +100,7 @@ def _index(bounds: list[float], value: float) -> int:
     return i
 
 
-def _line_text(chars: list[dict]) -> str:
+def _line_text(chars: list[dict[str, Any]]) -> str:
     out: list[str] = []
     previous = None
     for char in sorted(chars, key=lambda c: c["x0"]):
@@ -115,9 +117,9 @@ def _line_text(chars: list[dict]) -> str:
     return re.sub(r" {2,}", " ", "".join(out)).strip()
 
 
-def _lines(chars: list[dict]) -> list[_Line]:
+def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
     """Glyphs grouped into visual lines: a glyph joins the line whose vertical band holds its middle."""
-    groups: list[list[dict]] = []
+    groups: list[list[dict[str, Any]]] = []
     band_top = band_bottom = 0.0
     for char in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
         middle = (char["top"] + char["bottom"]) / 2
@@ -138,7 +140,7 @@ def _lines(chars: list[dict]) -> list[_Line]:
     return lines
 
 
-def _lead(chars: list[dict]) -> float:
+def _lead(chars: list[dict[str, Any]]) -> float:
     """Width of the first unit a line breaker keeps together: a word of Latin letters or digits, a CJK character,
     either with the opening brackets before it and the closing punctuation after it."""
     texts = [c["text"] for c in chars]
@@ -147,7 +149,8 @@ def _lead(chars: list[dict]) -> float:
         texts[end] in _OPENING or texts[end + 1] in _CLOSING or (_is_word(texts[end]) and _is_word(texts[end + 1]))
     ):
         end += 1
-    return chars[end]["x1"] - chars[0]["x0"]
+    lead: float = chars[end]["x1"] - chars[0]["x0"]
+    return lead
 
 
 def _is_word(text: str) -> bool:
@@ -155,8 +158,8 @@ def _is_word(text: str) -> bool:
     return text.strip() != "" and not is_wide(text[0])
 
 
-def _table(cells: list[tuple[float, float, float, float]], chars: list[dict], page_number: int
-           ) -> tuple[_Table, list[dict]] | None:
+def _table(cells: list[tuple[float, float, float, float]], chars: list[dict[str, Any]], page_number: int
+           ) -> tuple[_Table, list[dict[str, Any]]] | None:
     """The table's cells with their text, and the glyphs it does not hold; None for a lone framed box."""
     xs = _cluster([c[0] for c in cells] + [c[2] for c in cells])
     ys = _cluster([c[1] for c in cells] + [c[3] for c in cells])
@@ -167,17 +170,17 @@ def _table(cells: list[tuple[float, float, float, float]], chars: list[dict], pa
         for r in range(_index(ys, top), _index(ys, bottom)):
             for c in range(_index(xs, x0), _index(xs, x1)):
                 owner[(r, c)] = n
-    held: list[list[dict]] = [[] for _ in cells]
-    rest = []
+    held: list[list[dict[str, Any]]] = [[] for _ in cells]
+    rest: list[dict[str, Any]] = []
     for char in chars:
         x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
-        n = None
+        cell: int | None = None
         if xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]:
-            n = owner.get((bisect.bisect_right(ys, y) - 1, bisect.bisect_right(xs, x) - 1))
-        if n is None:
+            cell = owner.get((bisect.bisect_right(ys, y) - 1, bisect.bisect_right(xs, x) - 1))
+        if cell is None:
             rest.append(char)
         else:
-            held[n].append(char)
+            held[cell].append(char)
     boxes = [
         _Box(x0, top, x1, bottom, join_lines([line.text for line in _lines(held[n])]))
         for n, (x0, top, x1, bottom) in enumerate(cells)
@@ -191,11 +194,11 @@ Matrix = tuple[float, float, float, float, float, float]  # a, b, c, d, e, f as 
 def compose(inner: Matrix, outer: Matrix) -> Matrix:
     """The transformation `inner` followed by `outer`."""
     a, b, c, d, e, f = inner
-    A, B, C, D, E, F = outer
+    A, B, C, D, E, F = outer  # noqa: N806 (a matrix's letters, as in the PDF reference)
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def ruling(x0: float, top0: float, x1: float, top1: float) -> dict | None:
+def ruling(x0: float, top0: float, x1: float, top1: float) -> dict[str, Any] | None:
     """A straight segment (top-down points) as pdfplumber's edge when it is horizontal or vertical, else None."""
     if abs(top0 - top1) < _AXIS and abs(x0 - x1) >= _AXIS:
         left, right = sorted((x0, x1))
@@ -208,7 +211,7 @@ def ruling(x0: float, top0: float, x1: float, top1: float) -> dict | None:
     return None
 
 
-def _tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
+def _tables(edges: list[dict[str, Any]]) -> list[list[tuple[float, float, float, float]]]:
     """The cells (x0, top, x1, bottom) of each ruled table, as pdfplumber's `find_tables` finds them."""
     settings = _TABLE_SETTINGS
     edges = [*filter_edges(edges, "v", min_length=settings.edge_min_length_prefilter),
@@ -221,10 +224,11 @@ def _tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
     return cells_to_tables(_cells(intersections))
 
 
-def _cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> list[tuple[float, ...]]:
+def _cells(intersections: dict[tuple[float, float], dict[str, list[dict[str, Any]]]]
+           ) -> list[tuple[float, float, float, float]]:
     """pdfplumber's `intersections_to_cells`, the same cells in the same order: for each ruling crossing, the smallest
     cell it opens. Its version rebuilt each crossing's edge sets for every pair it tried, a fifth of a page's time."""
-    def bboxes(edges: list[dict]) -> frozenset[tuple[float, ...]]:
+    def bboxes(edges: list[dict[str, Any]]) -> frozenset[tuple[float, ...]]:
         return frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges)
 
     vertical = {p: bboxes(i["v"]) for p, i in intersections.items()}
@@ -252,7 +256,8 @@ def _cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> l
     return cells
 
 
-def read_page(number: int, width: float, height: float, chars: list[dict], edges: list[dict]) -> Page:
+def read_page(number: int, width: float, height: float, chars: list[dict[str, Any]],
+              edges: list[dict[str, Any]]) -> Page:
     """A page's lines and tables from its glyphs and ruling segments."""
     result = Page(number, round(width), height)
     tables = []
@@ -411,7 +416,7 @@ def _margins(pages: list[Page]) -> dict[float, tuple[float, float]]:
     margins = {}
     for width, found in lines.items():
         body = [line for line in found if len(line.text) >= 5] or found
-        margins[width] = (min((l.x0 for l in body), default=0.0), max((l.x1 for l in body), default=width))
+        margins[width] = (min((ln.x0 for ln in body), default=0.0), max((ln.x1 for ln in body), default=width))
     return margins
 
 
@@ -467,8 +472,8 @@ def _assemble(pages: list[Page]) -> tuple[list[str], list[_Table]]:
 
 
 def lay_out(pages: list[Page], inserted: dict[int, str], kind: str) -> tuple[str, list[Grid]]:
-    """The document's prose (one paragraph a line) and tables (their source: `kind` and pages). Scanned pages break the run of pages assembled
-    together; the text `inserted` for one (by OCR) comes in between as it is."""
+    """The document's prose (one paragraph a line) and tables (their source: `kind` and pages). Scanned pages break
+    the run of pages assembled together; the text `inserted` for one (by OCR) comes in between as it is."""
     _drop_page_furniture([p for p in pages if not p.scanned])
     paragraphs: list[str] = []
     tables: list[_Table] = []

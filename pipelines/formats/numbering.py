@@ -185,11 +185,12 @@ class Numbering:
         for deeper in range(ilvl + 1, _LEVELS):
             counters[deeper] = None
 
-        def number(match: re.Match) -> str:
+        def number(match: re.Match[str]) -> str:
             n = int(match.group(1)) - 1
             level = levels.get(n)
             if level is None:
                 return ""
-            return format_number(counters[n] if counters[n] is not None else level.start, level.format)
+            count = counters[n]
+            return format_number(count if count is not None else level.start, level.format)
 
         return "" if levels[ilvl].format == "bullet" else _PLACEHOLDER.sub(number, levels[ilvl].text)

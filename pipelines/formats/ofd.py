@@ -15,6 +15,7 @@ import re
 import zipfile
 import zlib
 from io import BytesIO
+from typing import Any
 
 from lxml import etree
 
@@ -75,10 +76,10 @@ def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
 
 def _placement(element: etree._Element, outer: Matrix) -> tuple[Matrix, tuple[float, float, float, float]]:
     """An object's matrix into page millimetres (its CTM, then its boundary's offset) and its boundary."""
-    box = (_numbers(element.get("Boundary")) + [0.0] * 4)[:4]
+    left, top, width, height = (_numbers(element.get("Boundary")) + [0.0] * 4)[:4]
     ctm = _numbers(element.get("CTM"))
-    own = tuple(ctm) if len(ctm) == 6 else _IDENTITY
-    return compose(compose(own, (1.0, 0.0, 0.0, 1.0, box[0], box[1])), outer), box  # type: ignore[arg-type]
+    own: Matrix = (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4], ctm[5]) if len(ctm) == 6 else _IDENTITY
+    return compose(compose(own, (1.0, 0.0, 0.0, 1.0, left, top)), outer), (left, top, width, height)
 
 
 class _Package:
@@ -123,14 +124,15 @@ class _Reader:
 
     @staticmethod
     def _box(area: etree._Element | None, default: tuple[float, float]) -> tuple[float, float]:
-        numbers = _numbers(_child(area, "PhysicalBox").text if _child(area, "PhysicalBox") is not None else "")
+        box = _child(area, "PhysicalBox")
+        numbers = _numbers(box.text if box is not None else "")
         return (numbers[2], numbers[3]) if len(numbers) == 4 and numbers[2] > 0 and numbers[3] > 0 else default
 
     def page(self, number: int, location: str | None) -> Page:
         root = self.package.xml(location)
         width, height = self._box(_child(root, "Area"), self.page_box)
-        glyphs: list[dict] = []
-        edges: list[dict] = []
+        glyphs: list[dict[str, Any]] = []
+        edges: list[dict[str, Any]] = []
         for template in _children(root, "Template"):
             path = self.templates.get(template.get("TemplateID"))
             if path is not None:
@@ -139,11 +141,12 @@ class _Reader:
         glyphs = [g for g in glyphs if g["text"].strip() or g["text"] == " "]
         return read_page(number, width * _PT_PER_MM, height * _PT_PER_MM, glyphs, edges)
 
-    def _content(self, page: etree._Element, glyphs: list[dict], edges: list[dict]) -> None:
+    def _content(self, page: etree._Element, glyphs: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
         for layer in _children(_child(page, "Content"), "Layer"):
             self._objects(layer, _IDENTITY, glyphs, edges)
 
-    def _objects(self, parent: etree._Element, outer: Matrix, glyphs: list[dict], edges: list[dict]) -> None:
+    def _objects(self, parent: etree._Element, outer: Matrix, glyphs: list[dict[str, Any]],
+                 edges: list[dict[str, Any]]) -> None:
         for element in parent:
             kind = _local(element)
             if kind == "TextObject":
@@ -154,7 +157,7 @@ class _Reader:
                 self._objects(element, outer, glyphs, edges)
 
     @staticmethod
-    def _text(element: etree._Element, outer: Matrix, glyphs: list[dict]) -> None:
+    def _text(element: etree._Element, outer: Matrix, glyphs: list[dict[str, Any]]) -> None:
         m, box = _placement(element, outer)
         scale = abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
         size = float(element.get("Size") or 0) * scale * _PT_PER_MM
@@ -185,7 +188,7 @@ class _Reader:
                                "size": size})
 
     @staticmethod
-    def _path(element: etree._Element, outer: Matrix, edges: list[dict]) -> None:
+    def _path(element: etree._Element, outer: Matrix, edges: list[dict[str, Any]]) -> None:
         m, _ = _placement(element, outer)
         data = _child(element, "AbbreviatedData")
         tokens = (data.text or "").split() if data is not None else []
@@ -198,7 +201,7 @@ class _Reader:
                 args = [float(t) for t in tokens[i + 1:i + 1 + n]] if n is not None else None
             except ValueError:
                 args = None
-            if args is None or len(args) < n:  # an unknown operator or a damaged operand: skip one token
+            if args is None or n is None or len(args) < n:  # an unknown operator or a damaged operand: skip one token
                 i += 1
                 continue
             i += 1 + n
@@ -235,8 +238,8 @@ def read(data: bytes) -> Document:
         raise ExtractionError("OFD is damaged (no OFD.xml)")
     body = _child(package.xml(ofd_path), "DocBody")  # the first document of the package is the one published
     meta = _metadata(_child(body, "DocInfo"))
-    document_path = package.resolve(ofd_path, _child(body, "DocRoot").text if _child(body, "DocRoot") is not None
-                                    else None)
+    root = _child(body, "DocRoot")
+    document_path = package.resolve(ofd_path, root.text if root is not None else None)
     document = package.xml(document_path)
     reader = _Reader(package, document_path or "", document)
     warnings: list[str] = []

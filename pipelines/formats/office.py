@@ -14,6 +14,7 @@ without removing theirs (the worker killed with them) are removed when the next 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import json
 import os
@@ -26,6 +27,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import olefile
 
@@ -123,7 +125,7 @@ class _Converter:
                 worker.stdin.write(request)
                 worker.stdin.flush()
             except BrokenPipeError:
-                reply: dict | None = {"ok": False, "error": "LibreOffice stopped unexpectedly", "gone": True}
+                reply: dict[str, Any] | None = {"ok": False, "error": "LibreOffice stopped unexpectedly", "gone": True}
             else:
                 reply = self._read_reply(timeout)
             if reply is None:
@@ -156,7 +158,7 @@ class _Converter:
             raise ExtractionError("LibreOffice did not start")
         return self._worker
 
-    def _read_reply(self, timeout: float) -> dict | None:
+    def _read_reply(self, timeout: float) -> dict[str, Any] | None:
         """The worker's next JSON line, or None when it dies or stays silent past the timeout."""
         assert self._worker is not None and self._worker.stdout is not None
         fd = self._worker.stdout.fileno()
@@ -172,7 +174,8 @@ class _Converter:
                 self._buffer += chunk
             line, self._buffer = self._buffer.split(b"\n", 1)
             try:
-                return json.loads(line)
+                reply: dict[str, Any] = json.loads(line)
+                return reply
             except json.JSONDecodeError:
                 continue  # something else writing to the worker's output (a library's notice): not a reply
 
@@ -199,10 +202,8 @@ class _Converter:
     def _kill(self) -> None:
         if self._worker is not None:
             if self._worker.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self._worker.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             self._worker.wait()
             for pipe in (self._worker.stdin, self._worker.stdout):
                 if pipe is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ctypes
 import re
 import time
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pypdfium2
 import pypdfium2.raw as pdfium
@@ -27,14 +29,14 @@ _OCR_WARNING = "scanned PDF: text by OCR, tables not extracted"
 _FORM_DEPTH = 8  # form XObjects nested deeper than this are not looked into
 
 
-def _glyphs(page: pypdfium2.PdfPage, left: float, top: float) -> tuple[list[dict], int]:
+def _glyphs(page: pypdfium2.PdfPage, left: float, top: float) -> tuple[list[dict[str, Any]], int]:
     """The page's drawn glyphs (spaces included, those PDFium makes up left out) and how many lack a Unicode map."""
     textpage = page.get_textpage()
     raw = textpage.raw  # the bare handle: pypdfium2's wrapper costs a lookup on every one of these calls
     try:
         box = pdfium.FS_RECTF()
         x, y = ctypes.c_double(), ctypes.c_double()
-        glyphs: list[dict] = []
+        glyphs: list[dict[str, Any]] = []
         unmapped = 0
         count = pdfium.FPDFText_CountChars(raw)
         texts = _texts(raw, count)
@@ -71,7 +73,7 @@ def _matrix(obj: ctypes.c_void_p) -> Matrix:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _segments(path: ctypes.c_void_p, m: Matrix):
+def _segments(path: ctypes.c_void_p, m: Matrix) -> Iterator[tuple[tuple[float, float], tuple[float, float]]]:
     """The path's straight segments in page coordinates (closing segments included)."""
     point_x, point_y = ctypes.c_float(), ctypes.c_float()
     start = previous = None
@@ -91,11 +93,11 @@ def _segments(path: ctypes.c_void_p, m: Matrix):
         previous = point
 
 
-def _edges(page: pypdfium2.PdfPage, left: float, top: float) -> list[dict]:
+def _edges(page: pypdfium2.PdfPage, left: float, top: float) -> list[dict[str, Any]]:
     """Horizontal and vertical path segments as pdfplumber's edges (top-down coordinates)."""
-    edges: list[dict] = []
+    edges: list[dict[str, Any]] = []
 
-    def walk(objects, outer: Matrix | None, depth: int) -> None:
+    def walk(objects: Iterable[Any], outer: Matrix | None, depth: int) -> None:
         for obj in objects:
             kind = pdfium.FPDFPageObj_GetType(obj)
             if kind not in (pdfium.FPDF_PAGEOBJ_PATH, pdfium.FPDF_PAGEOBJ_FORM):
@@ -138,7 +140,7 @@ def _pdf_date(value: object) -> str | None:
     return f"{date}T{hour}:{minute or '00'}:{second or '00'}" if hour else date
 
 
-def _metadata(info: dict) -> dict[str, str]:
+def _metadata(info: dict[str, Any]) -> dict[str, str]:
     meta = {}
     for key, name in (("title", "Title"), ("author", "Author"), ("creator", "Creator"), ("producer", "Producer")):
         value = info.get(name)

@@ -164,8 +164,9 @@ def _xlsx_meta(data: bytes) -> dict[str, str]:
     meta = {}
     for key, tag in _CORE.items():
         element = root.find(tag)
-        if element is not None and (element.text or "").strip():
-            meta[key] = element.text.strip()
+        text = (element.text or "").strip() if element is not None else ""
+        if text:
+            meta[key] = text
     return meta
 
 
@@ -231,17 +232,17 @@ def _xls_text(book: xlrd.book.Book, cell: xlrd.sheet.Cell) -> str:
         return ""
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
-            return _text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode), "")
+            return _text(xlrd.xldate.xldate_as_datetime(float(cell.value), book.datemode), "")
         except (ValueError, OverflowError):
-            return _number(cell.value, "General")
+            return _number(float(cell.value), "General")
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
         return _text(bool(cell.value), "")
     if cell.ctype == xlrd.XL_CELL_NUMBER:
         number_format = "General"
-        if book.formatting_info and 0 <= cell.xf_index < len(book.xf_list):
+        if book.formatting_info and cell.xf_index is not None and 0 <= cell.xf_index < len(book.xf_list):
             shown = book.format_map.get(book.xf_list[cell.xf_index].format_key)
             number_format = shown.format_str if shown is not None else "General"
-        return _number(cell.value, number_format)
+        return _number(float(cell.value), number_format)
     return _text(cell.value, "")
 
 

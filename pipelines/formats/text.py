@@ -39,7 +39,8 @@ def _regions(lines: list[str]) -> list[tuple[int, int]]:
         j = i + 1
         while j < len(lines):
             line = lines[j]
-            if _is_table_line(line) or (line.strip() and lines[j - 1].strip() and j - 1 == last and _is_continuation(line)):
+            continues = line.strip() and lines[j - 1].strip() and j - 1 == last and _is_continuation(line)
+            if _is_table_line(line) or continues:
                 last = j
             elif line.strip():
                 break

@@ -11,6 +11,7 @@ starts one headless soffice, prints {"ready": true}, then answers each request l
 It exits, closing soffice and removing the profile, when its standard input ends; when its parent (PARENT_PID) is
 gone, also in the middle of a conversion, it kills soffice, removes the profile and exits.
 """
+import contextlib
 import json
 import os
 import pathlib
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import uno
 from com.sun.star.beans import PropertyValue
@@ -32,7 +35,7 @@ _NEVER_EXECUTE = 0
 _NO_UPDATE = 0
 
 
-def _props(**values):
+def _props(**values: Any) -> tuple[Any, ...]:
     result = []
     for name, value in values.items():
         prop = PropertyValue()
@@ -41,12 +44,12 @@ def _props(**values):
     return tuple(result)
 
 
-def _reply(**message):
+def _reply(**message: Any) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
 
 
-def _connect(office, pipe):
+def _connect(office: subprocess.Popen[bytes], pipe: str) -> Any:
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     deadline = time.monotonic() + _START_TIMEOUT
@@ -60,7 +63,7 @@ def _connect(office, pipe):
             time.sleep(0.1)
 
 
-def _convert(desktop, request):
+def _convert(desktop: Any, request: dict[str, str]) -> None:
     load = _props(Hidden=True, ReadOnly=True, MacroExecutionMode=_NEVER_EXECUTE, UpdateDocMode=_NO_UPDATE)
     document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(request["src"]), "_blank", 0, load)
     if document is None:
@@ -72,7 +75,7 @@ def _convert(desktop, request):
         document.close(True)
 
 
-def _group_but_me():
+def _group_but_me() -> Iterator[int]:
     """The other processes of this worker's process group, when the group is its own (its parent starts it so):
     soffice, and the soffice.bin that soffice's launcher forks."""
     me, group = os.getpid(), os.getpgrp()
@@ -86,18 +89,16 @@ def _group_but_me():
             continue  # the process ended meanwhile
 
 
-def _end_with(parent, office, profile):
+def _end_with(parent: int, office: subprocess.Popen[bytes], profile: str) -> None:
     """Watch the parent: a parent killed with SIGKILL cannot stop this worker, and its pipe's end is not seen while a
     conversion runs (UNO calls release the interpreter lock, so this thread runs during one)."""
-    def watch():
+    def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
         office.kill()
         for pid in _group_but_me():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         office.wait()
         shutil.rmtree(profile, ignore_errors=True)
         os._exit(0)
@@ -105,7 +106,7 @@ def _end_with(parent, office, profile):
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def main():
+def main() -> None:
     soffice, profile, pipe, parent = sys.argv[1:5]
     office = subprocess.Popen(
         [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",

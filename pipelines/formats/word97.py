@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,14 +62,16 @@ class _Paragraph:
 
 
 def _u16(data: bytes, at: int) -> int:
-    return struct.unpack_from("<H", data, at)[0]
+    value: int = struct.unpack_from("<H", data, at)[0]
+    return value
 
 
 def _u32(data: bytes, at: int) -> int:
-    return struct.unpack_from("<I", data, at)[0]
+    value: int = struct.unpack_from("<I", data, at)[0]
+    return value
 
 
-def _sprms(grpprl: bytes):
+def _sprms(grpprl: bytes) -> Iterator[tuple[int, bytes]]:
     """(sprm, operand) pairs of a property list."""
     i = 0
     while i + 2 <= len(grpprl):
@@ -138,7 +141,8 @@ class _Binary:
 
     def fc(self, cp: int) -> int:
         k = bisect.bisect_right(self.cps, cp) - 1
-        return self.fcs[k] + (cp - self.cps[k]) * self.widths[k]
+        fc: int = self.fcs[k] + (cp - self.cps[k]) * self.widths[k]
+        return fc
 
     def _papx(self) -> None:
         """Every FKP run of paragraph properties: FC where it starts, and its property list."""
@@ -218,7 +222,8 @@ def _inherits(istd: int, bases: dict[int, int], numbered: set[int]) -> bool:
 
 def _metadata(ole: olefile.OleFileIO) -> dict[str, str]:
     info = ole.get_metadata()
-    codec = {65001: "utf-8", 1200: "utf-16-le"}.get((info.codepage or 0) & 0xFFFF, f"cp{(info.codepage or 936) & 0xFFFF}")
+    codepage = (info.codepage or 0) & 0xFFFF
+    codec = {65001: "utf-8", 1200: "utf-16-le"}.get(codepage, f"cp{(info.codepage or 936) & 0xFFFF}")
     meta = {}
     for key, value in (("title", info.title), ("author", info.author)):
         if isinstance(value, bytes):
@@ -270,7 +275,8 @@ def _paragraphs(binary: _Binary) -> list[_Paragraph]:
                 p.in_table = operand[:1] != b"\x00"
             elif sprm == _TTP:
                 p.row_end = operand[:1] != b"\x00"
-            elif (sprm == _ITAP and operand and struct.unpack_from("<i", operand.ljust(4, b"\0"))[0] > 1) or (sprm in (_INNER_CELL, _INNER_TTP) and operand[:1] != b"\x00"):
+            elif ((sprm == _ITAP and operand and struct.unpack_from("<i", operand.ljust(4, b"\0"))[0] > 1)
+                  or (sprm in (_INNER_CELL, _INNER_TTP) and operand[:1] != b"\x00")):
                 raise Unsupported("nested tables")
             elif sprm == _ILFO:
                 numbered = bool(_u16(operand.ljust(2, b"\0"), 0))

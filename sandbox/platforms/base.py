@@ -107,7 +107,7 @@ class Platform:
         while k:
             chain.append((site.columns[k].title, self.column(site, k)))
             k = site.columns[k].parent
-        top = () if key in ("news",) else ((site.portal.openness[0], self.openness(site)),)
+        top = () if key == "news" else ((site.portal.openness[0], self.openness(site)),)
         return top + tuple(reversed(chain))
 
     def home_page(self, ctx: Ctx) -> Response:
@@ -116,7 +116,8 @@ class Platform:
         for key in ("news", "notice", "policy"):
             items = "".join(chrome.li(self.item(site, i), i.title, i.published) for i in ctx.visible(key)[:8])
             blocks.append(chrome.column_block(site.columns[key].title, items, self.column(site, key)))
-        entries = [(site.portal.openness[0], self.openness(site)), ("政府信息公开指南", self.openness(site) + "zn.html")]
+        entries = [(site.portal.openness[0], self.openness(site)),
+                   ("政府信息公开指南", self.openness(site) + "zn.html")]
         entry = "".join(f'<li><a href="{h}">{e(t)}</a></li>' for t, h in entries)
         main = f'<div class="entries"><ul>{entry}</ul></div>\n' + "\n".join(blocks)
         return self.page(ctx, Frame(site.portal.owner.name, main))
@@ -127,7 +128,8 @@ class Platform:
 
     def openness_page(self, ctx: Ctx, extra: str = "") -> Response:
         site = ctx.site
-        links = [("政府信息公开指南", self.openness(site) + "zn.html"), ("政府信息公开制度", self.openness(site) + "zd.html"),
+        links = [("政府信息公开指南", self.openness(site) + "zn.html"),
+                 ("政府信息公开制度", self.openness(site) + "zd.html"),
                  *self.openness_links(site)]
         main = '<div class="zwgk-nav"><ul>' + "".join(f'<li><a href="{h}">{e(t)}</a></li>' for t, h in links) + \
             "</ul></div>" + extra
@@ -137,7 +139,8 @@ class Platform:
     def guide_page(self, ctx: Ctx, which: str) -> Response:
         site = ctx.site
         title = {"zn": "政府信息公开指南", "zd": "政府信息公开制度"}[which]
-        text = (f"<p>为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，编制{e(site.portal.owner.name)}"
+        text = (f"<p>为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，"
+                f"编制{e(site.portal.owner.name)}"
                 f"{title}。</p><p>本机关每年1月31日前公布上一年度政府信息公开工作年度报告。</p>")
         return self.page(ctx, Frame(title, f'<div class="article"><h1>{title}</h1>{text}</div>',
                                     ((site.portal.openness[0], self.openness(site)), (title, ""))))

@@ -7,7 +7,7 @@ on real portals built from one provincial template.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -36,7 +36,7 @@ class Frame:
     tail: str = ""  # scripts at the end of the body
 
 
-def page(site: Site, frame: Frame, nav: list[tuple[str, str]], extra_links: list[tuple[str, str]] = ()) -> Response:
+def page(site: Site, frame: Frame, nav: list[tuple[str, str]], extra_links: Sequence[tuple[str, str]] = ()) -> Response:
     p = site.portal
     metas = {"SiteName": p.owner.name, "SiteDomain": p.host, "SiteIDCode": p.site_code, **frame.metas}
     meta = "\n".join(f'<meta name="{k}" content="{e(v)}">' for k, v in metas.items() if v)
@@ -66,8 +66,8 @@ def li(href: str, title: str, day: dt.date, limit: int = 40) -> str:
 
 def column_block(title: str, items_html: str, more: str | None = None) -> str:
     more_link = f'<a class="more" href="{more}">更多&gt;&gt;</a>' if more else ""
-    return f'<div class="column"><div class="column-title"><h3>{e(title)}</h3>{more_link}</div>' \
-           f'<ul class="list">{items_html}</ul></div>'
+    return (f'<div class="column"><div class="column-title"><h3>{e(title)}</h3>{more_link}</div>'
+            f'<ul class="list">{items_html}</ul></div>')
 
 
 def sub_nav(site: Site, col: Column, href: Callable[[str], str]) -> str:

@@ -35,7 +35,8 @@ _NUMERALS = "一二三四五六七"
 def _spaced(text: str) -> str:
     # Justified cells come out of Word/PDF as characters separated by spaces; a numbering prefix stays intact.
     text = text.replace("\n", "")  # the last of spacing and line-breaking wins
-    prefix = re.match(r"^(?:[一二三四]、|（[一二三四五六七]）)?", text).group(0)
+    numbered = re.match(r"^(?:[一二三四]、|（[一二三四五六七]）)?", text)  # matches always, maybe empty
+    prefix = numbered.group(0) if numbered else ""
     return prefix + " ".join(text[len(prefix):])
 
 

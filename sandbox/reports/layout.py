@@ -100,7 +100,8 @@ def title_lines(spec: ReportSpec) -> list[str]:
 
 class _Builder:
     def __init__(self, name: str, n_cols: int):
-        self.name, self.n_cols, self.row, self.cells = name, n_cols, 0, []
+        self.name, self.n_cols, self.row = name, n_cols, 0
+        self.cells: list[Cell] = []
 
     def add(self, text: str, col: int, rowspan: int = 1, colspan: int = 1, key: str | None = None,
             header: bool = False, row: int | None = None) -> None:

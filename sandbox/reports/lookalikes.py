@@ -40,9 +40,11 @@ def _website_report(agency: str, year: int) -> Article:
     body = [Cell(label, r, 0, colspan=2, header=True) for r, (label, _) in enumerate(rows)]
     body += [Cell(value, r, 2) for r, (_, value) in enumerate(rows)]
     n = len(rows)
-    stats = (("信息发布", "总数", "5214"), ("信息发布", "概况类信息更新量", "86"), ("信息发布", "政务动态信息更新量", "2731"),
+    stats = (("信息发布", "总数", "5214"), ("信息发布", "概况类信息更新量", "86"),
+             ("信息发布", "政务动态信息更新量", "2731"),
              ("信息发布", "信息公开目录信息更新量", "2397"), ("解读回应", "解读信息发布总数", "64"),
-             ("办事服务", "是否发布服务事项目录", "是"), ("互动交流", "收到留言数量", "315"), ("互动交流", "办结留言数量", "315"))
+             ("办事服务", "是否发布服务事项目录", "是"), ("互动交流", "收到留言数量", "315"),
+             ("互动交流", "办结留言数量", "315"))
     for i, (group, item, value) in enumerate(stats):
         if i == 0 or stats[i - 1][0] != group:
             span = sum(1 for g, _, _ in stats if g == group)

@@ -53,8 +53,8 @@ def _font_with_id(font: bytes, clear_len: int, binary_len: int, unique_id: bytes
 def _renumber_type1_fonts(data: bytes) -> bytes:
     """Give the embedded Type 1 fonts /UniqueIDs counted from 1 in this file, and rebuild the xref table."""
     objects = {int(m.group(1)): m for m in re.finditer(rb"(?m)^(\d+) 0 obj\n(.*?)\nendobj", data, re.DOTALL)}
-    fonts = [m for m in re.finditer(rb"(?m)^\d+ 0 obj\n<<([^<>]*/Length1 (\d+)/Length2 (\d+)[^<>]*)>>\nstream\n",
-                                    data)]
+    fonts = list(re.finditer(rb"(?m)^\d+ 0 obj\n<<([^<>]*/Length1 (\d+)/Length2 (\d+)[^<>]*)>>\nstream\n",
+                                    data))
     edits: list[tuple[int, int, bytes]] = []
     for n, font in enumerate(fonts, start=1):
         length = re.search(rb"/Length (\d+)( 0 R)?", font.group(1))

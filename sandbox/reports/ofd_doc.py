@@ -8,6 +8,7 @@ numbers go into a template page shared by every page, as OFD producers put runni
 from __future__ import annotations
 
 import io
+import itertools
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
@@ -54,7 +55,7 @@ class _Ids:
 def _text_object(run: list[dict], ids: _Ids) -> str:
     x0, x1 = run[0]["x0"], max(c["x1"] for c in run)
     top, bottom = min(c["top"] for c in run), max(c["bottom"] for c in run)
-    deltas = " ".join(_mm(b["x0"] - a["x0"]) for a, b in zip(run, run[1:]))
+    deltas = " ".join(_mm(b["x0"] - a["x0"]) for a, b in itertools.pairwise(run))
     text = "".join(c["text"] for c in run)
     return (f'<ofd:TextObject ID="{ids.next()}" Boundary="{_mm(x0)} {_mm(top)} {_mm(x1 - x0)} {_mm(bottom - top)}" '
             f'Font="{ids.font(run[0]["fontname"])}" Size="{_mm(run[0]["size"])}">'
@@ -108,7 +109,8 @@ def pdf_to_ofd(pdf: bytes) -> bytes:
                    f"<ofd:DocInfo><ofd:DocID>nianbao</ofd:DocID>{doc_info}</ofd:DocInfo>"
                    "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
         "Doc_0/Document.xml": document_xml,
-        "Doc_0/PublicRes.xml": f'{_HEAD}<ofd:Res xmlns:ofd="{_NS}" BaseLoc="Res"><ofd:Fonts>{fonts}</ofd:Fonts></ofd:Res>',
+        "Doc_0/PublicRes.xml":
+            f'{_HEAD}<ofd:Res xmlns:ofd="{_NS}" BaseLoc="Res"><ofd:Fonts>{fonts}</ofd:Fonts></ofd:Res>',
         "Doc_0/Tpls/Tpl_0/Content.xml": footer,
         **members,
     }

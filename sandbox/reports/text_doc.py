@@ -27,14 +27,14 @@ def _cells_table(table: Table) -> list[str]:
             lines.append("\t" + (cell.text if cell.row == r else ""))
             c += cell.colspan
         lines.append("")
-    return lines + ["", ""]
+    return [*lines, "", ""]
 
 
 def _rows_table(table: Table) -> list[str]:
     grid = table.covering()
     lines = ["\t".join(cell.text.replace("\n", " ") if (cell.row, cell.col) == (r, c) else ""
                        for c, cell in enumerate(row)) for r, row in enumerate(grid)]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _paragraph(block: Paragraph) -> list[str]:

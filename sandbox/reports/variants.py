@@ -157,14 +157,15 @@ def _overview(rng: random.Random, agency: str, year: int, values: Values, cells:
     done, forward = cells["applications.total_processed.total"], cells["applications.carried_forward.total"]
     published = rng.randint(80, 900)
     opener = rng.choice([
-        f"{year}年，{agency}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《中华人民共和国政府信息公开条例》，"
-        "围绕中心工作，持续深化政务公开，不断提升政府信息公开质量和实效。",
-        f"{year}年，在县委、县政府的正确领导下，{agency}严格落实政务公开各项工作要求，坚持“以公开为常态、不公开为例外”，"
-        "扎实推进政府信息公开工作。",
+        (f"{year}年，{agency}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《中华人民共和国政府信息公开条例》，"
+         "围绕中心工作，持续深化政务公开，不断提升政府信息公开质量和实效。"),
+        (f"{year}年，在县委、县政府的正确领导下，{agency}严格落实政务公开各项工作要求，坚持“以公开为常态、不公开为例外”，"
+         "扎实推进政府信息公开工作。"),
     ])
     docs = cells.get("active.normative_docs.issued", cells.get("active.normative_docs.new_published"))
     active = (f"（一）主动公开情况。{year}年，通过政府门户网站、政务新媒体等渠道主动公开政府信息{published}条，"
-              f"其中工作动态{published // 3}条、规范性文件{docs}件，公开行政许可决定{cells['active.licensing.decisions']}件。")
+              f"其中工作动态{published // 3}条、规范性文件{docs}件，"
+              f"公开行政许可决定{cells['active.licensing.decisions']}件。")
     if new in ("0", ""):
         requests = "（二）依申请公开情况。本年度未收到政府信息公开申请。"
     else:
@@ -179,9 +180,10 @@ def _overview(rng: random.Random, agency: str, year: int, values: Values, cells:
 
 
 def _preamble(agency: str, year: int) -> list[str]:
-    return [f"本报告根据《中华人民共和国政府信息公开条例》和《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国"
-            f"政府信息公开工作年度报告格式〉的通知》要求编制。本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
-            f"如对本报告有疑问，请与{agency}办公室联系。"]
+    return [(f"本报告根据《中华人民共和国政府信息公开条例》和《国务院办公厅政府信息与政务公开办公室关于印发"
+             "〈中华人民共和国政府信息公开工作年度报告格式〉的通知》要求编制。"
+             f"本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
+             f"如对本报告有疑问，请与{agency}办公室联系。")]
 
 
 def _headings(style: str) -> dict[str, str]:
@@ -212,9 +214,9 @@ def _agency(rng: random.Random) -> str:
 
 def _published(rng: random.Random, agency: str, year: int) -> str:
     # Art. 49: departments by 31 January, governments by 31 March; townships follow local deadlines.
-    if agency.endswith("县人民政府") or agency.endswith("区人民政府") or agency.endswith("市人民政府"):
+    if agency.endswith(("县人民政府", "区人民政府", "市人民政府")):
         return f"{year + 1}-03-{rng.randint(10, 31):02d}"
-    if agency.endswith("人民政府") or agency.endswith("办事处"):
+    if agency.endswith(("人民政府", "办事处")):
         return f"{year + 1}-{rng.choice([1, 2]):02d}-{rng.randint(10, 28):02d}"
     return f"{year + 1}-01-{rng.randint(5, 31):02d}"
 
