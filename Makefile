@@ -1,28 +1,46 @@
-# The two set-up commands of the README: `make demo` and `make test`. Both install everything they need.
+# The two set-up commands of the README: `make demo` and `make test`. Each installs what it needs: the demo the
+# project with its sandbox extra and the Debian packages extraction needs; the tests everything.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages extraction needs: LibreOffice (DOC/WPS/XLS conversion, PDF fixtures), a CJK font, OCR;
-# the archive's tests need a PostgreSQL server (.ci/run starts a throwaway one); the dashboard's, a Chromium;
-# the distributed crawl's, a Redis server (.ci/run again).
-DEBIAN_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk \
-	tesseract-ocr tesseract-ocr-chi-sim poppler-utils postgresql chromium redis-server
+DEMO_STAMP := $(VENV)/.installed-demo
+# Debian packages extraction needs (the demo's crawl extracts every format): LibreOffice (DOC/WPS/XLS conversion;
+# the sandbox renders its DOC/WPS reports with it too), a CJK font, OCR for tables published as pictures.
+DEMO_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk \
+	tesseract-ocr tesseract-ocr-chi-sim
+# The tests' besides: poppler-utils, a PostgreSQL server for the archive's tests (.ci/run starts a throwaway one),
+# a Chromium for the dashboard's, a Redis server for the distributed crawl's (.ci/run again).
+TEST_PACKAGES := $(DEMO_PACKAGES) poppler-utils postgresql chromium redis-server
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not slow' -n 2 --dist loadfile"` (README, Tests).
+PYTEST_ARGS ?=
 
-.PHONY: test demo system-deps install bench fixtures
+.PHONY: test demo system-deps demo-deps debian-packages install bench fixtures
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	# pip 23 installs trafilatura without lxml_html_clean: upgrade pip first.
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml $(VENV)/bin/python
 	# The test extra includes the sandbox extra, which `make demo` needs too.
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(DEMO_STAMP): pyproject.toml $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[sandbox]'
+	touch $(DEMO_STAMP)
+
 install: system-deps $(STAMP)
 
 system-deps:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(TEST_PACKAGES)"
+
+demo-deps:
+	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(DEMO_PACKAGES)"
+
+debian-packages:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
@@ -35,9 +53,9 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict pipelines
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
-demo: install
+demo: demo-deps $(DEMO_STAMP)
 	$(PY) -m crawler.cli demo
 
 bench: install

@@ -11,7 +11,15 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, and_, literal, select
 
 from archive import models as m
-from archive.queries.statuses import DEFAULT_TOWNSHIP_DEADLINE, Status, YearFacts, agency_view, deadline, must_publish
+from archive.queries.statuses import (
+    DEFAULT_TOWNSHIP_DEADLINE,
+    Status,
+    YearFacts,
+    deadline,
+    must_publish,
+    parent_of,
+    with_parent,
+)
 
 
 class CoverageRow(NamedTuple):
@@ -86,12 +94,15 @@ def coverage(conn: Connection, year: int, level: str | None = None, region: str 
     ag, rep = m.Agency.__table__, m.Report.__table__
     facts = YearFacts.load(conn, year, as_of or date.today(), street_offices)
     # Every agency, in order (the index on division code and name hands them over sorted), with its report's id
-    # and its portal: plain columns only, since per-row type conversion is most of the cost at 150,000 rows.
-    view = agency_view()
+    # and its parent and grandparent (whose portal publishes for it when it has none): plain columns only, since
+    # per-row type conversion is most of the cost at 150,000 rows.
+    parent = parent_of(ag)
     agencies = conn.execute(
-        select(ag.c.id, ag.c.name, ag.c.level, ag.c.kind, ag.c.division_code, rep.c.id, view.c.portal)
-        .join(view, view.c.id == ag.c.id).outerjoin(rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == year))
-        .where(_agency_filter(level, region), must_publish(year, ag, street_offices))
+        select(ag.c.id, ag.c.name, ag.c.level, ag.c.kind, ag.c.division_code, rep.c.id, ag.c.parent_id,
+               parent.c.parent_id)
+        .select_from(with_parent(ag, ag, parent))
+        .outerjoin(rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == year))
+        .where(_agency_filter(level, region), must_publish(ag, facts.not_counted))
         .order_by(ag.c.division_code, ag.c.name)
     ).all()
     reports = {r.id: r for r in conn.execute(
@@ -100,13 +111,13 @@ def coverage(conn: Connection, year: int, level: str | None = None, region: str 
     copies = copied_reports(conn, year)
     deadlines: dict[tuple[str, str | None], date] = {}
     out = []
-    for agency_id, name, agency_level, kind, code, report_id, portal in agencies:
+    for agency_id, name, agency_level, kind, code, report_id, parent_id, grandparent_id in agencies:
         due = deadlines.get((kind, agency_level))
         if due is None:
             due = deadlines[(kind, agency_level)] = deadline(year, kind, agency_level, township_deadline)
         r = reports[report_id] if report_id is not None else None
         v = facts.verdict(agency_id, due, r is not None, r.published if r else None, r.first_seen if r else None,
-                          portal)
+                          facts.portal_for(agency_id, parent_id, grandparent_id))
         if r is None:  # most agencies in a year's first weeks: no report, no checks
             out.append(CoverageRow(name, agency_level, kind, code, v.status, None, due, None, None, None, None, (),
                                    v.note))

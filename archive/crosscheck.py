@@ -32,7 +32,7 @@ def s2(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[Check]:
     for row in S2_ROWS:
         before = previous.get(f"active.{row}.in_force")
         issued, repealed, now = (current.get(f"active.{row}.{c}") for c in ("issued", "repealed", "in_force"))
-        if None in (before, issued, repealed, now):
+        if before is None or issued is None or repealed is None or now is None:
             continue
         expected = before + issued - repealed
         checks.append(Check("S2", expected == now, f"active.{row}.in_force",

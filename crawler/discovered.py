@@ -18,7 +18,7 @@ def attach_discovered(archive: Archive, run_id: str) -> int:
         owners = dict(conn.execute(select(po.c.url, po.c.agency_id)).all())
         orphans = dict(conn.execute(select(al.c.alias, ag.c.id).join(ag, ag.c.id == al.c.agency_id)
                                     .where(ag.c.origin == "discovered", ag.c.parent_id.is_(None))).all())
-        updates = {}
+        updates: dict[int, int] = {}
         for agency, portal in found:
             child, parent = orphans.get(normalise_agency(agency)), owners.get(portal)
             if child and parent and child != parent:

@@ -18,6 +18,9 @@ JSONL_COLUMNS = tuple(c.name for c in columns(Export.JSONL))
 PARQUET_COLUMNS = tuple(c.name for c in columns(Export.PARQUET))
 # Excel on Chinese Windows reads a CSV without a byte-order mark as GBK, and expects CRLF line ends.
 BOM = "\ufeff"
+# Rows per Parquet batch and row group: a row with its prose held about 180 kB of Python objects in a synthetic
+# archive, so a batch is some 180 MB at most.
+PARQUET_BATCH = 1000
 _QUANTUM = Decimal(1).scaleb(-AMOUNT_SCALE)
 
 
@@ -58,17 +61,25 @@ def _decimal(value: int | float | None) -> Decimal | None:
     return None if value is None else Decimal(repr(value)).quantize(_QUANTUM)
 
 
-def _arrow_type(column: Column, values: list[Any]):
+def _arrow_type(column: Column):
+    """The column's Arrow type; a count is spooled as a decimal (exact for integers and fractions alike) and
+    written as int64 unless some report gave a fraction in it."""
     import pyarrow as pa
 
-    amount = pa.decimal128(18, AMOUNT_SCALE)  # up to 10⁹ (pipelines.values.LARGEST) with 6 decimals
-    if column.kind == Kind.COUNT:
-        # A count is an integer; a column where some report gave a fraction keeps it, exactly, as a decimal.
-        fraction = any(isinstance(v, float) and not v.is_integer() for v in values)
-        return amount if fraction else pa.int64()
-    return {Kind.ID: pa.int64(), Kind.INTEGER: pa.int64(), Kind.AMOUNT: amount, Kind.TEXT: pa.string(),
-            Kind.DATE: pa.date32(), Kind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
+    decimal = pa.decimal128(18, AMOUNT_SCALE)  # up to 10⁹ (pipelines.values.LARGEST) with 6 decimals
+    return {Kind.ID: pa.int64(), Kind.INTEGER: pa.int64(), Kind.COUNT: decimal, Kind.AMOUNT: decimal,
+            Kind.TEXT: pa.string(), Kind.DATE: pa.date32(), Kind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
             Kind.LIST: pa.list_(pa.string()), Kind.ID_LIST: pa.list_(pa.int64())}[column.kind]
+
+
+def _array(values: list[Any], kind):
+    import pyarrow as pa
+
+    if pa.types.is_decimal(kind):
+        values = [_decimal(v) for v in values]
+    elif pa.types.is_integer(kind):
+        values = [None if v is None else int(v) for v in values]
+    return pa.array(values, type=kind)
 
 
 def _field(column: Column, kind):
@@ -91,27 +102,56 @@ def _pandas_metadata(fields: list) -> bytes:
     return json.dumps({"index_columns": [], "column_indexes": [], "columns": ints}).encode()
 
 
-def write_parquet(records: Iterator[dict[str, Any]], path: Path) -> int:
+def _batches(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_parquet(records: Iterable[dict[str, Any]], path: Path, batch: int = PARQUET_BATCH) -> int:
     """Typed Parquet: ids and counts int64, amounts decimal(18, 6), dates date32, first_seen a UTC timestamp, lists
     list<string>; every column nullable and described in its field metadata; integer columns read by pandas as
-    nullable Int64."""
+    nullable Int64.
+
+    Rows go in batches to an Arrow spool file beside `path`, counts as decimals, then into the Parquet file with each
+    count column cast to int64 unless a report gave a fraction in it: one pass over the archive, memory bounded by
+    the batch (the prose makes a row kilobytes), and a column's type known before the first row is written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    data = list(records)
-    fields, arrays = [], []
-    for column in columns(Export.PARQUET):
-        values = [r[column.name] for r in data]
-        kind = _arrow_type(column, values)
-        if pa.types.is_decimal(kind):
-            values = [_decimal(v) for v in values]
-        elif pa.types.is_integer(kind):
-            values = [None if v is None else int(v) for v in values]
-        fields.append(_field(column, kind))
-        arrays.append(pa.array(values, type=kind))
-    schema = pa.schema(fields, metadata={b"pandas": _pandas_metadata(fields)})
-    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path)
-    return len(data)
+    spooled = [(column, _arrow_type(column)) for column in columns(Export.PARQUET)]
+    spool_schema = pa.schema([pa.field(column.name, kind) for column, kind in spooled])
+    fractions: set[str] = set()
+    spool = path.with_name(f".{path.name}.spool")
+    count = 0
+    try:
+        with pa.OSFile(str(spool), "wb") as sink, pa.ipc.new_file(sink, spool_schema) as spooler:
+            for rows in _batches(records, batch):
+                arrays = []
+                for column, kind in spooled:
+                    values = [r[column.name] for r in rows]
+                    if column.kind == Kind.COUNT and any(isinstance(v, float) and not v.is_integer() for v in values):
+                        fractions.add(column.name)
+                    arrays.append(_array(values, kind))
+                spooler.write_batch(pa.record_batch(arrays, schema=spool_schema))
+                count += len(rows)
+        fields = [_field(column, pa.int64() if column.kind == Kind.COUNT and column.name not in fractions else kind)
+                  for column, kind in spooled]
+        schema = pa.schema(fields, metadata={b"pandas": _pandas_metadata(fields)})
+        with pa.memory_map(str(spool)) as source, pq.ParquetWriter(path, schema) as out:
+            spooled_file = pa.ipc.open_file(source)
+            for i in range(spooled_file.num_record_batches):
+                got = spooled_file.get_batch(i)
+                out.write_batch(pa.record_batch([got.column(j).cast(f.type) for j, f in enumerate(fields)],
+                                                schema=schema))
+    finally:
+        spool.unlink(missing_ok=True)
+    return count
 
 
 def write(fmt: Export, records: Iterator[dict[str, Any]], output: Path | None, excel: bool = False,

@@ -2,8 +2,11 @@
 national registry's units that existed when the year's reports fell due, and every department and other agency
 known), how many have a known portal, how many were crawled for the year, and how many have each status.
 
-One aggregate query over the same status expression the dashboard filters by (`statuses.status_expr`); an agency's
-province is the first two digits of its own division code, or of its nearest coded ancestor's (a department's).
+The same status expression the dashboard filters by (`statuses.status_expr`), in two steps: the agencies are first
+counted per parent by what decides their status without the parent (their report, their own portal and code), so that
+the portal and the region, which come from the parent tree, are looked up for some 30,000 groups rather than 190,000
+agencies — most agencies are departments, which have neither. An agency's province is the first two digits of its own
+division code, or of its nearest coded ancestor's (a department's).
 """
 from __future__ import annotations
 
@@ -15,7 +18,19 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, literal, select
 
 from archive.models import T
-from archive.queries.statuses import ORDER, Status, YearFacts, agency_view, must_publish, status_expr
+from archive.queries.statuses import (
+    ORDER,
+    PortalState,
+    Status,
+    YearFacts,
+    must_publish,
+    not_counted,
+    parent_of,
+    portal_owner,
+    portal_state_expr,
+    status_before_portal,
+    status_by_portal,
+)
 
 LEVELS = ("central", "province", "prefecture", "county", "township", "department")
 BY = ("province", "level", "province-level")
@@ -54,20 +69,31 @@ def rollup(conn: Connection, year: int, as_of: date, by: str = "province", stree
         raise ValueError(f"by must be one of {', '.join(BY)}")
     ag, rep = T["agencies"], T["reports"]
     facts = facts or YearFacts.load(conn, year, as_of, street_offices)
-    view = agency_view()
-    province = func.coalesce(func.substr(view.c.code, 1, 2), literal(UNKNOWN)).label("province")
-    status = status_expr(conn, facts, ag, rep, view.c.portal).label("status")
-    known = view.c.portal.is_not(None).label("known")
-    crawled = (view.c.portal.in_(sorted(facts.crawled)) if facts.crawled else literal(False)).label("crawled")
-    query = (select(province, ag.c.level, status, known, crawled, func.count())
-             .select_from(ag).join(view, view.c.id == ag.c.id)
-             .outerjoin(rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == year))
-             .where(must_publish(year, ag, street_offices))
-             .group_by(province, ag.c.level, status, known, crawled))
+    # Per parent: the agency's own id only if it owns a portal, its own province, its level, its status where
+    # the portal does not decide it.
+    owner = portal_owner(facts, ag.c.id)
+    own_province = func.substr(ag.c.division_code, 1, 2)
+    before = status_before_portal(conn, facts, ag, rep)
+    per_parent = (select(ag.c.parent_id, owner.label("owner"), own_province.label("province"),
+                         ag.c.level, before.label("status"), func.count().label("n"))
+                  .outerjoin(rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == year))
+                  .where(must_publish(ag, facts.not_counted))
+                  .group_by(ag.c.parent_id, owner, own_province, ag.c.level, before)).subquery("per_parent")
+    parent = parent_of(ag)
+    grandparent = ag.alias("grandparent")
+    province = func.coalesce(per_parent.c.province, func.substr(parent.c.division_code, 1, 2),
+                             func.substr(grandparent.c.division_code, 1, 2), literal(UNKNOWN)).label("province")
+    portal = portal_state_expr(facts, (per_parent.c.owner, per_parent.c.parent_id, parent.c.parent_id)).label("portal")
+    status = func.coalesce(per_parent.c.status, status_by_portal(portal)).label("status")
+    source = per_parent.outerjoin(parent, parent.c.id == per_parent.c.parent_id).outerjoin(
+        grandparent, grandparent.c.id == parent.c.parent_id)
+    query = (select(province, per_parent.c.level, status, portal, func.sum(per_parent.c.n)).select_from(source)
+             .group_by(province, per_parent.c.level, status, portal))
     names = province_names(conn)
     total = Rollup("", "全国", "")
     groups: dict[tuple[str, str], Rollup] = {}
-    for prov, level, name, is_known, is_crawled, n in conn.execute(query):
+    for prov, level, rank, state, n in conn.execute(query):
+        n = int(n)  # PostgreSQL sums to a numeric
         key = (prov if by != "level" else "", (level or UNKNOWN) if by != "province" else "")
         group = groups.get(key)
         if group is None:
@@ -75,9 +101,9 @@ def rollup(conn: Connection, year: int, as_of: date, by: str = "province", stree
                                          key[1])
         for target in (group, total):
             target.agencies += n
-            target.portal_known += n if is_known else 0
-            target.crawled += n if is_crawled else 0
-            target.statuses[name] += n
+            target.portal_known += n if state != PortalState.NONE else 0
+            target.crawled += n if state == PortalState.CRAWLED else 0
+            target.statuses[ORDER[rank]] += n
     order = {level: n for n, level in enumerate(LEVELS)}
     return [total, *sorted(groups.values(), key=lambda g: (g.province, order.get(g.level, len(order)), g.level))]
 
@@ -96,7 +122,8 @@ def denominator(conn: Connection, year: int, street_offices: bool = True) -> Den
     ag, gov, rel = T["agencies"], T["governments"], T["releases"]
     linked = select(gov.c.id).where(gov.c.agency_id == ag.c.id).exists()
     counts = dict(conn.execute(select(linked.label("linked"), func.count()).select_from(ag)
-                               .where(must_publish(year, ag, street_offices)).group_by(linked)).all())
+                               .where(must_publish(ag, not_counted(conn, year, street_offices)))
+                               .group_by(linked)).all())
     latest = conn.execute(select(rel.c.package, rel.c.data_as_of).order_by(rel.c.data_as_of.desc(),
                                                                            rel.c.applied_at.desc())).first()
     return Denominator(latest.package if latest else None, latest.data_as_of if latest else None,

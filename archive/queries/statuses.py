@@ -18,18 +18,20 @@ The rule, first match wins:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Date,
+    FromClause,
     Integer,
-    Subquery,
     Table,
     and_,
     bindparam,
@@ -37,6 +39,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -54,6 +57,15 @@ class Status(StrEnum):
     PORTAL_UNREACHABLE = "portal_unreachable"
     NO_PORTAL_KNOWN = "no_portal_known"
     NOT_CRAWLED = "not_crawled"
+
+
+class PortalState(IntEnum):
+    """The portal publishing for an agency, as the rule sees it (and as the SQL computes it: a number)."""
+
+    NONE = 0  # none known, neither its own nor its parent's or grandparent's
+    KNOWN = 1  # known, not crawled for the year
+    CRAWLED = 2  # some run fetched pages from it while looking for the year's reports
+    UNREACHABLE = 3  # no run ever reached it
 
 
 # Worst first: the order of "sort by status", of every legend and of the stacked bars.
@@ -94,7 +106,7 @@ def deadline(year: int, kind: str, level: str | None,
 
 
 def government_deadline(year: int) -> date:
-    """The day a year's government reports fall due: which units of the national registry count for the year."""
+    """The day the reports of a year fall due for governments of county level and above."""
     return deadline(year, "government", "county")
 
 
@@ -190,6 +202,13 @@ def _crawled(conn: Connection, year: int) -> frozenset[str]:
     return frozenset(url for url in conn.execute(select(po.c.url)).scalars() if url in seen or _host(url) in seen)
 
 
+def _portals(conn: Connection) -> dict[int, str]:
+    """Agency id → its portal (the first URL of those it has): the few thousand agencies with a portal of their own."""
+    po = T["portals"]
+    return dict(conn.execute(select(po.c.agency_id, func.min(po.c.url)).where(po.c.agency_id.is_not(None))
+                             .group_by(po.c.agency_id)).all())
+
+
 @dataclass(frozen=True)
 class YearFacts:
     """What a year's statuses need beyond the reports table, on the as-of day."""
@@ -200,25 +219,48 @@ class YearFacts:
     unreachable: frozenset[str]  # portal URLs
     crawled: frozenset[str]  # portal URLs crawled for the year
     street_offices: bool = True  # whether 街道办事处 are counted among those who must publish
+    portals: Mapping[int, str] = field(default_factory=dict)  # agency id → its own portal (_portals)
+    not_counted: frozenset[int] = frozenset()  # agencies that did not have to publish for the year (not_counted)
 
     @classmethod
     def load(cls, conn: Connection, year: int, as_of: date, street_offices: bool = True) -> YearFacts:
         return cls(year, as_of, frozenset(_unparsed(conn, year)), frozenset(_unreachable(conn)),
-                   _crawled(conn, year), street_offices)
+                   _crawled(conn, year), street_offices, _portals(conn), not_counted(conn, year, street_offices))
 
     def verdict(self, agency_id: int, due: date, has_report: bool, published: date | None,
                 first_seen: datetime | None, portal: str | None) -> Verdict:
         return status_of(due, self.as_of, has_report, published, first_seen, agency_id in self.unparsed,
                          portal in self.unreachable, portal is not None, portal in self.crawled)
 
+    def portal_for(self, *lineage: int | None) -> str | None:
+        """The portal publishing for an agency, given its id, its parent's and its grandparent's (PORTAL_LEVELS):
+        the first of them with a portal of its own."""
+        return next((self.portals[a] for a in lineage if a is not None and a in self.portals), None)
 
-def nearest_portals(conn: Connection, agency_ids: list[int]) -> dict[int, str]:
-    """Agency id → the portal publishing for it: its own, else its parent's or grandparent's (PORTAL_LEVELS)."""
-    view = agency_view()
+    def portal_state(self, portal: str | None) -> PortalState:
+        if portal is None:
+            return PortalState.NONE
+        if portal in self.unreachable:
+            return PortalState.UNREACHABLE
+        return PortalState.CRAWLED if portal in self.crawled else PortalState.KNOWN
+
+    def owners(self, state: PortalState) -> frozenset[int]:
+        """The agencies whose own portal is in `state` (not NONE)."""
+        return frozenset(a for a, url in self.portals.items() if self.portal_state(url) == state)
+
+
+def nearest_portals(conn: Connection, agency_ids: list[int], facts: YearFacts) -> dict[int, str]:
+    """Agency id → the portal publishing for it (`YearFacts.portal_for`)."""
+    ag = T["agencies"]
+    parent = ag.alias("parent")
     out: dict[int, str] = {}
     for start in range(0, len(agency_ids), 5000):
-        query = select(view.c.id, view.c.portal).where(view.c.id.in_(agency_ids[start:start + 5000]))
-        out.update({i: url for i, url in conn.execute(query) if url is not None})
+        query = (select(ag.c.id, ag.c.parent_id, parent.c.parent_id).outerjoin(parent, parent.c.id == ag.c.parent_id)
+                 .where(ag.c.id.in_(agency_ids[start:start + 5000])))
+        for row in conn.execute(query):
+            url = facts.portal_for(*row)
+            if url is not None:
+                out[row[0]] = url
     return out
 
 
@@ -249,64 +291,104 @@ def deadline_expr(year: int, agencies: Table) -> ColumnElement:
     )
 
 
-def _ids(name: str, ids: frozenset) -> ColumnElement:
+def _ids(name: str, ids: frozenset) -> BindParameter:
     # Rendered into the statement: an unreachable province can put more ids here than SQLite takes parameters.
     return bindparam(name, sorted(ids), expanding=True, literal_execute=True)
 
 
-def status_expr(conn: Connection, facts: YearFacts, agencies: Table, reports: Table,
-                portal: ColumnElement) -> ColumnElement:
-    """`status_of` over `agencies` LEFT JOIN `reports` (that year's) JOIN `agency_view` (its `portal` column)."""
+def parent_of(agencies: Table) -> FromClause:
+    """The alias of `agencies` that the SQL below outer-joins as each agency's parent."""
+    return agencies.alias("parent")
+
+
+def with_parent(source: FromClause, agencies: Table, parent: FromClause) -> FromClause:
+    return source.outerjoin(parent, parent.c.id == agencies.c.parent_id)
+
+
+def portal_state_expr(facts: YearFacts, lineage: Sequence[ColumnElement]) -> ColumnElement:
+    """`YearFacts.portal_state` of the portal publishing for each agency, given the ids of the agency, its parent and
+    its grandparent (`lineage`; the first of them owning a portal publishes for it). The agencies owning a portal (a
+    few thousand) are listed in the statement: a row costs a few look-ups in those lists, where joining the portals
+    once per generation cost more than the rest of a national roll-up together."""
+    owners = _ids(f"portal_owners_{facts.year}", frozenset(facts.portals))
+    crawled = _ids(f"crawled_owners_{facts.year}", facts.owners(PortalState.CRAWLED))
+    unreachable = _ids(f"unreachable_owners_{facts.year}", facts.owners(PortalState.UNREACHABLE))
+
+    def state(owner: ColumnElement) -> ColumnElement:
+        return case((owner.in_(unreachable), literal(int(PortalState.UNREACHABLE))),
+                    (owner.in_(crawled), literal(int(PortalState.CRAWLED))), else_=literal(int(PortalState.KNOWN)))
+
+    return case(*((owner.in_(owners), state(owner)) for owner in lineage), else_=literal(int(PortalState.NONE)))
+
+
+def portal_owner(facts: YearFacts, agency_id: ColumnElement) -> ColumnElement:
+    """The agency's id if it owns a portal, else NULL."""
+    return case((agency_id.in_(_ids("own_portal", frozenset(facts.portals))), agency_id), else_=null())
+
+
+def lineage(agencies: Table, parent: FromClause) -> tuple[ColumnElement, ...]:
+    """The ids `portal_state_expr` looks at, over `agencies` LEFT JOIN `parent` (`with_parent`)."""
+    return agencies.c.id, agencies.c.parent_id, parent.c.parent_id
+
+
+def _code(status: Status) -> ColumnElement:
+    return literal(ORDER.index(status))
+
+
+def status_before_portal(conn: Connection, facts: YearFacts, agencies: Table, reports: Table) -> ColumnElement:
+    """`status_of` up to the portal's part, over `agencies` LEFT JOIN `reports` (that year's): NULL where the portal
+    decides. Nested, so that each fact is tested once per row."""
     due = deadline_expr(facts.year, agencies)
-    seen = date_of(conn, reports.c.first_seen)
-    has_report = reports.c.id.is_not(None)
+    reported = case(
+        (reports.c.published.is_not(None), case((reports.c.published > due, _code(Status.LATE)),
+                                                 else_=_code(Status.ON_TIME))),
+        (date_of(conn, reports.c.first_seen) <= due, _code(Status.ON_TIME)),
+        else_=_code(Status.PUBLISHED_DATE_UNKNOWN))
     return case(
-        (and_(has_report, reports.c.published.is_not(None), reports.c.published > due), literal(Status.LATE.value)),
-        (and_(has_report, reports.c.published.is_not(None)), literal(Status.ON_TIME.value)),
-        (and_(has_report, seen.is_not(None), seen <= due), literal(Status.ON_TIME.value)),
-        (has_report, literal(Status.PUBLISHED_DATE_UNKNOWN.value)),
-        (due >= literal(facts.as_of, Date), literal(Status.NOT_YET_DUE.value)),
-        (agencies.c.id.in_(_ids(f"unparsed_{facts.year}", facts.unparsed)), literal(Status.FOUND_UNPARSED.value)),
-        (portal.in_(_ids(f"unreachable_{facts.year}", facts.unreachable)), literal(Status.PORTAL_UNREACHABLE.value)),
-        (portal.is_(None), literal(Status.NO_PORTAL_KNOWN.value)),
-        (portal.not_in(_ids(f"crawled_{facts.year}", facts.crawled)), literal(Status.NOT_CRAWLED.value)),
-        else_=literal(Status.MISSING.value),
+        (reports.c.id.is_not(None), reported),
+        (due >= literal(facts.as_of, Date), _code(Status.NOT_YET_DUE)),
+        (agencies.c.id.in_(_ids(f"unparsed_{facts.year}", facts.unparsed)), _code(Status.FOUND_UNPARSED)),
+        else_=null(),
     )
 
 
-def status_rank_expr(status: ColumnElement) -> ColumnElement:
-    return case(*((status == s.value, literal(n)) for n, s in enumerate(ORDER)), else_=literal(len(ORDER)))
+def status_by_portal(portal_state: ColumnElement) -> ColumnElement:
+    """The rest of `status_of`, given `portal_state_expr`."""
+    return case({int(PortalState.UNREACHABLE): _code(Status.PORTAL_UNREACHABLE),
+                 int(PortalState.NONE): _code(Status.NO_PORTAL_KNOWN),
+                 int(PortalState.KNOWN): _code(Status.NOT_CRAWLED)},
+                value=portal_state, else_=_code(Status.MISSING))
 
 
-def must_publish(year: int, agencies: Table, street_offices: bool = True) -> ColumnElement:
-    """The agencies that had to publish for `year`: every agency that is no unit of the national registry, and the
-    registry's units that publish and existed on the year's government deadline (street offices only if
-    `street_offices`). A WHERE clause: the registry's agencies none of whose units counts make a short list, looked
-    up once per row."""
+def status_expr(conn: Connection, facts: YearFacts, agencies: Table, reports: Table,
+                portal_state: ColumnElement) -> ColumnElement:
+    """`status_of` as SQL. Its value is the status's place in ORDER (worst first), so that it is its own sort key
+    and groups as a number; `ORDER[value]` names it."""
+    return func.coalesce(status_before_portal(conn, facts, agencies, reports), status_by_portal(portal_state))
+
+
+def status_code(status: Status | str) -> int:
+    """The value `status_expr` gives `status`."""
+    return ORDER.index(Status(status))
+
+
+def not_counted(conn: Connection, year: int, street_offices: bool = True) -> frozenset[int]:
+    """The agencies that did not have to publish for `year`: those of the national registry none of whose units
+    publishes and existed on its own deadline for the year (a township's comes before a county's: one abolished in
+    between owed its report; street offices count only if `street_offices`). Every other agency, in the registry or
+    not, had to. Few (units ended, or every street office when they do not count)."""
     gov = T["governments"]
-    due = literal(government_deadline(year), Date)
+    due = case((gov.c.level == "township", literal(deadline(year, "government", "township"), Date)),
+               else_=literal(government_deadline(year), Date))
     existed = and_(gov.c.publisher, or_(gov.c.valid_from.is_(None), gov.c.valid_from <= due),
                    or_(gov.c.valid_to.is_(None), gov.c.valid_to > due))
     if not street_offices:
         existed = and_(existed, gov.c.kind != "街道办事处")
     linked = gov.c.agency_id.is_not(None)
-    return agencies.c.id.not_in(
-        select(gov.c.agency_id).where(linked).except_(select(gov.c.agency_id).where(linked, existed)))
+    return frozenset(conn.execute(
+        select(gov.c.agency_id).where(linked).except_(select(gov.c.agency_id).where(linked, existed))).scalars())
 
 
-def agency_view() -> Subquery:
-    """(id, portal, code) of every agency. portal: its own, else its parent's or grandparent's (PORTAL_LEVELS);
-    code: its division code, else the nearest of its parent's and grandparent's (a department's region). Joins rather
-    than correlated subqueries: the dashboard's status counts and the roll-ups run over all 190,000 agencies."""
-    ag, po = T["agencies"], T["portals"]
-    parent, grandparent = ag.alias("view_parent"), ag.alias("view_grandparent")
-    own = (select(po.c.agency_id, func.min(po.c.url).label("url")).where(po.c.agency_id.is_not(None))
-           .group_by(po.c.agency_id).subquery("own_portal"))
-    p0, p1, p2 = own.alias("portal0"), own.alias("portal1"), own.alias("portal2")
-    return (select(ag.c.id.label("id"), func.coalesce(p0.c.url, p1.c.url, p2.c.url).label("portal"),
-                   func.coalesce(ag.c.division_code, parent.c.division_code, grandparent.c.division_code)
-                   .label("code"))
-            .select_from(ag).outerjoin(parent, parent.c.id == ag.c.parent_id)
-            .outerjoin(grandparent, grandparent.c.id == parent.c.parent_id)
-            .outerjoin(p0, p0.c.agency_id == ag.c.id).outerjoin(p1, p1.c.agency_id == ag.c.parent_id)
-            .outerjoin(p2, p2.c.agency_id == parent.c.parent_id)).subquery("agency_view")
+def must_publish(agencies: Table, not_counted_ids: frozenset[int]) -> ColumnElement:
+    """A WHERE clause: the agencies that had to publish for a year, given its `not_counted` (in YearFacts)."""
+    return agencies.c.id.not_in(_ids("not_counted", not_counted_ids))

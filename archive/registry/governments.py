@@ -222,6 +222,11 @@ def _link_agencies(conn: Connection, release: Release, changes: Changes, now: da
                      .values(parent_id=bindparam("parent")), parents)
 
 
+def built(conn: Connection) -> bool:
+    """Whether `nianbao registry build` has applied a release to this archive."""
+    return conn.execute(select(T["releases"].c.sha256).limit(1)).first() is not None
+
+
 @dataclass(frozen=True)
 class Listed:
     """A row of `nianbao registry show`."""

@@ -104,8 +104,9 @@ def agency_detail(conn: Connection, agency_id: int, archive_years: list[int],
     versions = versions_of(conn, [r.id for r in reports])
     copies = copies_of(conn, [r.current_version_id for r in reports if r.current_version_id is not None])
     years = []
-    portal = nearest_portals(conn, [agency_id]).get(agency_id)
-    for year in sorted(set(archive_years) | set(by_year), reverse=True):
+    shown = sorted(set(archive_years) | set(by_year), reverse=True)
+    portal = nearest_portals(conn, [agency_id], facts_for(shown[0])).get(agency_id) if shown else None
+    for year in shown:
         r = by_year.get(year)
         due = deadline(year, agency.kind, agency.level)
         status, late, when, source, _ = facts_for(year).verdict(

@@ -72,7 +72,7 @@ def _postgresql_engine(url: str) -> Engine:
     return engine
 
 
-def open_read_only(db: str | None = None, data_dir: str | Path | None = None) -> ReadOnlyArchive:
+def open_read_only(db: str, data_dir: str | Path | None = None) -> ReadOnlyArchive:
     """The archive named by `db` (as `nianbao` resolves it), opened for reading only."""
     url = resolve_url(db)
     parsed = make_url(url)

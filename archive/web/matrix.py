@@ -13,21 +13,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, and_, func, select
 
 from archive.csv_cells import csv_text
 from archive.models import T
 from archive.queries.statuses import (
     YearFacts,
-    agency_view,
     days_between,
     deadline,
     deadline_expr,
+    lineage,
     must_publish,
     nearest_portals,
+    parent_of,
+    portal_state_expr,
     publication_expr,
+    status_code,
     status_expr,
-    status_rank_expr,
+    with_parent,
 )
 from archive.web import regions
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
@@ -55,15 +58,17 @@ class MatrixQuery:
 
 def _rows_query(conn: Connection, query: MatrixQuery, facts: YearFacts) -> tuple[Select, ColumnElement | None]:
     """The filtered rows, and their status expression when the filter or the order needs it (the status needs each
-    agency's portal: joined only then)."""
+    agency's parent, for the portal publishing for it: joined only then)."""
     ag, rep = T["agencies"], T["reports"]
-    stmt = select(*AGENCY_COLUMNS).outerjoin(rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == query.year)).where(
-        must_publish(query.year, ag, facts.street_offices))
+    source: FromClause = ag
     status = None
     if query.status or query.sort == "status":
-        view = agency_view()
-        stmt = stmt.join(view, view.c.id == ag.c.id)
-        status = status_expr(conn, facts, ag, rep, view.c.portal)
+        parent = parent_of(ag)
+        source = with_parent(ag, ag, parent)
+        status = status_expr(conn, facts, ag, rep, portal_state_expr(facts, lineage(ag, parent)))
+    stmt = select(*AGENCY_COLUMNS).select_from(source).outerjoin(
+        rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == query.year)).where(
+        must_publish(ag, facts.not_counted))
     if query.region:
         stmt = stmt.where(ag.c.id.in_(regions.members(query.region)))
     if query.level:
@@ -73,7 +78,7 @@ def _rows_query(conn: Connection, query: MatrixQuery, facts: YearFacts) -> tuple
     if query.q:
         stmt = stmt.where(ag.c.name.like(contains(query.q), escape="\\"))
     if query.status:
-        stmt = stmt.where(status == query.status)
+        stmt = stmt.where(status == status_code(query.status))
     return stmt, status
 
 
@@ -83,7 +88,7 @@ def _ordered(conn: Connection, stmt: Select, status: ColumnElement | None, query
     primary: dict[str, Sequence[Any]] = {
         "code": by_code,
         "name": (ag.c.name,),
-        "status": (status_rank_expr(status), *by_code) if status is not None else by_code,
+        "status": (status, *by_code) if status is not None else by_code,
         "published": (publication_expr(conn, rep), *by_code),
         "days_late": (days_between(conn, publication_expr(conn, rep), deadline_expr(query.year, ag)), *by_code),
     }
@@ -110,7 +115,7 @@ def _cells(conn: Connection, agencies: list[AgencyRef], years: list[int],
         select(nd.c.version_id, func.count()).where(nd.c.version_id.in_(versions)).group_by(nd.c.version_id)
     ).all()) if versions else {}
     facts = {y: facts_for(y) for y in years}
-    portals = nearest_portals(conn, ids)
+    portals = nearest_portals(conn, ids, facts[years[-1]])
     out: dict[int, list[MatrixCell]] = {}
     for agency in agencies:
         cells = []

@@ -11,7 +11,18 @@ from sqlalchemy import Connection, and_, func, literal, select
 
 from archive.models import T
 from archive.queries.rollup import denominator, rollup
-from archive.queries.statuses import YearFacts, agency_view, deadline, must_publish, publication_expr, status_expr
+from archive.queries.statuses import (
+    ORDER,
+    YearFacts,
+    deadline,
+    lineage,
+    must_publish,
+    parent_of,
+    portal_state_expr,
+    publication_expr,
+    status_expr,
+    with_parent,
+)
 from archive.web import regions
 from archive.web.schemas import (
     DayCount,
@@ -59,11 +70,11 @@ def _sum(items: Any) -> StatusCounts:
 def breakdown(conn: Connection, facts: YearFacts, region: str | None) -> Breakdown:
     ag, rep = T["agencies"], T["reports"]
     digits = CHILD_DIGITS.get(len(region or ""))
-    view = agency_view()
-    status = status_expr(conn, facts, ag, rep, view.c.portal).label("status")
-    query = select(ag.c.level, status, func.count()).select_from(ag).join(view, view.c.id == ag.c.id).outerjoin(
+    parent = parent_of(ag)
+    status = status_expr(conn, facts, ag, rep, portal_state_expr(facts, lineage(ag, parent))).label("status")
+    query = select(ag.c.level, status, func.count()).select_from(with_parent(ag, ag, parent)).outerjoin(
         rep, and_(rep.c.agency_id == ag.c.id, rep.c.year == facts.year)).where(
-        must_publish(facts.year, ag, facts.street_offices))
+        must_publish(ag, facts.not_counted))
     # Within a region every agency has a code of its own or inherited; nationally some may have none.
     codes = regions.effective_codes(region)
     query = query.join(codes, codes.c.id == ag.c.id, isouter=not region)
@@ -73,9 +84,10 @@ def breakdown(conn: Connection, facts: YearFacts, region: str | None) -> Breakdo
     else:  # a county: no further breakdown
         query = query.add_columns(literal(region).label("child")).group_by(ag.c.level, status)
     counts: dict[tuple[str | None, str], StatusCounts] = {}
-    for level, name, n, child in conn.execute(query):
+    for level, rank, n, child in conn.execute(query):
         key = (level, child if child and (not digits or len(child) == digits) else regions.UNKNOWN)
         entry = counts.setdefault(key, StatusCounts())
+        name = ORDER[rank].value
         setattr(entry, name, getattr(entry, name) + n)
     return Breakdown(counts)
 

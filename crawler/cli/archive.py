@@ -28,6 +28,7 @@ from archive.queries.rollup import BY as ROLLUP_BY, COLUMNS as ROLLUP_COLUMNS, r
 from archive.runs import new_run_id
 from crawler import settings as defaults
 from crawler.cli import options
+from crawler.cli.registry import registry_missing
 
 
 def _month_day(text: str) -> tuple[int, int]:
@@ -119,6 +120,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     as_of = args.as_of or date.today()
     if args.by:
         with archive.reader.connect() as conn:
+            if registry_missing(conn, f"coverage --by {args.by}"):
+                return 2
             rolled = rollup(conn, args.year, as_of, args.by, defaults.NIANBAO_STREET_OFFICES_PUBLISH)
         write_records([r.as_dict() for r in rolled], ROLLUP_COLUMNS, args.format, sys.stdout)
         return 0

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.cli import options
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def cmd_registry_check(args: argparse.Namespace) -> int:
@@ -72,6 +76,18 @@ def cmd_registry_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def registry_missing(conn: Connection, command: str) -> bool:
+    """Says so (for `command`) when the archive's national registry was never built: what needs it would otherwise
+    find nothing, or count only the agencies someone typed in."""
+    from archive.registry.governments import built
+
+    if built(conn):
+        return False
+    print(f"nianbao {command}: this archive has no national registry yet; run `nianbao registry build` first",
+          file=sys.stderr)
+    return True
+
+
 def cmd_registry_show(args: argparse.Namespace) -> int:
     from archive.db import open_archive
     from archive.registry.governments import COLUMNS, listing
@@ -79,6 +95,8 @@ def cmd_registry_show(args: argparse.Namespace) -> int:
 
     archive = open_archive(*options.archive_location(args))
     with archive.reader.connect() as conn:
+        if registry_missing(conn, "registry show"):
+            return 2
         try:
             rows = listing(conn, args.province, args.level, args.all)
         except LookupError as exc:

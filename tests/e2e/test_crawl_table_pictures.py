@@ -18,7 +18,7 @@ from sandbox.server import ServerThread
 from tests.support.crawls import run_crawl, sandbox_files
 from tests.support.pictures import needs_font, needs_ocr
 
-pytestmark = [needs_ocr, needs_font]
+pytestmark = [needs_ocr, needs_font, pytest.mark.slow]
 YEARS = "2023-2025"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from archive.db import open_archive
 from archive.identity import normalise_agency
 from sandbox.app import Options, Sandbox
@@ -11,6 +13,8 @@ from sandbox.evaluate import measure
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.support.crawls import run_crawl, sandbox_files
+
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
 
 
 def test_a_crawl_waiting_for_extraction_archives_every_report(tmp_path):

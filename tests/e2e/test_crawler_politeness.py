@@ -25,6 +25,8 @@ from archive.models import T
 from crawler.middlewares import backoff_delay
 from tests.support.crawls import QUICK, ROOT
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 HEADER = "name,level,kind,division_code,parent,portal_url,column_urls,platform,enabled\n"
 
 

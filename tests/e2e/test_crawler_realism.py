@@ -32,6 +32,8 @@ from sandbox.server import ServerThread
 from tests.support.crawls import run_crawl, sandbox_files
 from tests.support.sandbox_client import fetch
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 YEARS = "2021-2025"
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from archive.db import open_archive
@@ -21,6 +22,8 @@ from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.support.crawls import ROOT, crawl_args, env, run_crawl, sandbox_files
 from tests.support.pictures import needs_font, needs_ocr
+
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
 
 YEARS = "2024-2025"
 # Scale 1, seed 1: this host's two reports of 2023 publish their tables as pictures only.

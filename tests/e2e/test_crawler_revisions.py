@@ -17,6 +17,8 @@ from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.support.crawls import Crawl, run_crawl, sandbox_files
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 
 @pytest.fixture(scope="module")
 def sandbox():

@@ -22,6 +22,8 @@ from sandbox.manifest import manifest
 from sandbox.server import ServerThread
 from tests.support.crawls import run_crawl, sandbox_files
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 YEARS = "2023-2025"
 
 

@@ -18,7 +18,7 @@ from archive.db import open_archive
 from tests.support.browser import needs_chromium
 from tests.support.dashboard import PAYLOAD_AGENCY, PAYLOAD_TITLE, SCRIPT, build_sandbox_archive, index, serving
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,10 @@ def artifacts(pytestconfig) -> Iterator[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     yield folder
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"dashboard screenshots: {folder}")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # on the terminal, not in the test's captured output
+            reporter.write_line(f"\ndashboard screenshots: {folder}")
 
 
 class Watched:

@@ -27,6 +27,8 @@ from archive.agencies import AgencyRecord, register_agencies
 from archive.db import open_archive
 from archive.export import dictionary
 from archive.export.columns import ALL, FIELDS, Export, columns, schema_key
+from archive.export.rows import rows
+from archive.export.writers import write_parquet
 from archive.models import T
 from pipelines.document import Check
 from pipelines.schema import SECTION_KEYS, field_keys
@@ -71,7 +73,9 @@ def exported(tmp_path_factory) -> dict[str, Path]:
     finance.fields.update({"active.fees.amount_10k_yuan": 40.35, "active.licensing.decisions": 0,
                            "active.punishment.decisions": None})
     town = synthetic.report("乙县丙镇", 2020, template="2019", published="2021-02-20")
-    town.fields.update({"active.procurement.amount_10k_yuan": 25.1, "active.licensing.change": -3})
+    # A count a report gave as a fraction (a misprint, kept as read): its column becomes an exact decimal.
+    town.fields.update({"active.procurement.amount_10k_yuan": 25.1, "active.licensing.change": -3,
+                        "applications.granted.research": 2.5})
     town.checks = [Check("R1", False, "applications.*.natural_person", "3 + 0 != 2 + 0"),
                    Check("R2", False, "applications.total_processed.total", "9 != 8")]
     education = synthetic.report("乙县教育局", 2023, published="2024-01-20")
@@ -176,6 +180,9 @@ def test_parquet_is_typed(exported):
     assert town["active_procurement_amount_10k_yuan"] == Decimal("25.1") and town["active_licensing_change"] == -3
     assert town["active_regulations_issued"] is None and finance["active_regulations_new_made"] is None  # forms
     assert finance["section_overview"] and finance["division_code"] == "330100"
+    assert types["applications_granted_research"] == "decimal128(18, 6)"
+    assert town["applications_granted_research"] == Decimal("2.5")
+    assert finance["applications_granted_research"] == Decimal(finance["applications_granted_research"]).to_integral()
     assert rows["乙县教育局"]["source_urls"] == [URL_WITH_BAR] and town["failed_checks"] == FAILED
     education, culture = rows["乙县教育局"], rows["西湖区文化局"]
     assert culture["copies"] == [education["report_id"]] and town["copies"] == []  # S5, kept apart
@@ -275,3 +282,14 @@ def test_coverage_names_and_joins_failed_checks_as_the_export_does(exported):
     rows = by_agency(list(csv.DictReader(io.StringIO(done.stdout))))
     exported_rows = by_agency(pd.read_csv(exported["csv"]).to_dict("records"))
     assert rows["乙县丙镇"]["failed_checks"] == exported_rows["乙县丙镇"]["failed_checks"] == "|".join(FAILED)
+
+
+def test_parquet_in_batches_is_the_same_file_content(exported, tmp_path):
+    """Rows go through a spool in batches; one row per batch (the fraction in a later batch than the first) gives
+    the table the command wrote."""
+    arc = open_archive(str(exported["archive"]), exported["data"])
+    with arc.reader.connect() as conn:
+        assert write_parquet(rows(conn), tmp_path / "one.parquet", batch=1) == 4
+    arc.engine.dispose()
+    assert pq.read_table(tmp_path / "one.parquet").equals(pq.read_table(exported["parquet"]), check_metadata=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["one.parquet"]  # the spool is gone

@@ -31,6 +31,8 @@ from sandbox.http import html
 from sandbox.server import ServerThread
 from tests.support.crawls import ROOT, env, run_crawl, sandbox_files
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 YEARS = "2024-2025"
 REDESIGNED = "http://www.shacheng.gov.cn/"
 PAGE = "<html><head><title>沙城县人民政府</title></head><body><p>网站改版中，敬请期待。</p></body></html>"

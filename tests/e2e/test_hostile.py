@@ -29,6 +29,8 @@ from sandbox.server import ServerThread
 from tests.support import ROOT
 from tests.support.crawls import run_crawl, sandbox_files
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 GOOD = hostile.DOCS / "gen01-2021.html"
 MEMORY_MB = Limits().memory_mb
 

@@ -21,6 +21,8 @@ from sandbox.app import Options, Sandbox
 from sandbox.server import ServerThread
 from tests.support.crawls import ROOT
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 BIN = Path(sys.executable).parent
 
 

@@ -55,6 +55,7 @@ def test_every_golden_was_reviewed():
         f"\"reviewed\" to who/when: {unreviewed}")
 
 
+@pytest.mark.slow
 def test_accuracy_floors(scores):
     floors = json.loads(FLOORS.read_text())
     measured = {
@@ -74,6 +75,7 @@ def variant_scores() -> dict[tuple[str, str], Score]:
     return score_variants(variant_corpus.sample(), extract)
 
 
+@pytest.mark.slow
 def test_variant_corpus_floors(variant_scores):
     floors = json.loads(FLOORS.read_text())
     print(variant_table(variant_scores))

@@ -21,6 +21,8 @@ from sandbox.synthetic import PARSER, no_extractor
 from tests.support import ROOT, archive_worker as worker
 from tests.support.archive import count, snapshot
 
+pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
+
 COUNT = 42
 
 

@@ -276,6 +276,7 @@ def _gone(worker: int, profile: Path, seconds: float = 30.0) -> bool:
 
 
 @needs_libreoffice
+@pytest.mark.slow
 def test_libreoffice_dies_with_a_process_killed_while_converting(word97, tmp_path):
     process, worker, profile = _start(CONVERTING_WHEN_KILLED, word97, tmp_path)
     assert process.wait(timeout=300) == -signal.SIGKILL
@@ -283,6 +284,7 @@ def test_libreoffice_dies_with_a_process_killed_while_converting(word97, tmp_pat
 
 
 @needs_libreoffice
+@pytest.mark.slow
 def test_libreoffice_dies_with_an_idle_process_killed(word97, tmp_path):
     process, worker, profile = _start(IDLE_WHEN_KILLED, word97, tmp_path)
     process.send_signal(signal.SIGKILL)
@@ -291,6 +293,7 @@ def test_libreoffice_dies_with_an_idle_process_killed(word97, tmp_path):
 
 
 @needs_libreoffice
+@pytest.mark.slow
 def test_profiles_whose_owners_were_killed_are_removed_when_a_converter_starts(word97, tmp_path):
     """The owner and its LibreOffice killed together, nothing left to remove the profile: the next converter
     does. A live owner's profile stays."""

@@ -44,3 +44,14 @@ def test_build_show_and_the_national_roll_up(tmp_path, capsys):
                        "--format", "json")
     levels = json.loads(out)
     assert code == 0 and levels[0]["not_yet_due"] == 41931 and levels[0]["missing"] == 0
+
+
+def test_commands_that_need_the_registry_say_how_to_build_it(tmp_path, capsys):
+    """On an archive whose registry was never built, `registry show --province 福建省` said "no province named
+    '福建省'", as if the name were wrong; the national roll-up counted only the agencies someone had typed in."""
+    db = str(tmp_path / "archive.sqlite")
+    for argv in (("registry", "show", "--province", "福建省"), ("registry", "show"),
+                 ("coverage", "--year", "2025", "--by", "province")):
+        code, out, err = run(capsys, *argv, "--db", db)
+        assert code == 2 and out == "", argv
+        assert "run `nianbao registry build` first" in err and "no province named" not in err, argv

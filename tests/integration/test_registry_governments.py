@@ -66,6 +66,7 @@ def national(tmp_path_factory):
     return arc, first, rows
 
 
+@pytest.mark.slow
 def test_building_the_release_loads_every_unit_with_a_resolvable_parent(national):
     arc, first, _ = national
     assert len(first.added) == 41934 and first.agencies_created == 41931 and not first.ended
@@ -80,6 +81,7 @@ def test_building_the_release_loads_every_unit_with_a_resolvable_parent(national
     assert {r.valid_from for r in listed} == {None}  # since before the first release applied
 
 
+@pytest.mark.slow
 def test_a_rebuild_without_change_writes_nothing(national):
     arc, _, _ = national
     statements = []
@@ -97,6 +99,7 @@ def test_a_rebuild_without_change_writes_nothing(national):
     assert again.unchanged and statements == []
 
 
+@pytest.mark.slow
 def test_registry_csv_rows_join_their_government(national):
     arc, _, rows = national
     ag, gov = T["agencies"], T["governments"]

@@ -132,6 +132,23 @@ def test_units_count_for_the_years_they_existed_in(archive):
     assert without_streets == set(y2024) - {"丁县城关街道办事处"}
 
 
+
+def test_a_unit_counts_if_it_existed_on_its_own_deadline(archive):
+    """A township's 2025 report fell due on 28 February 2026, a county's on 31 March: a township and a county both
+    abolished by a release of 15 March 2026 owed their reports for 2025 and 2024 (the township) and for 2024 only
+    (the county). Validity was judged on 31 March for every level, which let the township off for 2025."""
+    province = _division("330000", "甲省", "province", None)
+    city = _division("330100", "甲市", "prefecture", "330000")
+    county = _division("330122", "乙县", "county", "330100")
+    town = _division("330122101", "丙镇", "township", "330122")
+    with archive.engine.begin() as conn:
+        apply_release(conn, _release([province, city, county, town], D(2024, 12, 31), "a"))
+        apply_release(conn, _release([province, city], D(2026, 3, 15), "b"))
+    y2024 = statuses(archive, 2024, D(2026, 12, 7))
+    y2025 = statuses(archive, 2025, D(2026, 12, 7))
+    assert set(y2024) == {"甲省人民政府", "甲市人民政府", "甲市乙县人民政府", "乙县丙镇人民政府"}
+    assert set(y2025) == {"甲省人民政府", "甲市人民政府", "乙县丙镇人民政府"}
+
 def test_the_dashboard_counts_a_year_not_yet_due_as_such_and_says_who_is_counted(db_url, tmp_path):
     """Defect 1 on the dashboard: the overview of 2026 on 7 December 2026 was almost all solid red."""
     from archive.db import open_archive

@@ -37,9 +37,7 @@ from archive.web.service import Dashboard
 from pipelines.document import Check, Failure
 from sandbox import synthetic
 from sandbox.synthetic import PARSER, T0
-from tests.support import TESTS
 
-ARTIFACTS = TESTS / "artifacts"
 HOST = "127.0.0.1"
 
 # Script payloads in everything a crawled document controls; rendered, none may run or become markup.
