@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
@@ -61,7 +62,7 @@ class AgencyRecord:
     portals: tuple[str, ...] = field(default_factory=tuple)
 
 
-def classify(name: str) -> tuple[str | None, str]:
+def guess_level_and_kind(name: str) -> tuple[str | None, str]:
     """(level, kind) guessed from a name alone, for agencies discovered in report titles.
 
     A name ending in an administrative division (县, 区, 镇 …, optionally 人民政府) is a government; anything else
@@ -80,6 +81,39 @@ def classify(name: str) -> tuple[str | None, str]:
     if _PREFECTURE.search(name):
         return "prefecture", "government"
     return "department", "department"
+
+
+def _upsert_agencies(conn: Connection, records: list[AgencyRecord], joined: Callable[[AgencyRecord], str],
+                     chunk: int) -> dict[str, int]:
+    """The agencies' rows, a registry row's values winning; their ids by the name each is kept under (`joined`)."""
+    ag = AgencyTable.__table__
+    now = datetime.now(UTC).replace(tzinfo=None)
+    ids: dict[str, int] = {}
+    for start in range(0, len(records), chunk):
+        rows = [{"name": joined(r), "level": r.level or guess_level_and_kind(r.name)[0], "kind": r.kind,
+                 "division_code": r.division_code, "origin": "registry", "created_at": now}
+                for r in records[start:start + chunk]]
+        stmt = insert(conn, ag)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
+            "level": stmt.excluded.level, "kind": stmt.excluded.kind, "origin": stmt.excluded.origin,
+            # A row without a code keeps the one the national registry gave the agency.
+            "division_code": func.coalesce(stmt.excluded.division_code, ag.c.division_code)}), rows)
+        wanted = [row["name"] for row in rows]
+        ids.update(conn.execute(select(ag.c.name, ag.c.id).where(ag.c.name.in_(wanted))).all())
+    return ids
+
+
+Rows = list[dict[str, Any]]
+
+
+def _links(records: list[AgencyRecord], ids: dict[str, int]) -> tuple[Rows, Rows, Rows]:
+    """Alias, portal and parent rows of the agencies; `ids` by each record's normalised name."""
+    alias_rows = [{"alias": normalise_agency(a), "agency_id": ids[normalise_agency(r.name)]} for r in records
+                  for a in (r.name, *r.aliases)]
+    portals = [{"url": url, "agency_id": ids[normalise_agency(r.name)]} for r in records for url in r.portals]
+    parents = [{"child": ids[normalise_agency(r.name)], "parent": ids[normalise_agency(r.parent)]}
+               for r in records if r.parent and normalise_agency(r.parent) in ids]
+    return alias_rows, portals, parents
 
 
 def register_agencies(conn: Connection, records: Iterable[AgencyRecord], chunk: int = 5000) -> int:
@@ -102,24 +136,8 @@ def register_agencies(conn: Connection, records: Iterable[AgencyRecord], chunk: 
         return by_code.get(name) or by_alias.get(name) or name
 
     names = {normalise_agency(r.name): joined(r) for r in records}
-    now = datetime.now(UTC).replace(tzinfo=None)
-    ids: dict[str, int] = {}
-    for start in range(0, len(records), chunk):
-        batch = records[start:start + chunk]
-        rows = [{"name": joined(r), "level": r.level or classify(r.name)[0], "kind": r.kind,
-                 "division_code": r.division_code, "origin": "registry", "created_at": now} for r in batch]
-        stmt = insert(conn, ag)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
-            "level": stmt.excluded.level, "kind": stmt.excluded.kind, "origin": stmt.excluded.origin,
-            # A row without a code keeps the one the national registry gave the agency.
-            "division_code": func.coalesce(stmt.excluded.division_code, ag.c.division_code)}), rows)
-        wanted = [row["name"] for row in rows]
-        ids.update(conn.execute(select(ag.c.name, ag.c.id).where(ag.c.name.in_(wanted))).all())
-    alias_rows = [{"alias": normalise_agency(a), "agency_id": ids[names[normalise_agency(r.name)]]}
-                  for r in records for a in (r.name, *r.aliases)]
-    portals = [{"url": url, "agency_id": ids[names[normalise_agency(r.name)]]} for r in records for url in r.portals]
-    parents = [{"child": ids[names[normalise_agency(r.name)]], "parent": ids[names[normalise_agency(r.parent)]]}
-               for r in records if r.parent and names.get(normalise_agency(r.parent)) in ids]
+    ids = _upsert_agencies(conn, records, joined, chunk)
+    alias_rows, portals, parents = _links(records, {name: ids[kept] for name, kept in names.items()})
     for rows, table, key in ((alias_rows, al, "alias"), (portals, po, "url")):
         for start in range(0, len(rows), chunk):
             conn.execute(insert(conn, table).on_conflict_do_nothing(index_elements=[key]), rows[start:start + chunk])

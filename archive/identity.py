@@ -8,7 +8,7 @@ blank cell are the same fact rendered twice.
 
 A table-only rendering (a spreadsheet, or a page posting the tables alone) carries the fields but not the prose, so
 its fingerprint cannot match the full report's. It is marked `table_only` and fingerprinted by its fields alone, and
-`archive.chains` files it under the full version whose tables it repeats, whichever of the two arrives first.
+`archive.version_chains` files it under the full version whose tables it repeats, whichever of the two arrives first.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from archive.db import dumps
+from archive.extracted import Extracted
 from pipelines.schema import SECTION_KEYS
 
 # Lines that belong to the page around a report rather than to it.
@@ -156,21 +157,20 @@ def is_shell(tables: str, table_only: bool) -> bool:
     return table_only and tables == EMPTY_TABLES
 
 
-def identify(result: Mapping[str, Any], agency_hint: str | None = None,
-             year_hint: int | None = None) -> Identity | None:
-    """The identity of an extraction result (a `Report.as_dict()`), or None when it is not an attributable report.
+def identify(result: Extracted, agency_hint: str | None = None, year_hint: int | None = None) -> Identity | None:
+    """The identity of an extraction result, or None when it is not an attributable report.
 
     The agency and year come from the document itself; the listing's hints are used only when it states neither.
     """
-    if result.get("error") or not result.get("is_report"):
+    if result.error or not result.is_report:
         return None
-    agency = result.get("agency") or agency_hint
-    year = result.get("year") or year_hint
+    agency = result.agency or agency_hint
+    year = result.year or year_hint
     if not agency or not year:
         return None
-    canonical = canonical_fields(result.get("fields") or {})
-    text = prose(result.get("sections") or {})
-    table_only = is_table_only(result.get("format"), canonical, text)
+    canonical = canonical_fields(result.fields)
+    text = prose(result.sections)
+    table_only = is_table_only(result.format, canonical, text)
     if table_only:
         text = ""
     fields_json = dumps(canonical)

@@ -7,12 +7,13 @@ process killed at any point leaves either the whole batch or none of it. Within 
 are locked first (SQLite: the whole database, by BEGIN IMMEDIATE; PostgreSQL: the agency rows, in id order), so a
 report's version chain and an agency's year-over-year comparison are always computed from everything committed
 before. Comparing new versions with other agencies' (rule S5) needs what concurrent transactions commit as well,
-and on PostgreSQL runs after the commit (`archive.copies`); SQLite, one writer at a time, does it in the transaction.
+and on PostgreSQL runs after the commit (`archive.copy_checks`); SQLite, one writer at a time, does it in the
+transaction.
 
 Everything that needs no database — digests, extraction, identity, MinHash, packing the result — is done before the
 transaction. In it, the batch's rows are written a table at a time; reports the batch creates with a single new blob
-are finished set-based (`archive.fresh`), the rest are placed one blob at a time and recomputed once per report
-(`archive.chains`). About twenty statements serve a whole batch.
+are finished set-based (`archive.new_reports`), the rest are placed one blob at a time and recomputed once per report
+(`archive.version_chains`). About twenty statements serve a whole batch.
 """
 from __future__ import annotations
 
@@ -29,13 +30,15 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, tuple_, update
 
-from archive import chains, copies, fresh, neardup, pictures, results
-from archive.agencies import classify
+from archive import copy_checks, neardup, new_reports, pictures, stored_results, version_chains
+from archive.agencies import guess_level_and_kind
 from archive.blobs import BlobStore, relative_path, sha256_hex
 from archive.db import Archive, is_sqlite
+from archive.extracted import Extracted
 from archive.identity import Identity, identify
 from archive.models import T
 from archive.sql import insert, insert_new, transaction
+from archive.version_chains import ReportYear
 from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
 from pipelines.workers import ExtractionPool
@@ -133,7 +136,7 @@ class _Item:
     size: int
     format: str | None  # sniffed from the bytes; None when re-parsing (the blob row exists)
     capture: Capture | None
-    result: dict[str, Any]
+    result: Extracted
     stored: bool  # this parser version's extraction of the blob is in the archive already
     ident: Identity | None
     replaces: bool = False  # a page's joint reading with its pictures (archive.pictures) replaces its extraction
@@ -145,7 +148,35 @@ class _Item:
 
     @cached_property
     def packed(self) -> tuple[dict[str, Any], bytes]:
-        return results.pack(self.result)
+        return stored_results.pack(self.result.as_dict())
+
+
+@dataclass
+class _Filing:
+    """One item in one attempt at the transaction: what its writes found, step by step (a transaction run again
+    starts from new filings)."""
+
+    item: _Item
+    capture_new: bool = False  # its capture's row is new (the first of the same capture twice in a batch)
+    extraction_id: int = 0
+    extraction_new: bool = False  # its extraction's row is new (the first of the same blob twice in a batch)
+    report: ReportYear | None = None  # the report it files under, when it has an identity
+    report_id: int = 0
+    report_new: bool = False  # the transaction created that report
+    outcome: Outcome | None = None
+
+    def placement(self) -> version_chains.Placement:
+        item = self.item
+        assert item.ident is not None and self.report is not None
+        return version_chains.Placement(item.sha, self.extraction_id, item.ident, item.sig, self.report_id,
+                                        self.report[0])
+
+    def new_report(self) -> new_reports.NewReport:
+        item, capture = self.item, self.item.capture
+        assert item.ident is not None and self.report is not None and capture is not None
+        return new_reports.NewReport(self.report_id, self.report[0], self.report[1], item.sha, self.extraction_id,
+                                     item.ident, item.sig, item.result, as_utc(capture.fetched_at),
+                                     capture.final_url or capture.requested_url)
 
 
 def _extraction_pool(workers: int, extractor: Extractor) -> ExtractionPool | None:
@@ -255,13 +286,13 @@ class Ingestor:
                 pool.close()
         return outcomes
 
-    def _reparsed(self, chunk: list[str], stored: dict[str, Any], todo: list[str], linked: list[str], hints: dict,
+    def _reparsed(self, chunk: list[str], stored: dict[str, Extracted], todo: list[str], linked: list[str], hints: dict,
                   reads: list[tuple[bytes, str]], futures: list[Future] | None) -> list[Outcome]:
         """Commit one batch of re-read blobs: (bytes, url) of each, and the futures of their results if any; and the
         links of the pages among them that may show pictures, those already read (`linked`) too."""
         items = []
         for n, (sha, (data, url)) in enumerate(zip(todo, reads)):
-            found = (futures[n].result() if futures is not None else self.extractor(data, url)).as_dict()
+            found = Extracted.of(futures[n].result() if futures is not None else self.extractor(data, url))
             _, agency_hint, year_hint = hints[sha]
             items.append(self._item(sha, len(data), None, None, found, False, agency_hint, year_hint))
             if pictures.may_show_pictures(found):
@@ -298,9 +329,10 @@ class Ingestor:
         stored = self._stored_results({page.sha for page in pages} | {sha for p in pages for _, sha in p.pictures})
         items = []
         for page in pages:
-            if (stored.get(page.sha) or {}).get("pictures") == page.listing() or (read_only and page.sha not in stored):
+            done = stored.get(page.sha)
+            if (done is not None and done.pictures == page.listing()) or (read_only and done is None):
                 continue
-            shown = [(url, stored.get(sha) or self.extractor(self.blobs.get(sha), url).as_dict())
+            shown = [(url, stored.get(sha) or Extracted.of(self.extractor(self.blobs.get(sha), url)))
                      for url, sha in page.pictures]
             item = self._item(page.sha, page.size, None, None, pictures.read_together(page, self.blobs, shown), False,
                               page.agency_hint, page.year_hint)
@@ -327,28 +359,28 @@ class Ingestor:
         for (capture, data, given), sha in zip(batch, digests):
             # This parser's stored reading first: a page's may be the joint one with its pictures (archive.pictures),
             # which reading its bytes alone would undo.
-            found = stored.get(sha) or (given.as_dict() if given is not None else None)
+            found = stored.get(sha) or (Extracted.of(given) if given is not None else None)
             if found is None:
-                found = self.extractor(data, capture.final_url or capture.requested_url).as_dict()
+                found = Extracted.of(self.extractor(data, capture.final_url or capture.requested_url))
             items.append(self._item(sha, len(data), sniff(data), capture, found, sha in stored,
                                     capture.agency_hint, capture.year_hint))
             if items[-1].format == "html" and pictures.may_show_pictures(found):
                 items[-1].links = pictures.link_rows(sha, data, capture.final_url or capture.requested_url)
         return {sha: data for (_, data, _), sha in zip(batch, digests)}, items
 
-    def _item(self, sha: str, size: int, fmt: str | None, capture: Capture | None, result: dict[str, Any],
+    def _item(self, sha: str, size: int, fmt: str | None, capture: Capture | None, result: Extracted,
               stored: bool, agency_hint: str | None, year_hint: int | None) -> _Item:
         item = _Item(sha, size, fmt, capture, result, stored, identify(result, agency_hint, year_hint))
         if not stored:  # likely new content: pay for packing and MinHash now, before the transaction takes locks
             item.packed, item.sig  # noqa: B018 (fills the cached properties)
         return item
 
-    def _stored_results(self, digests: set[str]) -> dict[str, dict[str, Any]]:
+    def _stored_results(self, digests: set[str]) -> dict[str, Extracted]:
         ex = T["extractions"]
         with self.archive.reader.connect() as conn:
             rows = conn.execute(select(ex.c.sha256, ex.c.meta, ex.c.body).where(
                 ex.c.sha256.in_(digests), ex.c.parser_version == self.parser_version)).all()
-        return {row.sha256: results.unpack(row.meta, row.body) for row in rows}
+        return {row.sha256: Extracted.stored(stored_results.unpack(row.meta, row.body)) for row in rows}
 
     def _first_sightings(self, digests: list[str]) -> dict[str, tuple[str, str | None, int | None]]:
         """The earliest capture of each blob: its URL and the listing's hints, for re-parsing without refetching."""
@@ -382,7 +414,7 @@ class Ingestor:
             created.clear()  # a transaction run again starts afresh
             outcomes = self._apply(conn, items, created)
             if one_writer:  # nothing else commits during this transaction: compare across agencies now
-                copies.settle_pending(conn)
+                copy_checks.settle_pending(conn)
             return outcomes
 
         outcomes = transaction(self.archive.engine, apply)
@@ -390,75 +422,91 @@ class Ingestor:
         for outcome in outcomes if count else ():
             self.stats.add(outcome)
         if not one_writer and {"inserted", "updated"} & set(outcomes):
-            copies.settle(self.archive.engine)
+            copy_checks.settle(self.archive.engine)
         return outcomes
 
     def _apply(self, conn: Connection, items: list[_Item], created: dict[str, tuple[int, str]]) -> list[Outcome]:
+        """The batch's rows, a table at a time: provenance, extractions, reports; then each report's versions, brand-new
+        ones set-based and the rest placed one blob at a time; then the run's counts."""
         now = utcnow()
-        captured = [i for i in items if i.capture is not None]
+        filings = [_Filing(item) for item in items]
+        new_blobs = self._write_provenance(conn, filings, now)
+        self._write_extractions(conn, filings, now)
+        self._file_under_reports(conn, filings, now, created)
+        new_reports.write(conn, self._first_versions(filings, new_blobs))
+        self._place_versions(conn, [f for f in filings if f.outcome is None])
+        self._count(conn, [f for f in filings if f.capture_new])
+        return [f.outcome for f in filings]  # type: ignore[misc]
+
+    def _write_provenance(self, conn: Connection, filings: list[_Filing], now: datetime) -> set[str]:
+        """Blobs, captures and pages' links to their pictures; the blobs this call inserted."""
+        captured = [f.item for f in filings if f.item.capture is not None]
         new_blobs = {r.sha256 for r in insert_new(conn, T["blobs"], list({i.sha: {
             "sha256": i.sha, "size": i.size, "format": i.format, "path": str(relative_path(i.sha)), "stored_at": now,
         } for i in captured}.values()), ("sha256",), (T["blobs"].c.sha256,))}
         new_keys = self._insert_captures(conn, captured)
-        insert_new(conn, T["page_pictures"], [row for i in items for row in i.links], LINK_KEY)
-        capture_new = []
-        for item in items:
-            key = item.capture.key(item.sha) if item.capture else None
-            capture_new.append(key in new_keys)
+        insert_new(conn, T["page_pictures"], [row for f in filings for row in f.item.links], LINK_KEY)
+        for f in filings:
+            key = f.item.capture.key(f.item.sha) if f.item.capture else None
+            f.capture_new = key in new_keys
             new_keys.discard(key)  # the same capture twice in one batch: the second is not new
-        extraction_of, new_extractions = self._extractions(conn, items, now)
-        agencies = self._agency_ids(conn, {i.ident.agency for i in items if i.ident}, now, created)
+        return new_blobs
+
+    def _write_extractions(self, conn: Connection, filings: list[_Filing], now: datetime) -> None:
+        ids, new = self._extractions(conn, [f.item for f in filings], now)
+        for f in filings:
+            f.extraction_id = ids[f.item.sha]
+            f.extraction_new = f.item.sha in new
+            new.discard(f.item.sha)  # the same blob twice in one batch: its extraction is new once
+
+    def _file_under_reports(self, conn: Connection, filings: list[_Filing], now: datetime,
+                            created: dict[str, tuple[int, str]]) -> None:
+        """The report of each item with an identity, its agency and the report created as needed; the agencies are
+        locked (PostgreSQL) before their reports are read."""
+        agencies = self._agency_ids(conn, {f.item.ident.agency for f in filings if f.item.ident}, now, created)
         if conn.dialect.name == "postgresql" and agencies:
             ag = T["agencies"]
             conn.execute(select(ag.c.id).where(ag.c.id.in_({a for a, _ in agencies.values()})).order_by(ag.c.id)
                          .with_for_update(key_share=True))
-        report_of, new_reports = self._reports(conn, {
-            (*agencies[i.ident.agency], i.ident.year) for i in items if i.ident})
+        identified = [(f, f.item.ident) for f in filings if f.item.ident is not None]
+        for f, ident in identified:
+            f.report = (*agencies[ident.agency], ident.year)
+        report_of, created_reports = self._reports(conn, {f.report for f, _ in identified if f.report})
+        for f, _ in identified:
+            f.report_id = report_of[f.report]  # type: ignore[index]
+            f.report_new = f.report in created_reports
 
-        def report_key(item: _Item) -> tuple[int, str, int]:
-            agency_id, kind = agencies[item.ident.agency]  # type: ignore[union-attr]
-            return agency_id, kind, item.ident.year  # type: ignore[union-attr]
+    @staticmethod
+    def _first_versions(filings: list[_Filing], new_blobs: set[str]) -> list[new_reports.NewReport]:
+        """The items that are a new report's one version with one source (archive.new_reports), marked inserted: a
+        new capture of a new blob, alone in the batch with its blob and its report."""
+        per_sha = Counter(f.item.sha for f in filings)
+        per_report = Counter(f.report for f in filings if f.report)
+        first = [f for f in filings if f.report_new and f.capture_new and f.item.sha in new_blobs
+                 and per_sha[f.item.sha] == 1 and per_report[f.report] == 1]
+        for f in first:
+            f.outcome = "inserted"
+        return [f.new_report() for f in first]
 
-        per_sha = Counter(i.sha for i in items)
-        per_report = Counter(report_key(i) for i in items if i.ident)
-        outcomes: list[Outcome | None] = [None] * len(items)
-        batch_fresh = []
-        for n, item in enumerate(items):
-            if (item.ident and capture_new[n] and item.sha in new_blobs and per_sha[item.sha] == 1
-                    and report_key(item) in new_reports and per_report[report_key(item)] == 1):
-                agency_id, kind, _ = report_key(item)
-                batch_fresh.append(fresh.FreshReport(
-                    report_of[report_key(item)], agency_id, kind, item.sha, extraction_of[item.sha], item.ident,
-                    item.sig, item.result, as_utc(item.capture.fetched_at),  # type: ignore[union-attr]
-                    item.capture.final_url or item.capture.requested_url))  # type: ignore[union-attr]
-                outcomes[n] = "inserted"
-        fresh.write(conn, batch_fresh)
-        general = [(n, item) for n, item in enumerate(items) if outcomes[n] is None]
-        placer = chains.Placer(conn, {item.sha for _, item in general},
-                               {report_of[report_key(item)] for _, item in general if item.ident}) if general else None
-        counted_new: set[tuple[int, str, int]] = set()
-        for n, item in general:
-            assert placer is not None
-            if item.ident is None:
-                changed = placer.unlink(item.sha)
-                result = item.result
-                outcome: Outcome = ("failed" if result.get("error") else
-                                    "not_report" if not result.get("is_report") else "unattributed")
+    @staticmethod
+    def _place_versions(conn: Connection, filings: list[_Filing]) -> None:
+        """The general path (archive.version_chains): each blob into its report's version, or out of its version when
+        it no longer reads as an attributable report; then each touched report recomputed."""
+        if not filings:
+            return
+        placer = version_chains.Placer(conn, {f.item.sha for f in filings}, {f.report_id for f in filings if f.report})
+        counted_new: set[ReportYear] = set()  # a report created in this batch is inserted once, then updated
+        for f in filings:
+            if f.report is None:
+                changed = placer.unlink(f.item.sha)
+                outcome: Outcome = f.item.result.unfiled()
             else:
-                key = report_key(item)
-                version_new, changed = placer.place(chains.Placement(
-                    item.sha, extraction_of[item.sha], item.ident, item.sig, report_of[key], key[0]), capture_new[n])
-                report_new = key in new_reports and key not in counted_new
-                counted_new.add(key)
-                outcome = "inserted" if report_new else "updated" if version_new else "unchanged"
-            ext_new = item.sha in new_extractions
-            new_extractions.discard(item.sha)  # the same blob twice in one batch: its extraction is new once
-            outcomes[n] = outcome if capture_new[n] or ext_new or changed else "noop"
-        if placer is not None:
-            placer.finish()
-        self._count(conn, [(i.capture, o, i.result.get("error_kind")) for i, o, new in zip(items, outcomes, capture_new)
-                           if new])
-        return outcomes  # type: ignore[return-value]
+                version_new, changed = placer.place(f.placement(), f.capture_new)
+                outcome = ("inserted" if f.report_new and f.report not in counted_new else
+                           "updated" if version_new else "unchanged")
+                counted_new.add(f.report)
+            f.outcome = outcome if f.capture_new or f.extraction_new or changed else "noop"
+        placer.finish()
 
     def _insert_captures(self, conn: Connection, captured: list[_Item]) -> set[str]:
         cap = T["captures"]
@@ -483,17 +531,8 @@ class Ingestor:
         ex = T["extractions"]
         rows = {}
         for item in items:
-            if item.stored or item.sha in rows:
-                continue
-            meta, body = item.packed
-            ident, result = item.ident, item.result
-            rows[item.sha] = {
-                "sha256": item.sha, "parser_version": self.parser_version, "is_report": bool(result.get("is_report")),
-                "error": result.get("error"), "agency": result.get("agency"), "year": result.get("year"),
-                "template": result.get("template"), "fingerprint": ident.fingerprint if ident else None,
-                "tables": ident.tables if ident else None, "table_only": ident.table_only if ident else None,
-                "meta": meta, "body": body, "created_at": now,
-            }
+            if not item.stored and item.sha not in rows:
+                rows[item.sha] = self._extraction_row(item, now)
         for item in items:  # a page's joint reading: its extraction under this parser is now that (archive.pictures)
             if item.replaces and conn.execute(update(ex).where(
                     ex.c.sha256 == item.sha, ex.c.parser_version == self.parser_version).values(
@@ -506,6 +545,16 @@ class Ingestor:
             ids.update(conn.execute(select(ex.c.sha256, ex.c.id).where(
                 ex.c.sha256.in_(missing), ex.c.parser_version == self.parser_version)).all())
         return ids, {r.sha256 for r in inserted}
+
+    def _extraction_row(self, item: _Item, now: datetime) -> dict[str, Any]:
+        meta, body = item.packed
+        ident, result = item.ident, item.result
+        return {
+            "sha256": item.sha, "parser_version": self.parser_version, "is_report": result.is_report,
+            "error": result.error, "agency": result.agency, "year": result.year, "template": result.template,
+            "fingerprint": ident.fingerprint if ident else None, "tables": ident.tables if ident else None,
+            "table_only": ident.table_only if ident else None, "meta": meta, "body": body, "created_at": now,
+        }
 
     def _agency_ids(self, conn: Connection, names: set[str], now: datetime,
                     created: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
@@ -525,7 +574,7 @@ class Ingestor:
         if missing := names - set(found):
             rows = []
             for name in missing:
-                level, kind = classify(name)
+                level, kind = guess_level_and_kind(name)
                 rows.append({"name": name, "level": level, "kind": kind, "origin": "discovered", "created_at": now})
             insert_new(conn, ag, rows, ("name",))
             ids = dict(conn.execute(select(ag.c.name, ag.c.id).where(ag.c.name.in_(missing))).all())
@@ -551,16 +600,9 @@ class Ingestor:
             ids.update({(r.agency_id, r.kind, r.year): r.id for r in found})
         return ids, {(r.agency_id, r.kind, r.year) for r in inserted}
 
-    def _count(self, conn: Connection, seen: list[tuple[Capture | None, Outcome | None, str | None]]) -> None:
-        """Per run and portal: pages, new / updated / unchanged reports, errors by kind."""
-        pages: dict[tuple[str, str], Counter[str]] = {}
-        for capture, outcome, failure in seen:
-            assert capture is not None and outcome is not None
-            counts = pages.setdefault((capture.run_id, capture.portal_name()), Counter())
-            counts["pages"] += 1
-            counts[{"inserted": "new", "updated": "updated", "unchanged": "unchanged"}.get(outcome, outcome)] += 1
-            if outcome == "failed" and (error := failure_error(failure)):
-                counts[error] += 1
+    def _count(self, conn: Connection, filings: list[_Filing]) -> None:
+        """Per run and portal: pages, new / updated / unchanged reports, errors by kind (of the new captures)."""
+        pages = _portal_counts(filings)
         rp, re_ = T["run_portals"], T["run_errors"]
         columns = ("pages", "new", "updated", "unchanged")
         rows = [{"run_id": run_id, "portal": portal, **{c: counts[c] for c in columns}}
@@ -576,6 +618,20 @@ class Ingestor:
             stmt = insert(conn, re_)
             conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],
                                                     set_={"count": re_.c.count + stmt.excluded["count"]}), errors)
+
+
+def _portal_counts(filings: list[_Filing]) -> dict[tuple[str, str], Counter[str]]:
+    """The counts of `Ingestor._count` by (run, portal)."""
+    pages: dict[tuple[str, str], Counter[str]] = {}
+    for f in filings:
+        capture, outcome = f.item.capture, f.outcome
+        assert capture is not None and outcome is not None
+        counts = pages.setdefault((capture.run_id, capture.portal_name()), Counter())
+        counts["pages"] += 1
+        counts[{"inserted": "new", "updated": "updated", "unchanged": "unchanged"}.get(outcome, outcome)] += 1
+        if outcome == "failed" and (error := failure_error(f.item.result.error_kind)):
+            counts[error] += 1
+    return pages
 
 
 def _to_join(items: list[_Item]) -> tuple[set[str], set[str]]:

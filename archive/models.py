@@ -166,7 +166,8 @@ class PagePicture(Base):
 
 
 class Extraction(Base):
-    """One run of one parser version over one blob: the full `nianbao extract` result, as `archive.results` packs it.
+    """One run of one parser version over one blob: the full `nianbao extract` result, as `archive.stored_results`
+    packs it.
 
     The identity columns (fingerprint, tables, table_only) are empty when the result is not an attributable report.
     """
@@ -227,7 +228,7 @@ class Version(Base):
 
 class VersionSource(Base):
     """A blob belongs to exactly one version: the one its current extraction normalises to, or for a table-only
-    rendering the full version whose tables it repeats (archive.chains)."""
+    rendering the full version whose tables it repeats (archive.version_chains)."""
 
     __tablename__ = "version_sources"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -263,7 +264,7 @@ class PendingCopyCheck(Base):
     """A new version still to be compared with other agencies' versions (rule S5), after its transaction commits.
 
     The comparison must see every version committed before it, including those of transactions that ran alongside
-    (`archive.copies` explains why); a process killed in between leaves the row for the next ingest to settle.
+    (`archive.copy_checks` explains why); a process killed in between leaves the row for the next ingest to settle.
     """
 
     __tablename__ = "pending_copy_checks"

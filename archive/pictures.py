@@ -30,6 +30,7 @@ from lxml import etree
 from sqlalchemy import Connection, select
 
 from archive.blobs import BlobStore
+from archive.extracted import Extracted
 from archive.models import T
 
 
@@ -123,30 +124,31 @@ def picture_pages(conn: Connection) -> set[str]:
     return set(conn.execute(select(cap.c.final_url).distinct().where(cap.c.sha256.in_(pictures))).scalars())
 
 
-def read_together(page: Page, blobs: BlobStore, shown: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+def read_together(page: Page, blobs: BlobStore, shown: list[tuple[str, Extracted]]) -> Extracted:
     """The joint reading of a page and its pictures (`shown`: each picture's URL and extraction result, whose
     tables go with it), as an extraction result that lists the pictures read."""
     from pipelines.extract import extract_page
-    return {**extract_page(blobs.get(page.sha), page.url, shown).as_dict(), "pictures": page.listing()}
+    return Extracted.of(extract_page(blobs.get(page.sha), page.url, [(url, r.as_dict()) for url, r in shown]),
+                        page.listing())
 
 
-def is_table_picture(result: dict[str, Any]) -> bool:
+def is_table_picture(result: Extracted) -> bool:
     from pipelines.extract import TABLE_PICTURE
-    return result.get("reason") == TABLE_PICTURE
+    return result.reason == TABLE_PICTURE
 
 
-def may_show(result: dict[str, Any]) -> bool:
+def may_show(result: Extracted) -> bool:
     """A report page without any table cell, or a report's title over nothing but pictures (no report by itself):
     its tables may be pictures on it."""
     from pipelines.classify import NO_BODY
-    if result.get("format") != "html":
+    if result.format != "html":
         return False
-    if result.get("reason") == NO_BODY:
+    if result.reason == NO_BODY:
         return True
-    return bool(result.get("is_report")) and not any(v is not None for v in (result.get("fields") or {}).values())
+    return result.is_report and not any(v is not None for v in result.fields.values())
 
 
-def may_show_pictures(result: dict[str, Any]) -> bool:
+def may_show_pictures(result: Extracted) -> bool:
     """A page whose <img> links are kept (`page_pictures`): it may show its tables as pictures, or was read with
     them."""
-    return may_show(result) or bool(result.get("pictures"))
+    return may_show(result) or bool(result.pictures)

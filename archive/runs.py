@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Row, func, select, update
 
 from archive.ingest import ERROR_OUTCOMES, INGESTED_ERRORS, ensure_run
 from archive.models import T
@@ -188,22 +188,30 @@ def save_record(conn: Connection, record: RunRecord) -> None:
 
 def load_records(conn: Connection, since: datetime | None = None, last: int | None = None) -> list[RunRecord]:
     """Crawl runs that kept a record (oldest first): those started since `since`, or the `last` ones."""
-    runs, rp, re_ = T["runs"], T["run_portals"], T["run_errors"]
+    runs = T["runs"]
     query = select(runs).where(runs.c.kind == "crawl", runs.c.years.is_not(None)).order_by(runs.c.started_at.desc())
     if since is not None:
         query = query.where(runs.c.started_at >= since)
     if last is not None:
         query = query.limit(last)
-    rows = list(reversed(conn.execute(query).all()))
-    records = {}
-    for row in rows:
-        first, _, final = row.years.partition("-")
-        started = row.started_at.replace(tzinfo=UTC).timestamp()
-        finished = row.finished_at.replace(tzinfo=UTC).timestamp() if row.finished_at else started
-        records[row.id] = RunRecord(row.id, (int(first), int(final or first)), {}, row.requests or 0, started,
-                                    finished, row.reason or "")
-    if not records:
-        return []
+    records = {row.id: _run_record(row) for row in reversed(conn.execute(query).all())}
+    if records:
+        _load_portals(conn, records)
+    return list(records.values())
+
+
+def _run_record(row: Row) -> RunRecord:
+    """A `runs` row's record, without its portals."""
+    first, _, final = row.years.partition("-")
+    started = row.started_at.replace(tzinfo=UTC).timestamp()
+    finished = row.finished_at.replace(tzinfo=UTC).timestamp() if row.finished_at else started
+    return RunRecord(row.id, (int(first), int(final or first)), {}, row.requests or 0, started, finished,
+                     row.reason or "")
+
+
+def _load_portals(conn: Connection, records: dict[str, RunRecord]) -> None:
+    """The portals of these runs' records, with their outcomes and errors."""
+    rp, re_ = T["run_portals"], T["run_errors"]
     for row in conn.execute(select(rp).where(rp.c.run_id.in_(records), rp.c.responses.is_not(None))):
         records[row.run_id].portals[row.portal] = PortalRecord(
             row.portal, row.agency or "", row.responses, row.listed or 0, row.documents or 0, row.columns or 0,
@@ -217,4 +225,3 @@ def load_records(conn: Connection, since: datetime | None = None, last: int | No
             portal.outcomes[OUTCOME_COLUMN[row.kind]] += row.count
         else:
             portal.errors[row.kind] += row.count
-    return list(records.values())

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
+from archive.extracted import Extracted
 from archive.identity import canonical_value, normalise_text
 from pipelines.schema import SECTION_KEYS
 
@@ -23,20 +23,20 @@ def _sentences(text: str) -> dict[str, str]:
     return out
 
 
-def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """What changed from extraction result `old` to `new` (both `Report.as_dict()` shapes).
+def diff(old: Extracted, new: Extracted) -> dict[str, Any]:
+    """What changed from extraction result `old` to `new`.
 
     `fields`: every key whose value changed, was added or was removed (blank and 0 differ);
     `sections`: per changed section, the sentences removed and added.
     """
-    old_fields, new_fields = old.get("fields") or {}, new.get("fields") or {}
+    old_fields, new_fields = old.fields, new.fields
     fields = [
         {"key": key, "old": old_fields.get(key), "new": new_fields.get(key)}
         for key in sorted(set(old_fields) | set(new_fields))
         if canonical_value(old_fields.get(key)) != canonical_value(new_fields.get(key))
     ]
     sections = []
-    old_sections, new_sections = old.get("sections") or {}, new.get("sections") or {}
+    old_sections, new_sections = old.sections, new.sections
     for key in list(SECTION_KEYS) + sorted((set(old_sections) | set(new_sections)) - set(SECTION_KEYS)):
         before, after = _sentences(old_sections.get(key, "")), _sentences(new_sections.get(key, ""))
         removed = [before[k] for k in before if k not in after]
@@ -44,6 +44,6 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
         if removed or added:
             sections.append({"section": key, "removed": removed[:MAX_SENTENCES], "added": added[:MAX_SENTENCES]})
     out: dict[str, Any] = {"fields": fields, "sections": sections}
-    if old.get("template") != new.get("template"):
-        out["template"] = {"old": old.get("template"), "new": new.get("template")}
+    if old.template != new.template:
+        out["template"] = {"old": old.template, "new": new.template}
     return out

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive import results
+from archive import stored_results
 from archive.agencies import AgencyRecord, register_agencies
 from archive.coverage import deadline
 from archive.db import Archive, open_archive
@@ -89,7 +89,7 @@ def _pool(conn, now: datetime) -> list[int]:
         r = synthetic.report(f"合成样本{n}", 2022, seed=f"pool{n}")
         data = synthetic.body(r)
         sha = synthetic.digest(data)
-        meta, body = results.pack(r.as_dict())
+        meta, body = stored_results.pack(r.as_dict())
         blob_rows.append({"sha256": sha, "size": len(data), "format": "html", "path": f"blobs/{sha}",
                           "stored_at": now})
         rows.append({"sha256": sha, "parser_version": "bench", "is_report": True, "error": None, "agency": r.agency,

@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from dataclasses import replace
 
 from scrapy.utils.asyncio import sleep
 from twisted.internet import reactor, task
 
 from archive.db import open_archive
-from archive.ingest import Capture, Ingestor
+from archive.ingest import Ingestor
 from archive.warc import WarcFile
 from crawler.discovered import attach_discovered
 from crawler.items import Fetched
@@ -91,15 +92,14 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("nianbao/extraction_backlog_waits")
             while self.waiting > self.backlog and self.error is None:
                 await sleep(0.1)
-        ref = self.warc.write_exchange(item.final_url, item.status, item.headers, item.body, item.fetched_at,
-                                       request_headers=item.request_headers or None, method=item.method)
+        exchange = item.capture
+        ref = self.warc.write_exchange(exchange.final_url, exchange.status, item.headers, item.body,
+                                       exchange.fetched_at, request_headers=item.request_headers or None,
+                                       method=item.method)
         if item.kind == "document":
-            capture = Capture(
-                requested_url=item.url, fetched_at=item.fetched_at, run_id=self.spider.run_id, final_url=item.final_url,
-                referrer=item.referrer, status=item.status, headers=dict(item.headers), size=len(item.body),
-                warc_file=ref.file, warc_record_id=ref.record_id, warc_offset=ref.offset, portal=item.portal,
-                agency_hint=item.agency_hint, year_hint=item.year_hint, tls=item.tls)
-            future = self.pool.submit(item.body, item.final_url) if self.pool else None
+            capture = replace(exchange, size=len(item.body), warc_file=ref.file, warc_record_id=ref.record_id,
+                              warc_offset=ref.offset)
+            future = self.pool.submit(item.body, capture.final_url) if self.pool else None
             self.queue.put((capture, item.body, future))
             self.waiting += capture.size
         return item

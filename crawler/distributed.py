@@ -450,7 +450,7 @@ class LeaseMiddleware:
                 if isinstance(out, Request):
                     out.meta[PARENT] = lease
                 elif isinstance(out, Fetched) and out.kind == "document":
-                    frontier.await_commit(out.url, lease)
+                    frontier.await_commit(out.capture.requested_url, lease)
                 yield out
         except Exception:
             frontier.done(response.request)  # a page that breaks its callback is not retried forever

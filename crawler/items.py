@@ -1,24 +1,20 @@
-"""What the spider hands to the item pipeline: one exchange, with the provenance the archive records."""
+"""What the spider hands to the item pipeline: one exchange, with the archive's record of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+
+from archive.ingest import Capture
 
 
 @dataclass
 class Fetched:
-    url: str  # as requested
-    final_url: str  # after redirects
+    """The archive's record of the exchange (`capture`: URLs, status, headers, time, portal, the listing's hints, what
+    was seen of the certificate; the item pipeline adds the WARC record's place), and what only the WARC file keeps."""
+
+    capture: Capture
     method: str
-    status: int
-    headers: list[tuple[str, str]] = field(repr=False)
+    headers: list[tuple[str, str]] = field(repr=False)  # as received, repeated names kept
     body: bytes = field(repr=False)
-    fetched_at: datetime
-    portal: str  # the registry's portal URL
     kind: str  # "document" (a report candidate: archived and extracted) | "listing" (WARC only)
-    referrer: str | None = None
     request_body: str | None = None
     request_headers: list[tuple[str, str]] = field(default_factory=list, repr=False)
-    agency_hint: str | None = None
-    year_hint: int | None = None
-    tls: str | None = None  # https only: what was seen of the certificate (crawler.tls)

@@ -35,7 +35,7 @@ def names_report(text: str) -> bool:
     return any(REPORT_PHRASE.search(line) and _SENTENCE.search(line) for line in text.split("\n"))
 
 
-def classify(title: str | None, headings_found: int, cells_found: int,
+def report_verdict(title: str | None, headings_found: int, cells_found: int,
              body_names_report: bool) -> tuple[bool, str | None]:
     """(is_report, reason when not). A report has the report title and evidence in its body (one of the outline's
     sections, a table cell, or a sentence naming the report), or the national outline and its tables. A title alone

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines import schema, values
 from pipelines.checks import run_checks
-from pipelines.classify import classify, names_report
+from pipelines.classify import names_report, report_verdict
 from pipelines.document import Cell, Document, ExtractionError, Failure, Grid, Report
 from pipelines.formats.containers import check_container
 from pipelines.limits import LimitExceeded, memory_exceeded
@@ -137,7 +137,7 @@ def build_report(doc: Document, source: str, sha256: str) -> Report:
     mapped = map_grids(doc.grids)
     warnings.extend(mapped.warnings)
     template = _template(mapped, year, len(sections))
-    is_report, reason = classify(title, len(sections), len(mapped.raw), names_report(doc.text))
+    is_report, reason = report_verdict(title, len(sections), len(mapped.raw), names_report(doc.text))
     report = Report(
         source=source, sha256=sha256, format=doc.format, is_report=is_report, reason=reason, agency=agency,
         year=year, template=template if is_report else None, title=title,

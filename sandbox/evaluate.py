@@ -9,7 +9,7 @@ from sqlalchemy import select
 from archive.db import Archive
 from archive.identity import canonical_value, normalise_agency
 from archive.models import T
-from archive.results import fields as packed_fields
+from archive.stored_results import fields as packed_fields
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from archive import models as m, results
+from archive import models as m, stored_results
 from archive.coverage import check_labels, copied_reports
 from archive.export.columns import FIELDS
 from archive.export.tree import places
@@ -47,7 +47,7 @@ def rows(conn: Connection, year: int | None = None,
         # Every row has a report: the as-of day and the portal's facts do not enter its status.
         status, late, when, source, _ = status_of(due, date.today(), True, r.published, r.first_seen,
                                                   False, False, True, True)
-        sections, fields = results.sections_and_fields(r.body)
+        sections, fields = stored_results.sections_and_fields(r.body)
         place = tree[r.agency_id]
         yield {
             "report_id": r.id, "version_id": r.current_version_id, "agency_id": r.agency_id, "agency": r.name,

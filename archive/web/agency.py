@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select
 
-from archive import results
+from archive import stored_results
 from archive.models import T
 from archive.queries.statuses import YearFacts, deadline, nearest_portals
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
@@ -78,7 +78,7 @@ def figures(conn: Connection, reports: list[Any]) -> list[YearFigures]:
     out = []
     for row in conn.execute(select(ver.c.id, ex.c.meta, ex.c.body).join(ex, ex.c.id == ver.c.extraction_id)
                             .where(ver.c.id.in_(list(by_version)))):
-        fields = results.unpack(row.meta, row.body).get("fields") or {}
+        fields = stored_results.unpack(row.meta, row.body).get("fields") or {}
         values = {name: [v for k in keys if (v := fields.get(k)) is not None] for name, keys in FIGURES.items()}
         report = by_version[row.id]
         out.append(YearFigures(year=report.year, report_id=report.id,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from archive import results
+from archive import stored_results
 from archive.models import T
 from archive.queries.statuses import YearFacts, deadline
 from archive.web.agency import version_summary, versions_of
@@ -90,7 +90,7 @@ def table_pictures(conn: Connection, listing: list[dict[str, str]]) -> list[Tabl
         sha, url = str(item.get("sha256")), str(item.get("url"))
         row = conn.execute(select(ex.c.meta, ex.c.body).where(ex.c.sha256 == sha).order_by(ex.c.id.desc())
                            .limit(1)).first()
-        grids = (results.unpack(row.meta, row.body).get("grids") or []) if row else []
+        grids = (stored_results.unpack(row.meta, row.body).get("grids") or []) if row else []
         keys = sorted(map_grids([grid_from_json(g) for g in grids]).raw) if grids else []
         out.append(TablePicture(sha256=sha, url=url, image=picture_download(sha), download=raw_download(sha),
                                 keys=keys))
@@ -147,7 +147,7 @@ def report_detail(conn: Connection, report_id: int, seq: int | None, facts: Year
         return None
     stored = conn.execute(select(ver.c.diff, ex.c.meta, ex.c.body).join(ex, ex.c.id == ver.c.extraction_id)
                           .where(ver.c.id == shown.id)).first()
-    result: dict[str, Any] = results.unpack(stored.meta, stored.body) if stored else {}
+    result: dict[str, Any] = stored_results.unpack(stored.meta, stored.body) if stored else {}
     own = checks(result.get("checks"))
     failed = [c for c in own if not c.ok]
     current = shown.id == r.current_version_id

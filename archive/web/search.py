@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from archive import results
+from archive import stored_results
 from archive.models import T
 from archive.queries.statuses import Status
 from archive.web import regions
@@ -279,7 +279,7 @@ def _extractions(archive: Engine, ids: Iterable[int]) -> dict[int, dict[str, Any
     ex = T["extractions"]
     with archive.connect() as conn:
         rows = conn.execute(select(ex.c.id, ex.c.meta, ex.c.body).where(ex.c.id.in_(list(ids)))).all()
-    return {row.id: results.unpack(row.meta, row.body) for row in rows}
+    return {row.id: stored_results.unpack(row.meta, row.body) for row in rows}
 
 
 # -- the queries the dashboard runs on the archive ----------------------------------------------------------------
@@ -378,5 +378,5 @@ def report_hits(conn: Connection, hits: list[tuple[int, str]], q: str) -> list[R
             report_id=r.id, year=r.year, status=Status(status), title=r.title,
             agency=AgencyRef(id=r.agency_id, name=r.agency_name, level=r.agency_level, kind=r.agency_kind,
                              division_code=r.agency_division_code),
-            snippet=snippet(_section_texts(results.unpack(r.meta, r.body)), q)))
+            snippet=snippet(_section_texts(stored_results.unpack(r.meta, r.body)), q)))
     return out

@@ -26,7 +26,7 @@ from twisted.internet import task
 
 from archive.agencies import register_agencies
 from archive.db import open_archive
-from archive.ingest import failure_error
+from archive.ingest import Capture, failure_error
 from archive.runs import OUTCOME_COLUMN, PortalRecord, RunRecord, new_run_id, save_record
 from crawler import registry as reg, settings as defaults
 from crawler.attachments import attachments
@@ -373,7 +373,8 @@ class ReportsSpider(scrapy.Spider):
         self.state.save(Node(first.key, first.url, "doc", time.time(), validators.get("etag"),
                              validators.get("last-modified"), None, False, files))
         self.record.portals[portal].documents += 1
-        yield replace(head, kind="document", body=body, headers=headers)
+        yield replace(head, kind="document", body=body, headers=headers,
+                      capture=replace(head.capture, headers=dict(headers)))
         for grandchild in files:
             yield from self.visit(grandchild, portal, depth + 1)
 
@@ -389,12 +390,12 @@ class ReportsSpider(scrapy.Spider):
         request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items()
                            for v in vs]
         referrer = request.headers.get("Referer")
-        return Fetched(
-            url=child.url, final_url=response.url, method=child.method, status=response.status, headers=headers,
-            body=response.body, fetched_at=datetime.now(UTC), portal=portal, kind=kind,
-            referrer=referrer.decode("latin-1") if referrer else None, request_body=child.body,
-            request_headers=request_headers, agency_hint=child.agency, year_hint=child.year,
+        capture = Capture(
+            requested_url=child.url, fetched_at=datetime.now(UTC), run_id=self.run_id, final_url=response.url,
+            referrer=referrer.decode("latin-1") if referrer else None, status=response.status, headers=dict(headers),
+            portal=portal, agency_hint=child.agency, year_hint=child.year,
             tls=response_outcome(response, self.settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES")))
+        return Fetched(capture, child.method, headers, response.body, kind, child.body, request_headers)
 
     def failed(self, failure):
         request = failure.request

@@ -22,7 +22,7 @@ from crawler.platforms.trs_article import join_parts, next_part
 from crawler.recognise import judge_title
 from crawler.spiders.reports import parse_years
 from crawler.urls import is_article
-from pipelines.classify import classify
+from pipelines.classify import report_verdict
 from pipelines.decoding import decode
 from pipelines.extract import extract
 from sandbox.app import Options, Sandbox
@@ -110,7 +110,7 @@ def test_third_party_evaluations_are_rejected_by_title_and_by_the_extractor(sand
     assert len(evaluations) >= 5
     for miss in evaluations:
         assert not judge_title(miss["title"]).is_report, miss["title"]
-        assert classify(miss["title"], 10, 100, True) == (False, "third-party evaluation report")
+        assert report_verdict(miss["title"], 10, 100, True) == (False, "third-party evaluation report")
     result = extract(fetch(sb, evaluations[0]["url"]).body, evaluations[0]["url"]).as_dict()
     assert not result["is_report"]
 

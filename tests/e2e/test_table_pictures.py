@@ -20,7 +20,7 @@ from archive.export.rows import rows
 from archive.identity import canonical_value
 from archive.ingest import Capture, Ingestor
 from archive.models import T
-from archive.results import unpack
+from archive.stored_results import unpack
 from pipelines.schema import field_keys
 from sandbox.documents import tables
 from sandbox.evaluate import archived_reports

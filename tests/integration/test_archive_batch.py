@@ -1,5 +1,5 @@
 """Batches: `Ingestor.ingest_many` builds the archive that captures ingested one at a time build, and the set-based
-path for brand-new reports (archive.fresh) writes exactly what the general path (archive.chains) would."""
+path for brand-new reports (archive.new_reports) writes exactly what the general path (archive.version_chains) would."""
 from __future__ import annotations
 
 import copy
@@ -7,7 +7,7 @@ import copy
 import pytest
 from sqlalchemy import text
 
-from archive import chains
+from archive import version_chains
 from archive.db import open_archive
 from pipelines.document import Failure, Report
 from sandbox import synthetic
@@ -91,7 +91,7 @@ def test_the_fresh_path_writes_what_recomputing_gives(archive):
     before = {name: table(archive, name) for name in ("reports", "versions", "version_sources", "near_duplicates")}
     with archive.engine.begin() as conn:
         report_ids = conn.execute(text("SELECT id FROM reports")).scalars().all()
-        chains.recompute(conn, report_ids)
+        version_chains.recompute(conn, report_ids)
     assert {name: table(archive, name) for name in before} == before
     with archive.engine.connect() as conn:  # the workload did take the paths it is meant to
         failing = conn.execute(text("SELECT cross_checks FROM reports r JOIN agencies a ON a.id = r.agency_id "

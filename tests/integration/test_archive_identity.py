@@ -7,6 +7,7 @@ import unicodedata
 from hypothesis import given, settings, strategies as st
 
 from archive import neardup
+from archive.extracted import Extracted
 from archive.identity import (
     canonical_fields,
     fingerprint,
@@ -62,7 +63,8 @@ def test_any_changed_cell_is_a_new_identity_with_that_key_in_the_diff(key, value
         return
     changed = dict(BASE.fields, **{key: value})
     assert fingerprint(changed, BASE.sections) != fingerprint(BASE.fields, BASE.sections)
-    delta = diff({"fields": BASE.fields, "sections": BASE.sections}, {"fields": changed, "sections": BASE.sections})
+    delta = diff(Extracted.stored({"fields": BASE.fields, "sections": BASE.sections}),
+                 Extracted.stored({"fields": changed, "sections": BASE.sections}))
     assert delta["fields"] == [{"key": key, "old": BASE.fields[key], "new": value}] and delta["sections"] == []
 
 
@@ -120,7 +122,7 @@ def test_a_table_only_rendering_is_fingerprinted_by_its_tables():
     full = synthetic.report("岚皋县行政审批服务局", 2023).as_dict()
     spreadsheet = dict(full, format="xlsx", sections={"active": "第二十条第（一）项"})  # header cells read as prose
     bare_page = dict(full, format="html", sections={"overview": "附件：年度报告表格"})
-    whole, sheet, page = identify(full), identify(spreadsheet), identify(bare_page)
+    whole, sheet, page = (identify(Extracted.stored(r)) for r in (full, spreadsheet, bare_page))
     assert not whole.table_only and sheet.table_only and page.table_only
     assert sheet.fingerprint == page.fingerprint != whole.fingerprint
     assert sheet.tables == page.tables == whole.tables and sheet.prose == ""

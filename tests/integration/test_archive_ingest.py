@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select, text
 
-from archive import compression_dictionary, copies, models as m, results
+from archive import compression_dictionary, copy_checks, models as m, stored_results
 from archive.blobs import BlobStore
 from archive.db import open_archive
 from archive.ingest import Capture
@@ -139,7 +139,7 @@ def test_report_copied_from_another_agency_is_flagged_both_ways(archive):
 
 
 def test_a_template_cluster_keeps_each_versions_closest_copies_only(archive, monkeypatch):
-    monkeypatch.setattr(copies, "MAX_COPIES", 2)
+    monkeypatch.setattr(copy_checks, "MAX_COPIES", 2)
     ing = ingestor(archive)
     townships = [f"仙居县第{i}镇" for i in range(12)]
     for i, name in enumerate(townships):  # one county template, every pair a copy
@@ -216,7 +216,7 @@ def test_chinese_json_is_stored_unescaped_and_the_result_round_trips(archive):
         stored = conn.execute(text("SELECT CAST(meta AS TEXT) FROM extractions")).scalar_one()
         meta, body = conn.execute(select(m.Extraction.meta, m.Extraction.body)).one()
     assert "上海市" in stored and "\\u" not in stored
-    assert results.unpack(meta, body) == r.as_dict()
+    assert stored_results.unpack(meta, body) == r.as_dict()
 
 
 def sources_of(archive, agency: str) -> list[tuple[int, str]]:

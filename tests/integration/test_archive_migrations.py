@@ -8,7 +8,7 @@ from datetime import datetime
 from alembic import command
 from sqlalchemy import inspect, select, text
 
-from archive import models as m, results
+from archive import models as m, stored_results
 from archive.db import make_engine, open_archive, resolve_url
 from archive.identity import canonical_fields, content_digest, prose
 from archive.migrate import alembic_config, head_revision
@@ -66,7 +66,7 @@ def test_an_archive_at_0001_upgrades_with_its_data_converted(db_url, tmp_path):
     with arc.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
         ex = m.Extraction.__table__
-        stored = {row.id: results.unpack(row.meta, row.body)
+        stored = {row.id: stored_results.unpack(row.meta, row.body)
                   for row in conn.execute(select(ex.c.id, ex.c.meta, ex.c.body))}
         identity = conn.execute(text("SELECT id, table_only, tables FROM extractions ORDER BY id")).all()
         versions = conn.execute(text(

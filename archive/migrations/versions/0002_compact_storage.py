@@ -3,8 +3,8 @@
 Revision ID: 0002
 Revises: 0001
 
-Extraction results move from one JSON column to readable `meta` plus compressed `body` (archive.results), with the
-identity columns `tables` and `table_only`; `reports.carry` goes (S1/S2 read the current extraction). Signatures are
+Extraction results move from one JSON column to readable `meta` plus compressed `body` (archive.stored_results), with
+the identity columns `tables` and `table_only`; `reports.carry` goes (S1/S2 read the current extraction). Signatures are
 recomputed with the CRC-based 32-bit MinHash and every S5 flag with them. Tables keyed by text or pairs become
 WITHOUT ROWID on SQLite. Reports with table-only renderings are recomputed so those join their full versions.
 
@@ -32,10 +32,6 @@ def _rebuild_without_rowid(name: str) -> None:
 
 
 def upgrade() -> None:
-    from archive import chains, copies, neardup, results
-    from archive.identity import canonical_fields, content_digest, is_table_only, prose, tables_digest, telling_tables
-    from archive.models import T
-
     conn = op.get_bind()
     sqlite = conn.dialect.name == "sqlite"
 
@@ -44,27 +40,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('table_only', sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column('meta', sa.JSON(none_as_null=True), nullable=False, server_default='{}'))
         batch_op.add_column(sa.Column('body', sa.LargeBinary(), nullable=False, server_default=''))
-    old = sa.table('extractions', sa.column('id', sa.Integer), sa.column('fingerprint', sa.String),
-                   sa.column('result', sa.JSON(none_as_null=True)), sa.column('tables', sa.String),
-                   sa.column('table_only', sa.Boolean), sa.column('meta', sa.JSON(none_as_null=True)),
-                   sa.column('body', sa.LargeBinary))
-    last = 0
-    while True:
-        rows = conn.execute(sa.select(old.c.id, old.c.fingerprint, old.c.result).where(old.c.id > last)
-                            .order_by(old.c.id).limit(CHUNK)).all()
-        if not rows:
-            break
-        for row in rows:
-            meta, body = results.pack(row.result)
-            values = {"meta": meta, "body": body}
-            if row.fingerprint:  # an attributable report: its identity, with the table-only rule
-                canonical = canonical_fields(row.result.get("fields") or {})
-                text = prose(row.result.get("sections") or {})
-                table_only = is_table_only(row.result.get("format"), canonical, text)
-                values.update(tables=tables_digest(canonical), table_only=table_only,
-                              fingerprint=content_digest(canonical, "" if table_only else text))
-            conn.execute(old.update().where(old.c.id == row.id).values(**values))
-        last = rows[-1].id
+    _repack_results(conn)
     op.drop_column('extractions', 'result')
     op.drop_column('reports', 'carry')
     if not sqlite:
@@ -82,14 +58,56 @@ def upgrade() -> None:
     if sqlite:
         for name in ('agency_aliases', 'version_sources', 'minhash_bands', 'near_duplicates'):
             _rebuild_without_rowid(name)
+    _rehome_table_only(conn)
+    _sign_versions_again(conn)
 
-    # Table-only renderings join the full versions they repeat (chains.recompute applies the rule).
-    src, ex, ver, rep = T["sources"], T["extractions"], T["versions"], T["reports"]
-    chains.recompute(conn, conn.execute(
+
+def _repack_results(conn: sa.Connection) -> None:
+    """Each stored result into `meta` and `body`, and a report's identity with the table-only rule."""
+    from archive import stored_results
+    from archive.identity import canonical_fields, content_digest, is_table_only, prose, tables_digest
+
+    old = sa.table('extractions', sa.column('id', sa.Integer), sa.column('fingerprint', sa.String),
+                   sa.column('result', sa.JSON(none_as_null=True)), sa.column('tables', sa.String),
+                   sa.column('table_only', sa.Boolean), sa.column('meta', sa.JSON(none_as_null=True)),
+                   sa.column('body', sa.LargeBinary))
+    last = 0
+    while True:
+        rows = conn.execute(sa.select(old.c.id, old.c.fingerprint, old.c.result).where(old.c.id > last)
+                            .order_by(old.c.id).limit(CHUNK)).all()
+        if not rows:
+            break
+        for row in rows:
+            meta, body = stored_results.pack(row.result)
+            values = {"meta": meta, "body": body}
+            if row.fingerprint:  # an attributable report: its identity, with the table-only rule
+                canonical = canonical_fields(row.result.get("fields") or {})
+                text = prose(row.result.get("sections") or {})
+                table_only = is_table_only(row.result.get("format"), canonical, text)
+                values.update(tables=tables_digest(canonical), table_only=table_only,
+                              fingerprint=content_digest(canonical, "" if table_only else text))
+            conn.execute(old.update().where(old.c.id == row.id).values(**values))
+        last = rows[-1].id
+
+
+def _rehome_table_only(conn: sa.Connection) -> None:
+    """Table-only renderings join the full versions they repeat (version_chains.recompute applies the rule)."""
+    from archive import version_chains
+    from archive.models import T
+
+    src, ex, ver = T["sources"], T["extractions"], T["versions"]
+    version_chains.recompute(conn, conn.execute(
         sa.select(ver.c.report_id).distinct().join(src, src.c.version_id == ver.c.id)
         .join(ex, ex.c.id == src.c.extraction_id).where(ex.c.table_only.is_(True))).scalars().all())
 
-    # Every signature again with the new MinHash, and every S5 flag from them.
+
+def _sign_versions_again(conn: sa.Connection) -> None:
+    """Every signature again with the new MinHash, and every S5 flag from them."""
+    from archive import copy_checks, neardup, stored_results
+    from archive.identity import canonical_fields, prose, telling_tables
+    from archive.models import T
+
+    ex, ver, rep = T["extractions"], T["versions"], T["reports"]
     conn.execute(T["neardups"].delete())
     conn.execute(T["bands"].delete())
     conn.execute(T["pending"].delete())
@@ -103,14 +121,14 @@ def upgrade() -> None:
             break
         new = []
         for row in rows:
-            bulk = results.unpack_body(row.body)
+            bulk = stored_results.unpack_body(row.body)
             sig = None if row.table_only else neardup.signature(prose(bulk.get("sections") or {}))
             conn.execute(ver.update().where(ver.c.id == row.id).values(minhash=neardup.pack(sig) if sig else None))
-            new.append(copies.NewVersion(row.id, row.agency_id, row.year, sig, row.tables,
-                                         telling_tables(canonical_fields(bulk.get("fields") or {}))))
-        copies.add_versions(conn, new)
+            new.append(copy_checks.NewVersion(row.id, row.agency_id, row.year, sig, row.tables,
+                                              telling_tables(canonical_fields(bulk.get("fields") or {}))))
+        copy_checks.add_versions(conn, new)
         last = rows[-1].id
-    copies.settle_pending(conn)
+    copy_checks.settle_pending(conn)
 
 
 def downgrade() -> None:

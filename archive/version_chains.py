@@ -15,29 +15,19 @@ earliest-seen version with content of its own, and is a version only while the r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, select, update
 
-from archive import copies, neardup, results
+from archive import copy_checks, neardup, stored_results
 from archive.crosscheck import cross_checks
+from archive.extracted import Extracted
 from archive.identity import Identity, canonical_fields, is_shell, telling_tables
 from archive.models import T
 from archive.sql import get_or_create, update_rows
 from archive.versions import diff
-
-
-def published_date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def failed_checks(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in result.get("checks") or [] if not c.get("ok")]
 
 
 @dataclass(frozen=True)
@@ -110,8 +100,8 @@ class Placer:
             self.links[p.sha] = _Link(version_id, p.extraction_id, p.report_id, fingerprint)
             changed = True
             if version_new:
-                copies.add_versions(self.conn, [copies.NewVersion(version_id, p.agency_id, p.ident.year, p.sig,
-                                                                  p.ident.tables, p.ident.telling_tables)])
+                copy_checks.add_versions(self.conn, [copy_checks.NewVersion(
+                    version_id, p.agency_id, p.ident.year, p.sig, p.ident.tables, p.ident.telling_tables)])
         if capture_new or changed:  # a new sighting or a new link: the report's summary may change
             self.touched.add(p.report_id)
         return version_new, changed
@@ -172,25 +162,27 @@ def _sources(conn: Connection, report_ids: list[int]) -> dict[int, list[_Source]
 
 def _rehome_table_only(conn: Connection, report_id: int, sources: list[_Source], fingerprints: dict[int, str]) -> None:
     """Move each table-only source to the version the rule gives it (module docstring), creating that if needed."""
-    full: dict[int, tuple[datetime, str]] = {}  # version → (first sighting of its full sources, their tables)
-    for s in sources:
-        if not s.table_only:
-            first = min(full[s.version_id][0], s.first) if s.version_id in full else s.first
-            full[s.version_id] = (first, s.tables)
     by_fingerprint = {fp: vid for vid, fp in fingerprints.items()}
     shells = [s for s in sources if is_shell(s.tables, s.table_only)]
+    full = [s for s in sources if not s.table_only]
     for s in sources:
-        if not s.table_only or s in shells:
-            continue
-        homes = sorted((first, fingerprints[vid], vid) for vid, (first, tables) in full.items() if tables == s.tables)
-        _move(conn, report_id, s, homes, fingerprints, by_fingerprint)
-    content: dict[int, datetime] = {}  # version → first sighting of its sources with content (the others now placed)
-    for s in sources:
-        if s not in shells:
-            content[s.version_id] = min(content.get(s.version_id, s.first), s.first)
+        if s.table_only and s not in shells:
+            _move(conn, report_id, s, _homes(full, fingerprints, s.tables), fingerprints, by_fingerprint)
+    content = [s for s in sources if s not in shells]  # the others placed by now
     for s in shells:
-        _move(conn, report_id, s, sorted((first, fingerprints[vid], vid) for vid, first in content.items()),
-              fingerprints, by_fingerprint)
+        _move(conn, report_id, s, _homes(content, fingerprints), fingerprints, by_fingerprint)
+
+
+def _homes(sources: list[_Source], fingerprints: dict[int, str], tables: str | None = None
+           ) -> list[tuple[datetime, str, int]]:
+    """(first sighting, fingerprint, version) of the versions `sources` sit in, the earliest seen first; with
+    `tables`, of those whose sources have these tables."""
+    first: dict[int, datetime] = {}
+    own: dict[int, str] = {}
+    for s in sources:
+        first[s.version_id] = min(first.get(s.version_id, s.first), s.first)
+        own[s.version_id] = s.tables
+    return sorted((when, fingerprints[vid], vid) for vid, when in first.items() if tables in (None, own[vid]))
 
 
 def _move(conn: Connection, report_id: int, s: _Source, homes: list[tuple[datetime, str, int]],
@@ -216,15 +208,42 @@ def _table_only_version(conn: Connection, report_id: int, s: _Source) -> int:
     if created:
         report = conn.execute(select(rep.c.agency_id, rep.c.year).where(rep.c.id == report_id)).one()
         body = conn.execute(select(ex.c.body).where(ex.c.id == s.extraction_id)).scalar_one()
-        telling = telling_tables(canonical_fields(results.fields(body)))
-        copies.add_versions(conn, [copies.NewVersion(version_id, report.agency_id, report.year, None, s.tables,
-                                                     telling)])
+        telling = telling_tables(canonical_fields(stored_results.fields(body)))
+        copy_checks.add_versions(conn, [copy_checks.NewVersion(version_id, report.agency_id, report.year, None,
+                                                               s.tables, telling)])
     return version_id
 
 
 # What `recompute` writes to a version and to a report; rows that already hold these values are not written again.
 _VERSION_SUMMARY = ("seq", "extraction_id", "first_seen", "last_seen", "published", "title", "template", "diff")
 _REPORT_SUMMARY = ("current_version_id", "versions", "first_seen", "published", "url", "failed_checks")
+
+ReportYear = tuple[int, str, int]  # (agency, kind, year): whose S1/S2 checks to refresh
+
+
+@dataclass
+class _Span:
+    """One version's sources together: first and last sighting, and the extraction that speaks for the version."""
+
+    first: datetime
+    last: datetime
+    rank: tuple[bool, bool, datetime, str]  # of the speaking source: the least speaks
+    extraction_id: int
+    extractions: set[int]  # of every source
+
+    @classmethod
+    def of(cls, sources: list[_Source]) -> dict[int, _Span]:
+        """The spans of the versions these sources sit in, by version."""
+        spans: dict[int, _Span] = {}
+        for s in sources:
+            # A full source speaks for its version before a table-only one, a shell last, then the earliest seen.
+            rank = (is_shell(s.tables, s.table_only), s.table_only, s.first, s.sha)
+            span = spans.setdefault(s.version_id, cls(s.first, s.last, rank, s.extraction_id, set()))
+            span.first, span.last = min(span.first, s.first), max(span.last, s.last)
+            span.extractions.add(s.extraction_id)
+            if rank < span.rank:
+                span.rank, span.extraction_id = rank, s.extraction_id
+        return spans
 
 
 @dataclass
@@ -233,7 +252,7 @@ class _Chain:
 
     report: Row
     before: dict[int, Row]  # its live versions' rows as they were
-    live: dict[int, dict[str, Any]]  # version → first, last sighting and the extraction that speaks for it
+    live: dict[int, _Span]  # its versions that keep a source
     order: list[int]  # versions by first sighting
     lost: bool  # a version went (its last source left)
 
@@ -241,17 +260,69 @@ class _Chain:
         """Same versions in the same order with the same extractions: titles, dates, diffs and checks stand — unless
         an undated version has several sources, one of which may state its date (`_published`)."""
         return not self.lost and set(self.before) == set(self.order) and all(
-            self.before[v].seq == seq and self.before[v].extraction_id == self.live[v]["extraction_id"]
-            and (self.before[v].published is not None or len(self.live[v]["all"]) == 1)
+            self.before[v].seq == seq and self.before[v].extraction_id == self.live[v].extraction_id
+            and (self.before[v].published is not None or len(self.live[v].extractions) == 1)
             for seq, v in enumerate(self.order, 1))
+
+    @property
+    def current(self) -> int:
+        return self.order[-1]
+
+    def checks_due(self, years: Iterable[int]) -> set[ReportYear]:
+        return {(self.report.agency_id, self.report.kind, self.report.year + d) for d in years}
+
+
+@dataclass
+class _Changes:
+    """What `recompute` writes: version and report rows that differ, and whose S1/S2 to refresh."""
+
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    checks_due: set[ReportYear] = field(default_factory=set)
+    orphans: list[int] = field(default_factory=list)  # versions left without a source
+    emptied: list[int] = field(default_factory=list)  # reports left without a version
+
+    def version(self, c: _Chain, vid: int, values: dict[str, Any]) -> None:
+        before = c.before.get(vid)
+        if before is None:
+            self.versions.append({"id": vid, **values})
+        elif any(getattr(before, k) != v for k, v in values.items()):
+            self.versions.append({"id": vid, **{k: getattr(before, k) for k in _VERSION_SUMMARY}, **values})
+
+    def report(self, c: _Chain, summary: dict[str, Any]) -> None:
+        if any(getattr(c.report, k) != v for k, v in summary.items()):
+            self.reports.append({"id": c.report.id, **summary})
 
 
 def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
     """Order each report's versions by when they were first seen; refresh diffs and the report's summary."""
-    ver, ex, rep = T["versions"], T["extractions"], T["reports"]
     ids = sorted(set(report_ids))
     if not ids:
         return
+    changes = _Changes()
+    chains = _chains(conn, ids, changes)
+    if changes.orphans:
+        conn.execute(delete(T["versions"]).where(T["versions"].c.id.in_(changes.orphans)))
+    if changes.emptied:
+        conn.execute(delete(T["reports"]).where(T["reports"].c.id.in_(changes.emptied)))
+    found = _results(conn, {e for c in chains if not c.unchanged() for span in c.live.values()
+                            for e in span.extractions})
+    urls = _preferred_urls(conn, [c.current for c in chains])
+    for c in chains:
+        if c.unchanged():
+            _sightings_changed(c, urls.get(c.current), changes)
+        else:
+            _versions_changed(c, found, urls.get(c.current), changes)
+        if c.report.cross_checks is None:  # never checked: a report the first-version path did not write
+            changes.checks_due |= c.checks_due((0,))
+    update_rows(conn, T["versions"], changes.versions)
+    update_rows(conn, T["reports"], changes.reports)
+    refresh_cross_checks(conn, changes.checks_due)
+
+
+def _chains(conn: Connection, ids: list[int], changes: _Changes) -> list[_Chain]:
+    """The reports' chains, table-only sources rehomed first; versions and reports left empty go to `changes`."""
+    ver, rep = T["versions"], T["reports"]
     reports = {row.id: row for row in conn.execute(
         select(rep.c.id, rep.c.agency_id, rep.c.year, rep.c.kind, rep.c.cross_checks,
                *(rep.c[k] for k in _REPORT_SUMMARY)).where(rep.c.id.in_(ids)))}
@@ -260,86 +331,68 @@ def recompute(conn: Connection, report_ids: Iterable[int]) -> None:
     for row in conn.execute(select(ver.c.id, ver.c.report_id, ver.c.fingerprint, *(ver.c[k] for k in _VERSION_SUMMARY))
                             .where(ver.c.report_id.in_(ids))):
         versions.setdefault(row.report_id, {})[row.id] = row
-    chains: dict[int, _Chain] = {}
-    orphans: list[int] = []
-    emptied: list[int] = []
-    checks_due: set[tuple[int, str, int]] = set()  # (agency, kind, year) whose S1/S2 to refresh
+    chains = []
     for rid in ids:
         report, before = reports[rid], versions.get(rid, {})
         fingerprints = {vid: row.fingerprint for vid, row in before.items()}
         mine = sources.get(rid, [])
         _rehome_table_only(conn, rid, mine, fingerprints)
-        live: dict[int, dict[str, Any]] = {}
-        for s in mine:
-            # A full source speaks for its version before a table-only one, a shell last, then the earliest seen.
-            rank = (is_shell(s.tables, s.table_only), s.table_only, s.first, s.sha)
-            v = live.setdefault(s.version_id, {"first": s.first, "last": s.last, "rank": rank,
-                                               "extraction_id": s.extraction_id, "all": set()})
-            v["first"], v["last"] = min(v["first"], s.first), max(v["last"], s.last)
-            v["all"].add(s.extraction_id)
-            if rank < v["rank"]:
-                v.update(rank=rank, extraction_id=s.extraction_id)
-        orphans += [vid for vid in fingerprints if vid not in live]
+        live = _Span.of(mine)
+        changes.orphans += [vid for vid in fingerprints if vid not in live]
         if not live:
-            emptied.append(rid)
-            checks_due.add((report.agency_id, report.kind, report.year + 1))
+            changes.emptied.append(rid)
+            changes.checks_due.add((report.agency_id, report.kind, report.year + 1))
             continue
-        chains[rid] = _Chain(report, {v: row for v, row in before.items() if v in live}, live,
-                             sorted(live, key=lambda vid: (live[vid]["first"], fingerprints[vid])),
-                             any(v not in live for v in before))
-    if orphans:
-        conn.execute(delete(ver).where(ver.c.id.in_(orphans)))
-    if emptied:
-        conn.execute(delete(rep).where(rep.c.id.in_(emptied)))
-    needed = {e for c in chains.values() if not c.unchanged() for v in c.order for e in c.live[v]["all"]}
-    found = {row.id: results.unpack(row.meta, row.body) for row in conn.execute(
-        select(ex.c.id, ex.c.meta, ex.c.body).where(ex.c.id.in_(needed)))} if needed else {}
-    urls = _preferred_urls(conn, [c.order[-1] for c in chains.values()])
-    version_rows, report_rows = [], []
-    for rid, c in chains.items():
-        current = c.order[-1]
-        if c.unchanged():  # only sightings changed: their dates and the report's first sighting and URL
-            for vid in c.order:
-                values = {"first_seen": c.live[vid]["first"], "last_seen": c.live[vid]["last"]}
-                if any(getattr(c.before[vid], k) != v for k, v in values.items()):
-                    version_rows.append({"id": vid, **{k: getattr(c.before[vid], k) for k in _VERSION_SUMMARY},
-                                         **values})
-            summary = {k: getattr(c.report, k) for k in _REPORT_SUMMARY}
-            summary.update(first_seen=c.live[c.order[0]]["first"], url=urls.get(current))
-        else:
-            previous: dict[str, Any] | None = None
-            stated = []
-            for seq, vid in enumerate(c.order, 1):
-                res = found[c.live[vid]["extraction_id"]]
-                values = {"seq": seq, "extraction_id": c.live[vid]["extraction_id"],
-                          "first_seen": c.live[vid]["first"], "last_seen": c.live[vid]["last"],
-                          "published": _published(res, [found[e] for e in c.live[vid]["all"]]),
-                          "title": res.get("title"), "template": res.get("template"),
-                          "diff": diff(previous, res) if previous is not None else None}
-                if vid not in c.before or any(getattr(c.before[vid], k) != v for k, v in values.items()):
-                    version_rows.append({"id": vid, **values})
-                stated += [values["published"]] if values["published"] else []
-                previous = res
-            assert previous is not None
-            summary = {"current_version_id": current, "versions": len(c.order),
-                       "first_seen": c.live[c.order[0]]["first"], "published": min(stated) if stated else None,
-                       "url": urls.get(current), "failed_checks": failed_checks(previous)}
-            # S1/S2 read the current version's fields, here and in the following year.
-            checks_due |= {(c.report.agency_id, c.report.kind, c.report.year + d) for d in (0, 1)}
-        if c.report.cross_checks is None:  # never checked: a report the fresh path did not write
-            checks_due.add((c.report.agency_id, c.report.kind, c.report.year))
-        if any(getattr(c.report, k) != v for k, v in summary.items()):
-            report_rows.append({"id": rid, **summary})
-    update_rows(conn, ver, version_rows)
-    update_rows(conn, rep, report_rows)
-    refresh_cross_checks(conn, checks_due)
+        chains.append(_Chain(report, {v: row for v, row in before.items() if v in live}, live,
+                             sorted(live, key=lambda vid: (live[vid].first, fingerprints[vid])),
+                             any(v not in live for v in before)))
+    return chains
 
 
-def _published(speaker: dict[str, Any], sources: list[dict[str, Any]]) -> date | None:
+def _results(conn: Connection, extraction_ids: set[int]) -> dict[int, Extracted]:
+    ex = T["extractions"]
+    if not extraction_ids:
+        return {}
+    return {row.id: Extracted.stored(stored_results.unpack(row.meta, row.body)) for row in conn.execute(
+        select(ex.c.id, ex.c.meta, ex.c.body).where(ex.c.id.in_(extraction_ids)))}
+
+
+def _sightings_changed(c: _Chain, url: str | None, changes: _Changes) -> None:
+    """Only sightings changed: the versions' dates, and the report's first sighting and URL."""
+    for vid in c.order:
+        changes.version(c, vid, {"first_seen": c.live[vid].first, "last_seen": c.live[vid].last})
+    summary = {k: getattr(c.report, k) for k in _REPORT_SUMMARY}
+    summary.update(first_seen=c.live[c.order[0]].first, url=url)
+    changes.report(c, summary)
+
+
+def _versions_changed(c: _Chain, found: dict[int, Extracted], url: str | None, changes: _Changes) -> None:
+    """Versions came, went, moved or changed their speaking extraction: every version's row and the summary anew."""
+    previous: Extracted | None = None
+    stated = []
+    for seq, vid in enumerate(c.order, 1):
+        span = c.live[vid]
+        res = found[span.extraction_id]
+        published = _published(res, [found[e] for e in span.extractions])
+        changes.version(c, vid, {
+            "seq": seq, "extraction_id": span.extraction_id, "first_seen": span.first, "last_seen": span.last,
+            "published": published, "title": res.title, "template": res.template,
+            "diff": diff(previous, res) if previous is not None else None})
+        stated += [published] if published else []
+        previous = res
+    assert previous is not None
+    changes.report(c, {"current_version_id": c.current, "versions": len(c.order),
+                       "first_seen": c.live[c.order[0]].first, "published": min(stated) if stated else None, "url": url,
+                       "failed_checks": previous.failed_checks})
+    # S1/S2 read the current version's fields, here and in the following year.
+    changes.checks_due |= c.checks_due((0, 1))
+
+
+def _published(speaker: Extracted, sources: list[Extracted]) -> date | None:
     """A version's publication date: its speaking source's, else the earliest another of its sources states (an
     attachment seldom carries the date its announcing page shows)."""
-    stated = [d for res in sources if (d := published_date(res.get("published")))]
-    return published_date(speaker.get("published")) or (min(stated) if stated else None)
+    stated = [d for res in sources if (d := res.published_on)]
+    return speaker.published_on or (min(stated) if stated else None)
 
 
 def _preferred_urls(conn: Connection, version_ids: list[int]) -> dict[int, str]:
@@ -383,7 +436,7 @@ def refresh_cross_checks(conn: Connection, due: set[tuple[int, str, int]],
     known = known or {}
 
     def fields(report: Row) -> dict[str, Any]:
-        return known[report.id] if report.id in known else results.fields(report.body)
+        return known[report.id] if report.id in known else stored_results.fields(report.body)
 
     rows = []
     for agency_id, kind, year in sorted(due):
