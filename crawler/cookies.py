@@ -6,6 +6,7 @@ offline, a page of tracebacks before tldextract falls back to its snapshot anywa
 """
 from __future__ import annotations
 
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import cookies
 from tldextract import TLDExtract
 
@@ -15,7 +16,7 @@ BUNDLED_SUFFIXES = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_p
 
 class BundledSuffixCookies(cookies.CookiesMiddleware):
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler: Crawler) -> BundledSuffixCookies:
         # Scrapy offers no setting for it: its module's splitter is replaced, for every crawl of this process.
         cookies._split_domain = BUNDLED_SUFFIXES
         return super().from_crawler(crawler)

@@ -14,6 +14,7 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Iterator
 from importlib.metadata import version
 
 from crawler.cli import archive, crawl, dashboard, exits, extract, health, options, registry, schedule, seed
@@ -59,7 +60,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
-def _subparsers(parser: argparse.ArgumentParser):  # type: ignore[no-untyped-def]
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
     """Every parser under `parser`, at any depth."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):

@@ -9,7 +9,7 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
@@ -95,7 +95,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_if_no_report(conn, year: int) -> None:  # type: ignore[no-untyped-def]
+def _say_if_no_report(conn: Connection, year: int) -> None:
     """A line on stderr when the archive holds no report of `year` (a typo, or a year not crawled yet): the
     statuses still say who had to publish, so the table follows."""
     reports = m.Report.__table__
