@@ -59,7 +59,10 @@ def _sqlite_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        mode = "DEFERRED" if conn.get_execution_options().get("nianbao_read_only") else "IMMEDIATE"
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement its own transaction (archive.crawl_state's lookups): a BEGIN would never end
+        mode = "DEFERRED" if options.get("nianbao_read_only") else "IMMEDIATE"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -304,11 +304,38 @@ class Government(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
 
 
+class CrawlNode(Base):
+    """The crawl's memory of a page that leads somewhere (archive.crawl_state): its validators, a digest of what it
+    listed, whether it is a list of past years only, and its children (the requests it led to, as JSON)."""
+
+    __tablename__ = "crawl_nodes"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)  # method, URL and body of the request
+    url: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)  # crawler.constants.Role
+    fetched_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    digest: Mapped[str | None] = mapped_column(Text)
+    cold: Mapped[int] = mapped_column(Integer)  # 1: a list of past years only, revisited on a TTL
+    children: Mapped[str] = mapped_column(Text)
+
+
+class CrawlFailedDocument(Base):
+    """A document that failed for good (soft 404, 404, too large, refused): done, not asked for again."""
+
+    __tablename__ = "crawl_failed_documents"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[float] = mapped_column(Float)
+
+
 # The ingest modules write set-based SQL against tables, not ORM objects.
 T: dict[str, Table] = {name: model.__table__ for name, model in {
     "agencies": Agency, "aliases": AgencyAlias, "portals": Portal, "runs": Run, "run_portals": RunPortal,
     "run_errors": RunError, "blobs": Blob, "captures": Capture, "extractions": Extraction, "reports": Report,
     "versions": Version, "sources": VersionSource, "bands": MinhashBand, "neardups": NearDuplicate,
     "pending": PendingCopyCheck, "page_pictures": PagePicture, "releases": RegistryRelease,
-    "governments": Government,
+    "governments": Government, "crawl_nodes": CrawlNode, "crawl_failed": CrawlFailedDocument,
 }.items()}

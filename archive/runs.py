@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import Connection, Row, func, select, update
@@ -26,6 +27,27 @@ from archive.sql import insert
 def new_run_id(kind: str) -> str:
     """A run's name: its kind and its UTC start to the microsecond (`crawl-20260115T030000123456Z`)."""
     return f"{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
+
+
+class Failure(StrEnum):
+    """Why a crawler's request came to nothing, as the run record counts it (besides `http_<status>`, see
+    `http_failure`)."""
+
+    ROBOTS = "robots"  # robots.txt forbids it
+    HOST_GUARD = "host_guard"  # neither a registry host nor an allowed domain, or a private address
+    BLOCKED = "blocked"  # a WAF challenge answered again after its cookie
+    BUDGET = "budget"  # the portal's request budget is spent (counted once per portal)
+    IGNORED = "ignored"  # dropped by a middleware for another reason
+    TOO_LARGE = "too_large"  # over DOWNLOAD_MAXSIZE
+    UNREACHABLE = "unreachable"  # a portal's entry that cannot be reached
+    NETWORK = "network"  # any other connection failure
+    SOFT_404 = "soft_404"  # a page answering 200 that says it does not exist
+    PARTS_NOT_JOINED = "parts_not_joined"  # a paged article whose parts had no pager to cut at
+
+
+def http_failure(status: int) -> str:
+    """The run record's kind for a response the HttpError middleware dropped."""
+    return f"http_{status}"
 
 
 # What `Ingestor` outcomes mean for the run record.
@@ -48,11 +70,11 @@ class PortalRecord:
     @property
     def attention(self) -> str | None:
         """Why this portal needs a person to look at it, or None."""
-        if self.errors.get("unreachable") and not self.pages:
+        if self.errors.get(Failure.UNREACHABLE) and not self.pages:
             return "unreachable"
-        if self.errors.get("robots") and not self.listed:
+        if self.errors.get(Failure.ROBOTS) and not self.listed:
             return "robots.txt forbids crawling it"
-        if self.errors.get("blocked") and not self.listed:
+        if self.errors.get(Failure.BLOCKED) and not self.listed:
             return "blocked by a WAF challenge"
         if not self.columns and not self.listed:
             return "report column not found (no 年报 link on its home or 政务公开 pages)"

@@ -7,8 +7,8 @@ error, alone); ingestion (`Ingestor.ingest_many`, one transaction per batch) run
 event loop does not wait for either — until the documents waiting for them pass NIANBAO_EXTRACT_BACKLOG_MB: then an
 item waits too, its response keeps its place in Scrapy's scraper, and the engine stops downloading once those fill
 SCRAPER_SLOT_MAX_ACTIVE_SIZE, so memory stays bounded however far the crawl runs ahead of extraction. The spider
-learns of each committed document through `archived`, called on the reactor thread: only then is the document done
-for resumption.
+and the run record learn of each committed document through the `documents_committed` signal, sent on the reactor
+thread: only then is the document done for resumption.
 """
 from __future__ import annotations
 
@@ -21,10 +21,12 @@ from scrapy.utils.asyncio import sleep
 from twisted.internet import reactor, task
 
 from archive.db import open_archive
+from archive.discovered import attach_discovered
 from archive.ingest import Ingestor
 from archive.warc import WarcFile
-from crawler.discovered import attach_discovered
+from crawler.constants import Kind
 from crawler.items import Fetched
+from crawler.run_record import documents_committed
 from pipelines.document import Failure
 from pipelines.extract import PARSER_VERSION
 from pipelines.limits import Limits
@@ -85,7 +87,7 @@ class ArchivePipeline:
                 break
         if done:
             self.waiting -= sum(capture.size for capture, _, _ in done)
-            self.spider.archived(done)
+            self.crawler.signals.send_catch_log(documents_committed, done=done)
 
     async def process_item(self, item: Fetched) -> Fetched:
         if self.waiting > self.backlog:
@@ -96,7 +98,7 @@ class ArchivePipeline:
         ref = self.warc.write_exchange(exchange.final_url, exchange.status, item.headers, item.body,
                                        exchange.fetched_at, request_headers=item.request_headers or None,
                                        method=item.method)
-        if item.kind == "document":
+        if item.kind == Kind.DOCUMENT:
             capture = replace(exchange, size=len(item.body), warc_file=ref.file, warc_record_id=ref.record_id,
                               warc_offset=ref.offset)
             future = self.pool.submit(item.body, capture.final_url) if self.pool else None
@@ -138,7 +140,7 @@ class ArchivePipeline:
         """The crawl must stop, not lose documents silently."""
         log.error("archiving failed", exc_info=exc)
         self.error = exc
-        reactor.callFromThread(self.spider.archive_failed, exc)
+        reactor.callFromThread(self.crawler.engine.close_spider, self.spider, "archive_failed")
 
     async def close_spider(self) -> None:
         self.queue.put(_STOP)

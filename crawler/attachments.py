@@ -4,6 +4,9 @@ published only as images inside the article body. Which files are documents is d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+
+from lxml.html import HtmlElement
 
 from crawler.platforms.base import Page, in_chrome
 from crawler.urls import canonical, is_document_file, is_image
@@ -15,30 +18,40 @@ _CHROME_IMAGE = re.compile(r"/(?:images?|img|static|css|skin|style|template|res)
 
 
 def attachments(page: Page) -> list[str]:
+    """The URLs of the files `page` links to, in every form above, once each, in the page's order of kinds."""
+    tree = page.tree
     found: dict[str, None] = {}
-
-    def add(url: str) -> None:
+    for url in (*_links(tree), *_viewers(tree), *_scripted(tree), *_pictures(tree)):
         if url and not url.startswith(("javascript:", "mailto:", "#", "data:")):
             found.setdefault(canonical(url, page.url))
+    return list(found)
 
-    tree = page.tree
+
+def _links(tree: HtmlElement) -> Iterator[str]:
+    """<a href> to a file, and files named in a link's onclick handler."""
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
         if href and is_document_file(href):
-            add(href)
-        for match in _QUOTED.finditer(a.get("onclick") or ""):
-            if is_document_file(match[1]):
-                add(match[1])
+            yield href
+        yield from (m[1] for m in _QUOTED.finditer(a.get("onclick") or "") if is_document_file(m[1]))
+
+
+def _viewers(tree: HtmlElement) -> Iterator[str]:
     for tag, attr in (("iframe", "src"), ("embed", "src"), ("object", "data")):
         for element in tree.iter(tag):
             if element.get(attr) and is_document_file(element.get(attr)):
-                add(element.get(attr))
+                yield element.get(attr)
+
+
+def _scripted(tree: HtmlElement) -> Iterator[str]:
+    """Paths of files quoted in scripts."""
     for script in tree.iter("script"):
-        for match in _QUOTED.finditer(script.text or ""):
-            if is_document_file(match[1]) and "/" in match[1]:
-                add(match[1])
+        yield from (m[1] for m in _QUOTED.finditer(script.text or "") if is_document_file(m[1]) and "/" in m[1])
+
+
+def _pictures(tree: HtmlElement) -> Iterator[str]:
+    """Pictures in the article (tables published as images), not the site's chrome."""
     for img in tree.iter("img"):
         src = (img.get("src") or "").strip()
         if src and is_image(src) and not _CHROME_IMAGE.search(src) and not in_chrome(img):
-            add(src)
-    return list(found)
+            yield src

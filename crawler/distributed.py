@@ -11,8 +11,9 @@ here (README, "Distributed crawling"):
 - "seen" and "queued" are one atomic step (`Frontier.push`), so that a kill between the two cannot drop a request
   that is already marked seen.
 Workers stop when the frontier and every lease have been empty for `NIANBAO_IDLE_EXIT` seconds. Per-portal request
-budgets are Redis counters. The spider's own memory between runs is `crawler.state.SharedState`. A request that
-cannot be serialised stays with the worker that made it, holding the lease of the response it came from.
+budgets are Redis counters (`crawler.budget`). The spider's own memory between runs is `crawler.state`, in the
+archive's database. A request that cannot be serialised stays with the worker that made it, holding the lease of the
+response it came from.
 
 Keys, all under `nianbao:<run>:` — frontier (sorted set, by priority, then first come), sequence (its counter),
 seen (set of fingerprints), leases:<worker> (hash lease id → score and request), alive:<worker> (TTL key), workers
@@ -37,12 +38,12 @@ from scrapy_redis import picklecompat
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
-from sqlalchemy import select
 from twisted.internet import task
 from twisted.python.failure import Failure
 
-from archive.models import T
+from archive.crawl_state import committed_in_run
 from crawler import settings as defaults
+from crawler.constants import Kind
 from crawler.items import Fetched
 
 log = logging.getLogger(__name__)
@@ -285,10 +286,8 @@ class Frontier:
         child = picklecompat.loads(data).get("meta", {}).get("child")
         if child is None or not child.is_document:
             return False
-        cap = T["captures"]
-        query = select(cap.c.id).where(cap.c.requested_url == child.url, cap.c.run_id == self.run).limit(1)
         with self.spider.archive.reader.connect() as conn:
-            return conn.execute(query).first() is not None
+            return committed_in_run(conn, child.url, self.run)
 
     def busy(self) -> bool:
         """Whether anything is queued or leased by any worker."""
@@ -449,7 +448,7 @@ class LeaseMiddleware:
                 hold.outstanding += 1
                 if isinstance(out, Request):
                     out.meta[PARENT] = lease
-                elif isinstance(out, Fetched) and out.kind == "document":
+                elif isinstance(out, Fetched) and out.kind == Kind.DOCUMENT:
                     frontier.await_commit(out.capture.requested_url, lease)
                 yield out
         except Exception:

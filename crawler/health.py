@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import median
 
-from archive.runs import PortalRecord, RunRecord
+from archive.runs import Failure, PortalRecord, RunRecord
 
 # How bad each regression is: the order of the list, worst first.
 SEVERITY = {"reports_gone": 3, "adapter_lost": 2, "errors_jump": 2}
 GENERIC = {"", "generic"}
 # Errors that mean the portal could not be read at all: then finding nothing is no sign of a redesign.
-NOT_ANSWERED = ("unreachable", "robots", "blocked")
+NOT_ANSWERED = (Failure.UNREACHABLE, Failure.ROBOTS, Failure.BLOCKED)
 
 
 @dataclass(frozen=True)
@@ -77,30 +77,40 @@ def regressions(before: list[PortalRecord], now: PortalRecord, limits: Threshold
     """What got worse in `now` against the portal's earlier records `before` (oldest first)."""
     if not before:
         return []
-    found = []
+    found = [_reports_gone(before, now), _adapter_lost(before, now), _errors_jump(before, now, limits)]
+    return [r for r in found if r is not None]
+
+
+def _reports_gone(before: list[PortalRecord], now: PortalRecord) -> Regression | None:
     listed_before = [p for p in before if p.listed]
     # Pages are no sign of life in an incremental run (fresh pages are not fetched again); errors are.
     answered = not any(now.errors.get(kind) for kind in NOT_ANSWERED)
-    if listed_before and not now.listed and answered:
-        last = listed_before[-1]
-        if not now.columns:
-            why = "its report column was not found"
-        elif last.family not in GENERIC and now.family and now.family != last.family:
-            why = f"its {last.family} adapter no longer matches (read as {now.family})"
-        else:
-            why = "its report column lists none of the requested years"
-        found.append(Regression("reports_gone", f"listed {last.listed} reports before, none now: {why} "
-                                                f"(a redesign?)"))
+    if not listed_before or now.listed or not answered:
+        return None
+    last = listed_before[-1]
+    if not now.columns:
+        why = "its report column was not found"
+    elif last.family not in GENERIC and now.family and now.family != last.family:
+        why = f"its {last.family} adapter no longer matches (read as {now.family})"
+    else:
+        why = "its report column lists none of the requested years"
+    return Regression("reports_gone", f"listed {last.listed} reports before, none now: {why} (a redesign?)")
+
+
+def _adapter_lost(before: list[PortalRecord], now: PortalRecord) -> Regression | None:
     families = [p.family for p in before if p.family not in GENERIC]
     if families and now.family == "generic" and now.listed:
-        found.append(Regression("adapter_lost", f"read by its {families[-1]} adapter before, by the generic "
-                                                f"reader now"))
+        return Regression("adapter_lost", f"read by its {families[-1]} adapter before, by the generic reader now")
+    return None
+
+
+def _errors_jump(before: list[PortalRecord], now: PortalRecord, limits: Thresholds) -> Regression | None:
     baseline = median(error_count(p) for p in before)
     errors = error_count(now)
     if errors >= limits.error_factor * max(baseline, 1) and errors - baseline >= limits.error_increase:
         kinds = ", ".join(f"{k} {v}" for k, v in now.errors.most_common(3))
-        found.append(Regression("errors_jump", f"{errors} errors against {baseline:g} before ({kinds})"))
-    return found
+        return Regression("errors_jump", f"{errors} errors against {baseline:g} before ({kinds})")
+    return None
 
 
 def assess(records: list[RunRecord], limits: Thresholds = Thresholds()) -> list[Finding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archive.ingest import Capture
+from crawler.constants import Kind
 
 
 @dataclass
@@ -15,6 +16,6 @@ class Fetched:
     method: str
     headers: list[tuple[str, str]] = field(repr=False)  # as received, repeated names kept
     body: bytes = field(repr=False)
-    kind: str  # "document" (a report candidate: archived and extracted) | "listing" (WARC only)
+    kind: Kind
     request_body: str | None = None
     request_headers: list[tuple[str, str]] = field(default_factory=list, repr=False)

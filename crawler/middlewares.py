@@ -1,4 +1,5 @@
-"""Downloader middlewares: the host guard, retries with backoff, encoding repair and challenge pages, each one job.
+"""Downloader middlewares: the host guard, robots.txt, retries with backoff, encoding repair and challenge pages, each
+one job. A request they refuse fails with a typed `crawler.failures.Refused`.
 
 Order (see settings): the host guard first, so that nothing leaves for a host that is not allowed; challenge
 detection after the cookies middleware has stored the challenge's Set-Cookie and before retries; encoding repair
@@ -16,12 +17,14 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Request, TextResponse
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.blocking import is_challenge, spelled_cookie
+from crawler.failures import ChallengeBlocked, HostRefused, RobotsForbidden
 from pipelines.decoding import decode
 
 log = logging.getLogger(__name__)
@@ -98,7 +101,7 @@ class HostGuard:
     async def process_request(self, request):
         hostname = urlsplit(request.url).hostname or ""
         if not self.allowed(hostname, getattr(self.crawler.spider, "registry_hosts", set())):
-            raise IgnoreRequest(f"host guard: {hostname} is neither a registry host nor an allowed domain")
+            raise HostRefused(f"host guard: {hostname} is neither a registry host nor an allowed domain")
         if not self.allow_private and not (self.proxy or _proxied(request.url)) and _address(hostname) is None:
             # A government name may point into a private network (split-horizon DNS, a hijacked record): ask the
             # resolver the downloader itself uses (cached), so the check sees the address that will be contacted.
@@ -106,8 +109,18 @@ class HostGuard:
 
             address = await maybe_deferred_to_future(reactor.resolve(hostname))
             if _private(address):
-                raise IgnoreRequest(f"host guard: {hostname} resolves to the private address {address}")
+                raise HostRefused(f"host guard: {hostname} resolves to the private address {address}")
         return
+
+
+class RobotsTxt(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, its refusal typed."""
+
+    def process_request_2(self, rp, request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:
+            raise RobotsForbidden(*exc.args) from None
 
 
 def backoff_delay(retry: int, base: float, cap: float, retry_after: str | None = None,
@@ -171,7 +184,7 @@ class ChallengePages:
             return response
         self.crawler.stats.inc_value("nianbao/challenges")
         if request.meta.get("nianbao_challenged"):
-            raise IgnoreRequest(f"challenge page again after its cookie: {request.url}")
+            raise ChallengeBlocked(f"challenge page again after its cookie: {request.url}")
         cookies = dict(request.cookies) if isinstance(request.cookies, dict) else {}
         spelled = spelled_cookie(response.body)
         if spelled:

@@ -34,7 +34,8 @@ def settings(overrides: dict | None = None) -> Settings:
 def crawl(registry: str | Path, years: str = defaults.NIANBAO_YEARS, run_id: str | None = None,
           overrides: dict | None = None) -> CrawlResult:
     """Crawl every portal of `registry` into the archive named by NIANBAO_DB / NIANBAO_DATA in `overrides`."""
-    from crawler.spiders.reports import ReportsSpider, progress_log
+    from crawler.run_record import progress_log
+    from crawler.spiders.reports import ReportsSpider
 
     process = CrawlerProcess(settings(overrides))
     _show_progress(process.settings, progress_log)

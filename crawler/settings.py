@@ -6,6 +6,8 @@ flags become settings in one function (`crawler.cli.options.settings_from`).
 """
 import os
 
+from scrapy.settings import default_settings as scrapy_defaults
+
 from pipelines import limits as extraction
 
 BOT_NAME = "nianbao"
@@ -50,7 +52,11 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     # A check for the spider author, run on every request a callback yields.
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    "crawler.budget.PortalBudget": 800,  # NIANBAO_PORTAL_BUDGET
 }
+# The run record and progress (crawler.run_record): among Scrapy's own extensions, which a crawl cannot do without,
+# so that `-s EXTENSIONS=…` adds to them and never drops it.
+EXTENSIONS_BASE = {**scrapy_defaults.EXTENSIONS_BASE, "crawler.run_record.RunRecorder": 500}
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 # A check for the spider author: Scrapy reads a callback's source for it on every response (bound methods defeat its
 # cache), a twentieth of the event loop's time.
@@ -61,6 +67,8 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # before MetaRefreshMiddleware (580) reads the text (which made Scrapy run its own charset detection first).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HostGuard": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxt": 100,  # Scrapy's, its refusal typed (crawler.failures)
     "crawler.middlewares.ChallengePages": 588,
     "crawler.middlewares.EncodingRepair": 585,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

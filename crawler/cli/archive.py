@@ -9,9 +9,8 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from archive import models as m
 from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
 from archive.csv_cells import csv_list
 from archive.damage import check_integrity
@@ -23,6 +22,7 @@ from archive.export.writers import write
 from archive.importer import import_paths
 from archive.ingest import Ingestor
 from archive.migrate import current_revision, upgrade_to_head
+from archive.queries.held import digests as stored_digests, report_years
 from archive.queries.rollup import BY as ROLLUP_BY, COLUMNS as ROLLUP_COLUMNS, rollup
 from archive.runs import new_run_id
 from crawler import settings as defaults
@@ -83,12 +83,8 @@ class _Progress:
 def cmd_reparse(args: argparse.Namespace) -> int:
     archive = options.existing_archive(args)
     ingestor = Ingestor(archive, new_run_id("reparse"), kind="reparse")
-    blobs = m.Blob.__table__
     with archive.reader.connect() as conn:
-        query = select(blobs.c.sha256).order_by(blobs.c.sha256)
-        if args.sha256:
-            query = query.where(blobs.c.sha256.in_(args.sha256))
-        digests = list(conn.execute(query).scalars())
+        digests = stored_digests(conn, args.sha256)
     ingestor.reparse(digests, workers=args.workers, progress=_Progress("reparse", "documents"))
     ingestor.finish()
     print(json.dumps({"parser_version": ingestor.parser_version, **ingestor.stats.as_dict()}, ensure_ascii=False))
@@ -98,9 +94,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
 def _say_if_no_report(conn: Connection, year: int) -> None:
     """A line on stderr when the archive holds no report of `year` (a typo, or a year not crawled yet): the
     statuses still say who had to publish, so the table follows."""
-    reports = m.Report.__table__
-    if conn.execute(select(reports.c.id).where(reports.c.year == year).limit(1)).first() is None:
-        held = list(conn.execute(select(reports.c.year).distinct().order_by(reports.c.year)).scalars())
+    held = report_years(conn)
+    if year not in held:
         print(f"nianbao coverage: the archive holds no report of {year}"
               + (f" (it holds {', '.join(map(str, held))})" if held else " (it holds none yet)"), file=sys.stderr)
 

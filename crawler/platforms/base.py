@@ -14,6 +14,7 @@ from functools import cached_property
 import lxml.html
 from lxml import etree
 
+from crawler.constants import Role
 from crawler.urls import canonical, host, is_article, is_document_file, under
 
 # Containers of site chrome: links there are navigation, never list entries or sub-columns.
@@ -44,7 +45,7 @@ class Call:
     """A request for more of the list: the next page, an API page, a sub-column, a gkmlpt directory."""
 
     url: str
-    role: str  # page | api | column | shell
+    role: Role  # page | api | column | shell
     method: str = "GET"
     body: str | None = None
     title: str = ""
@@ -139,7 +140,7 @@ def subcolumns(page: Page, pairs: list[tuple[etree._Element, str]]) -> list[Call
                 or len(text) > 30 or PAGER_WORDS.match(text) or _NOT_SUBCOLUMN.search(text)):
             continue
         if under(url, page.url) or _SUBCOLUMN_TITLE.search(text):
-            out.setdefault(url, Call(url, "column", title=text))
+            out.setdefault(url, Call(url, Role.COLUMN, title=text))
     return list(out.values())
 
 
@@ -170,5 +171,5 @@ def next_link(pairs: list[tuple[etree._Element, str]]) -> list[Call]:
     """The "下一页" / "下页" link of a pager."""
     for a, url in pairs:
         if anchor_text(a) in ("下一页", "下页", "下一頁", ">", "»"):
-            return [Call(url, "page")]
+            return [Call(url, Role.PAGE)]
     return []

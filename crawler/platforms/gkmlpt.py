@@ -7,6 +7,7 @@ import json
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from crawler.constants import Role
 from crawler.navigation import report_score
 from crawler.platforms.base import Call, Entry, Listing, Page, Platform, anchor_text
 from crawler.urls import canonical
@@ -37,7 +38,7 @@ class Gkmlpt(Platform):
         calls: dict[str, Call] = {}
         for a, url in page.anchors(main_only=False):
             if SHELL.search(urlsplit(url).path):
-                calls.setdefault(url, Call(url, "shell", title=anchor_text(a)))
+                calls.setdefault(url, Call(url, Role.SHELL, title=anchor_text(a)))
         return Listing(self.name, [], list(calls.values()))
 
     def shell(self, page: Page) -> list[Call]:
@@ -49,7 +50,7 @@ class Gkmlpt(Platform):
         except ValueError:
             return []
         base = canonical(page.url).rsplit("/gkmlpt/index", 1)[0]
-        return [Call(f"{base}/gkmlpt/api/all/{node['id']}?{urlencode({'page': 1, 'sid': sid[1]})}", "api",
+        return [Call(f"{base}/gkmlpt/api/all/{node['id']}?{urlencode({'page': 1, 'sid': sid[1]})}", Role.API,
                      title=node.get("name", ""))
                 for node in _nodes(tree) if node.get("id") and report_score(node.get("name", ""), "") >= 6]
 
@@ -63,5 +64,5 @@ class Gkmlpt(Platform):
         calls = []
         if articles and n * len(articles) < int(data.get("total") or 0):
             query["page"] = str(n + 1)
-            calls.append(Call(f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}", "api"))
+            calls.append(Call(f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}", Role.API))
         return Listing(self.name, entries, calls)

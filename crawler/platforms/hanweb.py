@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import lxml.html
 
+from crawler.constants import Role
 from crawler.platforms.base import Call, Entry, Listing, Page, Platform, anchor_title, listed_date
 from crawler.urls import canonical
 
@@ -37,7 +38,7 @@ def annual_years(page: Page) -> list[Call]:
         for option in select.iter("option"):
             year = (option.get("value") or "").strip()
             if year.isdigit():
-                calls.append(Call(canonical(match[1] + year, page.url), "column", title=f"{year}年"))
+                calls.append(Call(canonical(match[1] + year, page.url), Role.COLUMN, title=f"{year}年"))
     return calls
 
 
@@ -79,7 +80,7 @@ class Hanweb(Platform):
     def _call(url: str, form: dict[str, str], start: int, total: int, per: int) -> Call:
         end = min(total, start + MAX_RECORDS - 1)
         query = urlencode({"startrecord": start, "endrecord": end, "perpage": per})
-        return Call(f"{url.split('?')[0]}?{query}", "api", "POST", urlencode(form))
+        return Call(f"{url.split('?')[0]}?{query}", Role.API, "POST", urlencode(form))
 
     def api(self, page: Page) -> Listing:
         entries = records(page, page.text)

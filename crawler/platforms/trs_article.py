@@ -1,19 +1,24 @@
 """TRS multi-page articles: a long article continues in `t…_1.html`, `t…_2.html` … (domain.md §5), announced inside
 the article by `createPageHTML(<pages>, <current>, "t…", "html")` or by plain "下一页" links.
 
-The crawler fetches every part and joins them into one page, so that the extractor reads the report as one
-document: each later part's article body is appended to the first part's, and a table the CMS cut at a page break
-(closed on one page, reopened on the next) is made one table again.
+The crawler fetches every part (each into the WARC file as fetched), collecting them in `Parts`, and after the last
+joins them into one page, so that the extractor reads the report as one document: each later part's article body is
+appended to the first part's, and a table the CMS cut at a page break (closed on one page, reopened on the next) is
+made one table again.
 """
 from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass, replace
 
 import lxml.html
 from lxml import etree
 
+from crawler.constants import Kind
+from crawler.items import Fetched
 from crawler.platforms.base import Page, anchor_text
+from crawler.state import Child
 from crawler.urls import canonical, directory, last_segment
 
 PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](t\d{8}_\d+)[\"']\s*,\s*[\"'](\w+)[\"']")
@@ -79,14 +84,8 @@ def _rows(table: etree._Element) -> list[etree._Element]:
 
 def _append(body: etree._Element, more: etree._Element) -> None:
     """`more`'s content after `body`'s; a table opening `more` continues a table closing `body`."""
-    elements = [c for c in more if isinstance(c.tag, str)]
     last = _last_element(body)
-    if elements and elements[0].tag == "table" and last is not None and last.tag == "table" and \
-            not (more.text or "").strip() and not (last.tail or "").strip():
-        target = last.find("tbody") if last.find("tbody") is not None else last
-        for row in _rows(elements[0]):
-            target.append(row)
-        elements[0].drop_tree()
+    _continue_table(last, more)
     if (more.text or "").strip():
         if last is not None:
             last.tail = (last.tail or "") + more.text
@@ -94,6 +93,19 @@ def _append(body: etree._Element, more: etree._Element) -> None:
             body.text = (body.text or "") + more.text
     for child in list(more):
         body.append(child)
+
+
+def _continue_table(last: etree._Element | None, more: etree._Element) -> None:
+    """A table the CMS cut at a page break: the rows of the table opening `more` go to `last`, the table closing the
+    body before it, when nothing stands between the two."""
+    elements = [c for c in more if isinstance(c.tag, str)]
+    if not elements or elements[0].tag != "table" or last is None or last.tag != "table" or \
+            (more.text or "").strip() or (last.tail or "").strip():
+        return
+    target = last.find("tbody") if last.find("tbody") is not None else last
+    for row in _rows(elements[0]):
+        target.append(row)
+    elements[0].drop_tree()
 
 
 def join_parts(pages: list[Page]) -> bytes:
@@ -115,3 +127,38 @@ def join_parts(pages: list[Page]) -> bytes:
                 head.remove(meta)
         head.insert(0, etree.Element("meta", charset="utf-8"))
     return lxml.html.tostring(tree, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A paged article being fetched: the request of its first part, the parts fetched so far and the attachments
+    they link. Plain values, not parsed pages: it travels in request meta, which must pickle (JOBDIR, the
+    distributed frontier)."""
+
+    first: Child
+    pages: tuple[tuple[str, str, str, Fetched], ...] = ()  # url, text, content type, the exchange
+    files: tuple[Child, ...] = ()
+
+    def add(self, page: Page, fetched: Fetched, files: list[Child]) -> Parts:
+        return Parts(self.first, (*self.pages, (page.url, page.text, page.content_type, fetched)),
+                     (*self.files, *(f for f in files if f not in self.files)))
+
+    def fetched(self, url: str) -> bool:
+        return any(url == fetched for fetched, *_ in self.pages)
+
+    def joined(self, missing: str | None = None) -> tuple[Fetched, str | None]:
+        """The parts as the one document the archive ingests, and why they could not be joined (None when they
+        were: otherwise the first part is kept as it came). `missing` names a part that could not be fetched."""
+        head = self.pages[0][3]
+        error = None
+        try:
+            body = join_parts([Page(url, text, content_type) for url, text, content_type, _ in self.pages])
+        except ValueError as exc:  # no pager to cut at
+            body, error = head.body, str(exc)
+        kept = [(k, v) for k, v in head.headers if k.lower() not in ("content-type", "content-length")]
+        headers = [*kept, ("Content-Type", "text/html; charset=utf-8"),
+                   ("X-Nianbao-Parts", " ".join(url for url, *_ in self.pages))]
+        if missing:
+            headers.append(("X-Nianbao-Parts-Missing", missing))
+        return replace(head, kind=Kind.DOCUMENT, body=body, headers=headers,
+                       capture=replace(head.capture, headers=dict(headers))), error

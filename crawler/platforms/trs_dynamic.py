@@ -7,6 +7,7 @@ import json
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin
 
+from crawler.constants import Role
 from crawler.platforms.base import Call, Entry, Listing, Page, Platform
 
 CONFIG = re.compile(r"var\s+pageConfig\s*=\s*(\{.*?\})\s*;", re.DOTALL)
@@ -33,7 +34,7 @@ class TrsDynamic(Platform):
     @staticmethod
     def _call(url: str, channel: str, classsql: str, n: int) -> Call:
         body = urlencode({"channelid": channel, "classsql": classsql, "page": n, "prepage": MAX_PREPAGE})
-        return Call(url, "api", "POST", body)
+        return Call(url, Role.API, "POST", body)
 
     def api(self, page: Page) -> Listing:
         data = json.loads(page.text)

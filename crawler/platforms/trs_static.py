@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from crawler.constants import Role
 from crawler.platforms.base import Call, Page, Platform, next_link
 from crawler.urls import directory
 
@@ -24,4 +25,4 @@ class TrsStatic(Platform):
         count, current, stem, ext = int(match[1]), int(match[2]), match[3], match[4]
         if current + 1 >= count:
             return []
-        return [Call(f"{directory(page.url)}{stem}_{current + 1}.{ext}", "page")]
+        return [Call(f"{directory(page.url)}{stem}_{current + 1}.{ext}", Role.PAGE)]

@@ -248,10 +248,7 @@ def test_a_dead_workers_leases_go_back_but_not_its_committed_documents(frontiers
     Ingestor(w1.spider.archive, run).ingest(
         capture_of(committed.url, run_id=run), b"<html><body><p>notice</p></body></html>")
     assert w2.reap_dead() == 0  # w1 is alive
-    deadline = time.monotonic() + 10
-    while w2.server.exists(w1.alive):  # its alive key (1 s) expires: w1 is dead
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    time.sleep(1.5)  # its alive key (1 s) expires: w1 is dead
     assert w2.reap_dead() == 2
     back = sorted(w2.pop().url.rsplit("/", 1)[1] for _ in range(2))
     assert back == ["b.html", "list"] and w2.pop() is None

@@ -133,6 +133,22 @@ def test_packages_import_only_downward():
     assert not wrong, "imports against ARCHITECTURE.md's dependency rules:\n" + "\n".join(wrong)
 
 
+# The archive owns its tables and is the only writer of each: other packages call its named functions.
+TABLE_MODULES = ("archive.models", "archive.sql")
+
+
+def test_only_the_archive_touches_its_tables():
+    wrong = []
+    for name in MODULES:
+        if name.split(".")[0] not in ("crawler", "pipelines"):
+            continue
+        for module, imported, line in imports(name):
+            found = target(module, imported)
+            if found in TABLE_MODULES or module in TABLE_MODULES:
+                wrong.append(f"{MODULES[name].relative_to(ROOT)}:{line} imports {found or module}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_no_import_cycle_between_modules():
     assert cycles(graph()) == []
 

@@ -250,3 +250,70 @@ def test_the_host_queue_starts_every_host_then_serves_the_one_with_most_waiting(
     assert len(queue) == 4
     in_flight["small.gov.cn"] -= 1  # a response came in
     assert urlsplit(queue.pop().url).hostname == "small.gov.cn" and queue.pop() is None
+
+
+def test_failures_are_classified_by_their_type_never_their_message():
+    from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+    from twisted.internet.error import ConnectionRefusedError
+
+    from crawler.failures import BudgetSpent, ChallengeBlocked, HostRefused, RobotsForbidden, classify
+
+    # A message naming another kind changes nothing: the type decides.
+    assert classify(HostRefused("challenge robots"), None, False, True, False).kind == "host_guard"
+    assert classify(HostRefused(""), None, False, True, False).permanent
+    assert classify(RobotsForbidden("host guard"), None, False, True, False).kind == "robots"
+    blocked = classify(ChallengeBlocked("robots"), None, False, True, False)
+    assert (blocked.kind, blocked.permanent) == ("blocked", False)  # a WAF may let us in next time
+    assert classify(BudgetSpent(""), None, False, False, False).kind == "budget"
+    assert classify(IgnoreRequest("Forbidden by robots.txt"), None, False, True, False).kind == "ignored"
+    large = classify(DownloadCancelledError("x"), None, False, True, False)
+    assert (large.kind, large.permanent) == ("too_large", True)
+    # HTTP errors: a gateway error at a portal's entry is the portal down; 404/410 end a document for good.
+    assert classify(Exception(), 503, True, False, False).kind == "unreachable"
+    assert classify(Exception(), 503, False, True, False) == classify(Exception(), 503, False, True, False)
+    assert classify(Exception(), 503, False, True, False).kind == "http_503"
+    assert classify(Exception(), 404, False, True, False).permanent
+    assert not classify(Exception(), 404, False, False, False).permanent  # a list may come back
+    # Network errors: a portal's entry is tried once on the other scheme, then it is unreachable.
+    entry = classify(ConnectionRefusedError(), None, True, False, False)
+    assert (entry.kind, entry.other_scheme) == ("unreachable", True)
+    assert not classify(ConnectionRefusedError(), None, True, False, True).other_scheme
+    assert classify(ConnectionRefusedError(), None, False, True, False).kind == "network"
+
+
+def test_a_crawl_state_file_of_earlier_versions_is_adopted_into_the_archive(tmp_path):
+    """Before migration 0007 the crawl state was a SQLite file beside the archive: a crawl opening the archive reads
+    it into the archive's tables once, so that it resumes where the last run left off."""
+    import sqlite3
+
+    from archive.db import open_archive
+    from crawler.constants import Role
+    from crawler.state import Child, Node, open_state
+
+    legacy = sqlite3.connect(tmp_path / "crawl-state.sqlite")
+    legacy.executescript("""
+        CREATE TABLE nodes (key TEXT PRIMARY KEY, url TEXT NOT NULL, role TEXT NOT NULL, fetched_at REAL NOT NULL,
+          etag TEXT, last_modified TEXT, digest TEXT, cold INTEGER NOT NULL DEFAULT 0, children TEXT NOT NULL);
+        CREATE TABLE failed_documents (url TEXT PRIMARY KEY, reason TEXT NOT NULL, at REAL NOT NULL);""")
+    column = Node("GET http://a.gov.cn/ndbg/", "http://a.gov.cn/ndbg/", "column", 1700000000.0, '"e1"', None, "d",
+                  True, [Child("http://a.gov.cn/ndbg/t1.html", "doc", title="2023年报", year=2023)])
+    row = column.as_row()
+    legacy.execute("INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(row.values()))
+    legacy.execute("INSERT INTO failed_documents VALUES ('http://a.gov.cn/gone.pdf', 'http_404', 1700000000.0)")
+    legacy.commit()
+    legacy.close()
+
+    archive = open_archive(str(tmp_path / "archive.sqlite"))
+    state = open_state(archive)
+    assert state.node(column.key) == column
+    assert state.node(column.key).children[0].role == Role.DOC
+    assert state.failed == {"http://a.gov.cn/gone.pdf"} and state.document_done("http://a.gov.cn/gone.pdf")
+    assert not (tmp_path / "crawl-state.sqlite").exists() and (tmp_path / "crawl-state.sqlite.adopted").exists()
+    # What the state learns now is saved in the archive, seen by the next run.
+    state.save(Node("GET http://a.gov.cn/", "http://a.gov.cn/", Role.HOME, 1700000001.0))
+    state.fail("http://a.gov.cn/big.pdf", "too_large")
+    state.close()
+    again = open_state(archive)
+    assert again.node("GET http://a.gov.cn/").role == "home" and again.node(column.key) == column
+    assert again.failed == {"http://a.gov.cn/gone.pdf", "http://a.gov.cn/big.pdf"}
+    again.close()
