@@ -235,7 +235,7 @@ class YearFacts:
     def portal_for(self, *lineage: int | None) -> str | None:
         """The portal publishing for an agency, given its id, its parent's and its grandparent's (PORTAL_LEVELS):
         the first of them with a portal of its own."""
-        return next((self.portals[a] for a in lineage if a in self.portals), None)
+        return next((self.portals[a] for a in lineage if a is not None and a in self.portals), None)
 
     def portal_state(self, portal: str | None) -> PortalState:
         if portal is None:
