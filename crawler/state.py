@@ -130,7 +130,10 @@ class State:
     def save(self, node: Node) -> None:
         self.unsaved[node.key] = node
         self._complete.discard(node.key)
-        if len(self.unsaved) >= SAVE_BATCH:
+        # A document's attachments are known only from its node, and its capture reaches the archive right after:
+        # a kill must not leave the capture (so the document counts as done) without the node (so its pictures and
+        # files are never asked for on resume).
+        if len(self.unsaved) >= SAVE_BATCH or (node.role == Role.DOC and node.children):
             self.flush()
 
     def flush(self) -> None:
