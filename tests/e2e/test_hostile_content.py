@@ -96,8 +96,11 @@ def test_an_imported_hollow_page_leaves_its_agency_missing_in_coverage(tmp_path,
     db = str(tmp_path / "a.sqlite")
     assert nianbao(["import", str(folder), "--db", db]) == 0
     assert json.loads(capsys.readouterr().out)["not_report"] == 1
-    assert nianbao(["coverage", "--year", "2023", "--format", "json", "--db", db]) == 0
-    assert json.loads(capsys.readouterr().out) == []  # no report, so no agency counted as having published
+    # No report, so no agency counted as having published: the hollow page registered no agency, and a coverage
+    # that matches nothing says so and exits 2 (issue 18) instead of printing an empty list.
+    assert nianbao(["coverage", "--year", "2023", "--format", "json", "--db", db]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "no agency in the archive had to publish for 2023" in err
 
 
 # §3 — a UTF-8 page with a few bad bytes is still UTF-8 ------------------------------------------------------------
