@@ -12,8 +12,10 @@ DEMO_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fon
 # The tests' besides: poppler-utils, a PostgreSQL server for the archive's tests (.ci/run starts a throwaway one),
 # a Chromium for the dashboard's, a Redis server for the distributed crawl's (.ci/run again).
 TEST_PACKAGES := $(DEMO_PACKAGES) poppler-utils postgresql chromium redis-server
-# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not slow' -n 2 --dist loadfile"` (README, Tests).
-PYTEST_ARGS ?=
+# pytest's arguments. Two workers, a module per worker (its crawl fixture runs once): on CI's 2 cores the suite takes
+# 10 min instead of 20 on one worker (the crawls and LibreOffice wait on I/O and subprocesses). Override to choose,
+# e.g. `make test PYTEST_ARGS="-m 'not slow'"` (README, Tests).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: test demo system-deps demo-deps debian-packages install bench fixtures
 
