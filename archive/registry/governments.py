@@ -15,7 +15,7 @@ of its names and no code (a discovered township), else a new one named as such u
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -115,14 +115,17 @@ def _successor(old: Any, added: list[Division]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def apply_release(conn: Connection, release: Release, now: datetime | None = None) -> Changes:
-    """Bring the archive's governments up to `release` (see the module's doc); returns what changed."""
+def apply_release(conn: Connection, release: Release, now: datetime | None = None,
+                  progress: Callable[[str], None] = lambda _: None) -> Changes:
+    """Bring the archive's governments up to `release` (see the module's doc); returns what changed. `progress`
+    hears each step as it starts (a first build takes tens of seconds)."""
     gov, rel = T["governments"], T["releases"]
     now = now or datetime.now(UTC).replace(tzinfo=None)
     changes = Changes(release.package, release.data_as_of)
     known_release = conn.execute(select(rel.c.sha256).where(rel.c.sha256 == release.sha256)).first() is not None
     first = conn.execute(select(gov.c.id).limit(1)).first() is None
     current = _current(conn)
+    progress(f"comparing {len(release.divisions):,} divisions with the {len(current):,} the archive holds")
     new_rows, ended, moved = [], [], []
     added: list[Division] = []
     for d in release.divisions:
@@ -156,6 +159,7 @@ def apply_release(conn: Connection, release: Release, now: datetime | None = Non
         conn.execute(update(gov).where(gov.c.id == bindparam("row")).values(
             parent_code=bindparam("parent"), level=bindparam("lvl"), kind=bindparam("knd"),
             publisher=bindparam("pub")), moved)
+    progress(f"writing {len(new_rows):,} new, {len(ended):,} ended and {len(moved):,} moved units")
     for start in range(0, len(new_rows), CHUNK):
         conn.execute(gov.insert(), new_rows[start:start + CHUNK])
     if not known_release:
@@ -164,6 +168,7 @@ def apply_release(conn: Connection, release: Release, now: datetime | None = Non
                                          data_as_of=release.data_as_of, counts=release.counts, applied_at=now))
         conn.execute(update(gov).where(gov.c.valid_to.is_(None), gov.c.source_sha256 != release.sha256)
                      .values(data_as_of=release.data_as_of, source_sha256=release.sha256))
+    progress("joining the units to their agencies")
     _link_agencies(conn, release, changes, now)
     return changes
 

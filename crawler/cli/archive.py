@@ -91,13 +91,20 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_if_no_report(conn: Connection, year: int) -> None:
-    """A line on stderr when the archive holds no report of `year` (a typo, or a year not crawled yet): the
-    statuses still say who had to publish, so the table follows."""
+def _no_report_of(conn: Connection, year: int) -> str | None:
+    """What to tell the user when the archive holds no report of `year` (a typo, or a year not crawled yet)."""
     held = report_years(conn)
-    if year not in held:
-        print(f"nianbao coverage: the archive holds no report of {year}"
-              + (f" (it holds {', '.join(map(str, held))})" if held else " (it holds none yet)"), file=sys.stderr)
+    if year in held:
+        return None
+    return f"the archive holds no report of {year}" + (
+        f" (it holds {', '.join(map(str, held))})" if held else " (it holds none yet)")
+
+
+def _say_if_no_report(conn: Connection, year: int) -> None:
+    """A line on stderr when the archive holds no report of `year`: the statuses still say who had to publish,
+    so the table follows."""
+    if problem := _no_report_of(conn, year):
+        print(f"nianbao coverage: {problem}", file=sys.stderr)
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -163,6 +170,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     archive = options.read_only_archive(args)
     with archive.engine.connect() as conn:
+        # An export of a year with no report would be an empty file: say so before any file is written.
+        if args.year is not None and (problem := _no_report_of(conn, args.year)):
+            raise UserError(problem)
         count = write(Export(args.format), rows(conn, args.year, args.township_deadline),
                       Path(args.output) if args.output else None, args.excel, sys.stdout)
     print(f"{count} reports exported", file=sys.stderr)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from crawler.cli import options
@@ -61,8 +62,14 @@ def cmd_registry_build(args: argparse.Namespace) -> int:
     print(f"applying {release.package}: {len(release.divisions):,} divisions as of {release.data_as_of} "
           f"(sha256 {release.sha256[:12]}…)", file=sys.stderr, flush=True)
     archive = open_archive(*options.archive_location(args))
+    started = time.monotonic()
+
+    def progress(step: str) -> None:
+        print(f"  [{time.monotonic() - started:5.1f} s] {step}…", file=sys.stderr, flush=True)
+
     with archive.engine.begin() as conn:
-        changes = apply_release(conn, release)
+        changes = apply_release(conn, release, progress=progress)
+        progress("checking division codes the archive's agencies carry")
         conflicts = code_conflicts(conn)
     print(changes.summary())
     details = changes.details()

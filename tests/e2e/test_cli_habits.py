@@ -124,6 +124,11 @@ def test_argument_combinations_and_filters_that_match_nothing(archive, tmp_path)
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert "the archive holds no report of 2024 (it holds none yet)" in done.stderr
     assert len(done.stdout.splitlines()) == 2
+    # An export of a year with no report writes no (empty) file and says which years there are.
+    out = tmp_path / "none.csv"
+    one_line(nianbao("export", "--format", "csv", "--year", "2024", "--output", str(out), "--db", str(archive)),
+             exits.USAGE, "the archive holds no report of 2024")
+    assert not out.exists()
 
 
 def test_output_into_a_closed_pipe_stops_quietly(archive):

