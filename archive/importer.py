@@ -15,7 +15,8 @@ from sqlalchemy import select
 from archive import ingest, models as m
 from archive.blobs import sha256_hex
 from archive.db import Archive
-from archive.ingest import Capture, Ingestor, IngestStats, ensure_run, record_error
+from archive.ingest import Capture, Ingestor, IngestStats
+from archive.run_tables import ensure_run, record_error
 from archive.warc import WarcFile
 from pipelines.document import ExtractionError, Failure, Report
 from pipelines.limits import read_file

@@ -37,7 +37,8 @@ from archive.db import Archive, is_sqlite
 from archive.extracted import Extracted
 from archive.identity import Identity, identify
 from archive.models import T
-from archive.sql import insert, insert_new, transaction
+from archive.run_tables import add_errors, add_portal_counts, ensure_run
+from archive.sql import insert_new, transaction, utcnow
 from archive.version_chains import ReportYear
 from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
@@ -60,10 +61,6 @@ INGESTED_ERRORS = frozenset(filter(None, map(failure_error, FAILURE_KINDS)))
 # Captures per transaction: enough that per-statement costs vanish, few enough to keep locks short.
 BATCH = 300
 LINK_KEY = ("sha256", "position")  # of page_pictures
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def as_utc(when: datetime) -> datetime:
@@ -603,21 +600,12 @@ class Ingestor:
     def _count(self, conn: Connection, filings: list[_Filing]) -> None:
         """Per run and portal: pages, new / updated / unchanged reports, errors by kind (of the new captures)."""
         pages = _portal_counts(filings)
-        rp, re_ = T["run_portals"], T["run_errors"]
         columns = ("pages", "new", "updated", "unchanged")
-        rows = [{"run_id": run_id, "portal": portal, **{c: counts[c] for c in columns}}
-                for (run_id, portal), counts in sorted(pages.items())]
-        if rows:
-            stmt = insert(conn, rp)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal"], set_={
-                c: rp.c[c] + stmt.excluded[c] for c in columns}), rows)
-        errors = [{"run_id": run_id, "portal": portal, "kind": kind, "count": counts[kind]}
-                  for (run_id, portal), counts in sorted(pages.items())
-                  for kind in (*ERROR_OUTCOMES, *sorted(INGESTED_ERRORS)) if counts[kind]]
-        if errors:
-            stmt = insert(conn, re_)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],
-                                                    set_={"count": re_.c.count + stmt.excluded["count"]}), errors)
+        add_portal_counts(conn, [{"run_id": run_id, "portal": portal, **{c: counts[c] for c in columns}}
+                                 for (run_id, portal), counts in sorted(pages.items())], columns)
+        add_errors(conn, [{"run_id": run_id, "portal": portal, "kind": kind, "count": counts[kind]}
+                          for (run_id, portal), counts in sorted(pages.items())
+                          for kind in (*ERROR_OUTCOMES, *sorted(INGESTED_ERRORS)) if counts[kind]])
 
 
 def _portal_counts(filings: list[_Filing]) -> dict[tuple[str, str], Counter[str]]:
@@ -647,16 +635,3 @@ def _to_join(items: list[_Item]) -> tuple[set[str], set[str]]:
     return pages, shown
 
 
-def ensure_run(conn: Connection, run_id: str, kind: str, parser_version: str | None = None) -> None:
-    conn.execute(insert(conn, T["runs"]).values(
-        id=run_id, kind=kind, started_at=utcnow(), parser_version=parser_version,
-    ).on_conflict_do_nothing(index_elements=["id"]))
-
-
-def record_error(conn: Connection, run_id: str, portal: str, kind: str, count: int = 1) -> None:
-    """Count an error of `kind` for a run and portal (the crawler reports `unreachable` portals through this)."""
-    ensure_run(conn, run_id, "crawl")
-    re_ = T["run_errors"]
-    stmt = insert(conn, re_).values(run_id=run_id, portal=portal, kind=kind, count=count)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],
-                                            set_={"count": re_.c.count + stmt.excluded.count}))

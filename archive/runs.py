@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Row, func, select, update
 
-from archive.ingest import ERROR_OUTCOMES, INGESTED_ERRORS, ensure_run
+from archive.ingest import ERROR_OUTCOMES, INGESTED_ERRORS
 from archive.models import T
-from archive.sql import insert
+from archive.run_tables import add_errors, add_portal_counts, ensure_run
 
 
 def new_run_id(kind: str) -> str:
@@ -180,7 +180,7 @@ def _utc(seconds: float) -> datetime:
 
 def save_record(conn: Connection, record: RunRecord) -> None:
     ensure_run(conn, record.run_id, "crawl")
-    runs, rp, re_ = T["runs"], T["run_portals"], T["run_errors"]
+    runs, rp = T["runs"], T["run_portals"]
     conn.execute(update(runs).where(runs.c.id == record.run_id).values(
         years=f"{record.years[0]}-{record.years[1]}", reason=record.reason,
         requests=func.coalesce(runs.c.requests, 0) + record.requests,
@@ -191,21 +191,14 @@ def save_record(conn: Connection, record: RunRecord) -> None:
              "agency": p.agency, "family": p.family or None, "responses": p.pages, "listed": p.listed,
              "documents": p.documents, "columns": p.columns, "attention": p.attention}
             for p in record.portals.values()]
-    if rows:
-        stmt = insert(conn, rp)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal"], set_={
-            **{c: func.coalesce(rp.c[c], 0) + stmt.excluded[c] for c in ADDED},
-            "agency": stmt.excluded.agency, "family": func.coalesce(stmt.excluded.family, rp.c.family),
-            "attention": stmt.excluded.attention}), rows)
+    add_portal_counts(conn, rows, ADDED, {"agency": lambda new: new.agency, "attention": lambda new: new.attention,
+                                          "family": lambda new: func.coalesce(new.family, rp.c.family)})
     errors = [{"run_id": record.run_id, "portal": p.portal, "kind": kind, "count": count}
               for p in record.portals.values() for kind, count in sorted(p.errors.items())
               if count and kind not in INGESTED_ERRORS]
     errors += [{"run_id": record.run_id, "portal": p.portal, "kind": "no_reports", "count": 1}
                for p in record.portals.values() if p.attention and not p.errors]
-    if errors:
-        stmt = insert(conn, re_)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["run_id", "portal", "kind"],
-                                                set_={"count": re_.c.count + stmt.excluded["count"]}), errors)
+    add_errors(conn, errors)
 
 
 def load_records(conn: Connection, since: datetime | None = None, last: int | None = None) -> list[RunRecord]:

@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -41,6 +42,11 @@ def transaction(engine: Engine, work: Callable[[Connection], _T]) -> _T:
             log.warning("transaction aborted (%s), attempt %d of %d", exc.orig.sqlstate, attempt, ATTEMPTS)
             time.sleep(random.uniform(0.05, 0.25) * attempt)
     raise AssertionError("unreachable")
+
+
+def utcnow() -> datetime:
+    """Now, as the tables' DateTime columns hold it: naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def insert(conn: Connection, table: Table):

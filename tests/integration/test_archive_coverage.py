@@ -15,7 +15,7 @@ from archive.coverage import coverage, deadline
 from archive.export.columns import FIELDS
 from archive.export.rows import rows
 from archive.export.writers import CSV_COLUMNS, PARQUET_COLUMNS, write_csv, write_jsonl, write_parquet
-from archive.ingest import record_error
+from archive.run_tables import record_error
 from pipelines.document import Failure
 from pipelines.schema import field_keys
 from sandbox import synthetic

@@ -28,7 +28,8 @@ from fastapi.testclient import TestClient
 from archive.agencies import AgencyRecord, register_agencies
 from archive.blobs import sha256_hex
 from archive.db import Archive
-from archive.ingest import Capture, Ingestor, record_error
+from archive.ingest import Capture, Ingestor
+from archive.run_tables import record_error
 from archive.warc import WarcFile
 from archive.web.app import create_app
 from archive.web.db import open_read_only
