@@ -4,20 +4,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from pipelines.document import ExtractionError
 from pipelines.formats import image
-from tests.support.pictures import FONT, needs_font, needs_ocr
-
-
-def _page(lines: list[str]) -> Image.Image:
-    font = ImageFont.truetype(str(FONT), 40)
-    picture = Image.new("RGB", (1400, 90 * len(lines) + 60), "white")
-    draw = ImageDraw.Draw(picture)
-    for n, line in enumerate(lines):
-        draw.text((60, 40 + 90 * n), line, font=font, fill="black")
-    return picture
+from tests.support.pictures import needs_font, needs_ocr, text_page
 
 
 def _encode(pictures: list[Image.Image], kind: str) -> bytes:
@@ -29,7 +20,7 @@ def _encode(pictures: list[Image.Image], kind: str) -> bytes:
 @needs_ocr
 @needs_font
 def test_png_text_without_spaces_between_characters():
-    document = image.read(_encode([_page(["政府信息公开工作年度报告", "共收到申请12件"])], "PNG"))
+    document = image.read(_encode([text_page(["政府信息公开工作年度报告", "共收到申请12件"])], "PNG"))
     assert document.format == "image"
     assert "政府信息公开工作年度报告" in document.text
     assert "申请12件" in document.text  # chi_sim's spaces around the digits are gone too
@@ -39,7 +30,7 @@ def test_png_text_without_spaces_between_characters():
 @needs_ocr
 @needs_font
 def test_every_page_of_a_multi_page_tiff():
-    document = image.read(_encode([_page(["一、总体情况"]), _page(["二、主动公开政府信息情况"])], "TIFF"))
+    document = image.read(_encode([text_page(["一、总体情况"]), text_page(["二、主动公开政府信息情况"])], "TIFF"))
     assert document.text.index("总体情况") < document.text.index("主动公开政府信息情况")
 
 
@@ -59,7 +50,7 @@ def test_damaged_image():
 @needs_ocr
 @needs_font
 def test_a_phone_photo_is_turned_upright_by_its_exif_orientation():
-    photo = _page(["政府信息公开工作年度报告"]).rotate(90, expand=True)  # the camera held sideways
+    photo = text_page(["政府信息公开工作年度报告"]).rotate(90, expand=True)  # the camera held sideways
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
     out = io.BytesIO()

@@ -8,17 +8,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.document import ExtractionError, Grid
 from pipelines.formats import docx, image, office, pdf
 from tests.support.format_samples import active_2021, applications_2021, expand, report_docx, review
+from tests.support.pictures import needs_font, needs_ocr, text_page
 
 needs_libreoffice = pytest.mark.skipif(
     shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed: it prints the test PDFs"
 )
-needs_ocr = pytest.mark.skipif(not image.ocr_available(), reason=f"tesseract: {image.MISSING_OCR}")
-FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 def cells(grid: Grid) -> list[list[tuple[str, tuple[int, int]]]]:
@@ -142,23 +140,14 @@ def test_garbage_after_the_header():
         pdf.read(b"%PDF-1.4\n" + b"garbage " * 50)
 
 
-def _scan(lines: list[str]) -> Image.Image:
-    font = ImageFont.truetype(str(FONT), 40)
-    picture = Image.new("L", (1400, 90 * len(lines) + 60), "white")
-    draw = ImageDraw.Draw(picture)
-    for n, line in enumerate(lines):
-        draw.text((60, 40 + 90 * n), line, font=font, fill="black")
-    return picture
-
-
 def _scanned_pdf() -> bytes:
     out = io.BytesIO()
-    _scan(["政府信息公开工作年度报告", "一、总体情况"]).save(out, "PDF", resolution=150)
+    text_page(["政府信息公开工作年度报告", "一、总体情况"], "L").save(out, "PDF", resolution=150)
     return out.getvalue()
 
 
 @needs_ocr
-@pytest.mark.skipif(not FONT.exists(), reason="fonts-noto-cjk not installed: the scan is drawn with it")
+@needs_font
 def test_scanned_pdf_is_read_by_ocr():
     document = pdf.read(_scanned_pdf())
     assert "政府信息公开工作年度报告" in document.text and "总体情况" in document.text
@@ -166,7 +155,7 @@ def test_scanned_pdf_is_read_by_ocr():
     assert document.grids == []
 
 
-@pytest.mark.skipif(not FONT.exists(), reason="fonts-noto-cjk not installed: the scan is drawn with it")
+@needs_font
 def test_scanned_pdf_without_ocr_says_what_is_missing(monkeypatch):
     monkeypatch.setattr(image, "ocr_available", lambda: False)
     with pytest.raises(ExtractionError, match=r"scanned PDF.*tesseract.*chi_sim"):

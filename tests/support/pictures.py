@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.formats import image
 from sandbox.documents import image_body
@@ -16,6 +17,16 @@ from sandbox.reports.variants import Plan, variant
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 needs_ocr = pytest.mark.skipif(not image.ocr_available(), reason=f"tesseract: {image.MISSING_OCR}")
 needs_font = pytest.mark.skipif(not FONT.exists(), reason="fonts-noto-cjk not installed: the scans are drawn with it")
+
+
+def text_page(lines: list[str], mode: str = "RGB") -> Image.Image:
+    """A page of large text lines, as a photo (RGB) or a greyscale scan ("L") shows them."""
+    font = ImageFont.truetype(str(FONT), 40)
+    picture = Image.new(mode, (1400, 90 * len(lines) + 60), "white")
+    draw = ImageDraw.Draw(picture)
+    for n, line in enumerate(lines):
+        draw.text((60, 40 + 90 * n), line, font=font, fill="black")
+    return picture
 
 
 def _specs() -> dict[str, ReportSpec]:
