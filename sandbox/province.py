@@ -356,7 +356,9 @@ def _every_family(portals: list[Portal]) -> list[Portal]:
             continue
         counts = Counter(p.family for p in group)
         for family in (f for f in wanted if not counts[f]):
-            common = counts.most_common(1)[0][0] if counts else None
+            if not counts:
+                break
+            common = counts.most_common(1)[0][0]
             portal = next((p for p in reversed(group) if p.family == common and p.index not in swap), None)
             if portal is None or counts[common] < 2:
                 break
