@@ -14,14 +14,14 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.db import open_archive
 from archive.identity import canonical_value, normalise_agency
 from archive.models import T
-from crawler.middlewares import HostGuard
+from crawler.discovery.recognise import judge_title
+from crawler.discovery.urls import is_article
+from crawler.fetch.middlewares import HostGuard
 from crawler.platforms import detect
 from crawler.platforms.base import Page
 from crawler.platforms.hanweb import annual_years
 from crawler.platforms.trs_article import join_parts, next_part
-from crawler.recognise import judge_title
 from crawler.spiders.reports import parse_years
-from crawler.urls import is_article
 from pipelines.classify import report_verdict
 from pipelines.decoding import decode
 from pipelines.extract import extract

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from archive.db import open_archive
 from archive.models import T
-from crawler.blocking import is_challenge
+from crawler.discovery.blocking import is_challenge
 from crawler.distributed import LEASE, Frontier, connect
 from crawler.spiders.reports import parse_years
 from crawler.state import Child

@@ -25,7 +25,7 @@ from archive import models as m
 from archive.db import open_archive
 from archive.migrate import head_revision
 from archive.runs import PortalRecord, RunRecord, load_records, save_record
-from crawler import health
+from crawler.ops import health
 from sandbox.app import Options, Sandbox
 from sandbox.http import html
 from sandbox.server import ServerThread
