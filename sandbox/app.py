@@ -17,12 +17,13 @@ from sandbox import hazards
 from sandbox.articles import renderings
 from sandbox.content import SLOW_FORMATS, Site, build_site, document_slots
 from sandbox.documents import DocumentStore, Rendering, ReportRef
-from sandbox.http import Request, Response, html, json_response, plain
+from sandbox.http import Request, Response, html, json_response, plain, redirect
 from sandbox.platforms import PLATFORMS
 from sandbox.platforms.base import Ctx, Platform
 from sandbox.prerender import prerender
+from sandbox.province import build_province_world, seed_rows
 from sandbox.timeline import TODAY
-from sandbox.world import Portal, World, build_world, registry_csv, registry_rows
+from sandbox.world import YEARS, Portal, World, build_world, registry_csv, registry_rows
 
 CONTROL_HOST = "nianbao.sandbox"
 SITE_CACHE = 256
@@ -36,12 +37,15 @@ class Options:
     documents_per_format: int = 2  # distinct PDF/DOCX/DOC/WPS/XLS reports in the world (each costs ~1 s to make)
     slow_seconds: float = 1.5
     cache_dir: Path | None = None  # rendered documents, the sandbox's alone; default: a folder under the temp dir
+    province: tuple[str, ...] = ()  # a world on these provinces' real divisions (`sandbox.province`) instead
+    years: tuple[int, ...] = YEARS  # the report years a province world's agencies publish (its report volume)
 
 
 class Sandbox:
     def __init__(self, options: Options = Options()):
         self.options = options
-        self.world: World = build_world(options.seed, options.scale)
+        self.world: World = build_province_world(options.seed, options.province, options.years) \
+            if options.province else build_world(options.seed, options.scale)
         self.slots = document_slots(self.world, options.documents_per_format)
         self.store = DocumentStore(options.cache_dir)
         self.today = options.today
@@ -88,6 +92,9 @@ class Sandbox:
         prerender(self.store, self.renderings(), processes, progress)
 
     def registry(self) -> str:
+        """The registry a crawl starts from; a province world's names only its provincial portals (the seeds)."""
+        if self.world.discovery:
+            return registry_csv(seed_rows(self.world))
         return registry_csv(registry_rows(self.world, lambda p: self.platform(p).column_url(self.site(p))))
 
     # --- serving -------------------------------------------------------------------------------------------------
@@ -95,6 +102,8 @@ class Sandbox:
         self.requests[req.host] += 1
         if req.host == CONTROL_HOST:
             return self.control(req)
+        if self.world.discovery and (new := self.world.discovery.moved.get(req.host)):
+            return redirect(f"http://{new}{req.target}", 301)
         portal = self.world.portal(req.host)
         if portal is None and (original := self.world.cloned(req.host)):
             return self.clone_page(original, req)

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 from crawler.cli import options
+from crawler.years import parse_years
 from sandbox.app import CONTROL_HOST, Options, Sandbox
 from sandbox.timeline import TODAY
+from sandbox.world import YEARS
 
 
 def _world_options(p: argparse.ArgumentParser) -> None:
@@ -21,11 +23,28 @@ def _world_options(p: argparse.ArgumentParser) -> None:
                    help=f"the sandbox's date: reports published later do not exist yet (default {TODAY})")
     p.add_argument("--documents", type=int, default=2,
                    help="distinct PDF/DOCX/DOC/WPS/XLS report files per format (each takes ~1 s to make once)")
+    p.add_argument("--province", action="append", default=[], metavar="NAME",
+                   help="instead of --scale: a world on this province's real divisions (福建省; repeat for more), "
+                        "whose registry names only the provincial portal (discovery starts there)")
+    p.add_argument("--report-years", type=_report_years, default=YEARS, metavar="YYYY[-YYYY]",
+                   help=f"with --province: the report years its agencies publish (default {YEARS[0]}-{YEARS[-1]}; "
+                        "fewer years, fewer reports)")
+
+
+def _report_years(text: str) -> tuple[int, ...]:
+    try:
+        years = tuple(parse_years(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not set(years) <= set(YEARS):
+        raise argparse.ArgumentTypeError(f"report years must lie within {YEARS[0]}-{YEARS[-1]}, got {text!r}")
+    return years
 
 
 def _options(args: argparse.Namespace) -> Options:
     return Options(seed=args.seed, scale=args.scale, today=args.today, documents_per_format=args.documents,
-                   slow_seconds=getattr(args, "slow_seconds", 1.5))
+                   slow_seconds=getattr(args, "slow_seconds", 1.5), province=tuple(args.province),
+                   years=args.report_years)
 
 
 class Progress:
@@ -57,7 +76,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not args.no_prewarm:
             sandbox.store.prewarm(sandbox.slow_documents())
         w = sandbox.world
-        print(f"sandbox: {len(w.portals)} hosts, {len(w.agencies())} agencies (seed {w.seed}, scale {w.scale}, "
+        where = f"{'、'.join(w.discovery.provinces)}, seed portal {w.discovery.seeds[0]}" if w.discovery else \
+            f"scale {w.scale}"
+        print(f"sandbox: {len(w.portals)} hosts, {len(w.agencies())} agencies (seed {w.seed}, {where}, "
               f"today {sandbox.today})\nproxy: export http_proxy=http://{args.host}:{port}\n"
               f"control: http://{CONTROL_HOST}/manifest.json, /registry.csv, /today?set=YYYY-MM-DD, /stats "
               "(through the proxy)", flush=True)

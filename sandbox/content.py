@@ -14,7 +14,7 @@ from sandbox.reports.html_page import EDITORS
 from sandbox.reports.variants import TITLE_PATTERNS
 from sandbox.seeding import chance, digest, rng
 from sandbox.timeline import publication
-from sandbox.world import YEARS, Agency, Portal, World
+from sandbox.world import Agency, Portal, World
 
 # Attachment formats LibreOffice or python-docx must produce: each costs about a second, so a world holds a bounded
 # number of them (see `document_slots`); XLSX is drawn directly and may appear anywhere.
@@ -94,7 +94,7 @@ def document_slots(world: World, per_format: int) -> dict[tuple[str, int], str]:
             r = rng(world.seed, "slot", fmt, k)
             portal = live[r.randrange(len(live))] if k else live[SLOW_FORMATS.index(fmt) % len(live)]
             unit = portal.units[r.randrange(len(portal.units))]
-            slots.setdefault((unit.name, r.choice(YEARS[2:])), fmt)
+            slots.setdefault((unit.name, r.choice(world.years[2:] or world.years)), fmt)
     return slots
 
 
@@ -119,6 +119,17 @@ class _Tree:
 
 
 YEAR_SLUGS = ("{y}", "{y}n", "{y}nd", "nb{y}")
+# Province worlds (`sandbox.province`): the owner's reports in the report column, its townships' (and, on a shared
+# platform, its counties') in per-unit sub-columns of a group below it (TRS `zfxxgknb/xzjd/<slug>/`), and each
+# department's in the 年报 column of its own folder of the department directory (TRS `bmxxgk/<slug>/`).
+DIRECTORY = "directory"
+DIRECTORY_TITLES = {"hanweb": ("信息公开部门目录", "bmml"), "vsb": ("部门信息公开", "bmgk")}
+DEFAULT_DIRECTORY = ("部门信息公开", "bmxxgk")
+
+
+def _place_group(unit: Agency) -> tuple[str, str]:
+    """The sub-column group of a government unit shown on another government's portal: (slug, title)."""
+    return ("xzjd", "乡镇（街道）年报") if unit.level == "township" else ("xqzf", "县（市、区）政府年报")
 GROUPS = (("bj", "政府年报", "{y}zfnb"), ("bm", "部门年报", "{y}bmdnbg"), ("xz", "乡镇（街道）年报", "{y}xzjdnb"))
 
 
@@ -131,8 +142,19 @@ def _group(unit: Agency) -> str:
 def _report_column(portal: Portal, unit: Agency, year: int) -> str:
     if portal.family == "gkmlpt":
         return f"gk/{unit.slug}/nb"
+    if portal.layout == DIRECTORY:
+        if unit is portal.owner:
+            return "nb"
+        return f"gk/{unit.slug}/nb" if unit.kind == "department" else f"nb/{_place_group(unit)[0]}/{unit.slug}"
     return {"flat": "nb", "by_year": f"nb/{year}", "by_year_unit": f"nb/{year}/{_group(unit)}",
             "by_unit": f"nb/{unit.slug}"}[portal.layout]
+
+
+def unit_column(portal: Portal, unit: Agency) -> str:
+    """The key of the column that carries all of `unit`'s reports on `portal` (layouts with one column a unit)."""
+    if portal.family != "gkmlpt" and portal.layout not in (DIRECTORY, "by_unit"):
+        raise ValueError(f"{portal.host}: the {portal.layout} layout has no column per unit")
+    return _report_column(portal, unit, 0)
 
 
 # Hanweb's information-disclosure platform: reports by (year, unit credit code), outside every column tree.
@@ -172,8 +194,10 @@ def _columns(world: World, portal: Portal) -> dict[str, Column]:
     if portal.annual_jsp:
         t.add(ANNUAL_JSP, "政府信息公开年度报告", "xxgkAnnualReport", None)
     year_slug = r.choice(YEAR_SLUGS)
-    if portal.layout in ("by_year", "by_year_unit"):
-        for y in reversed(YEARS):
+    if portal.layout == DIRECTORY:
+        _directory(t, portal)
+    elif portal.layout in ("by_year", "by_year_unit"):
+        for y in reversed(world.years):
             t.add(f"nb/{y}", f"{y}年度", year_slug.format(y=y), "nb")
             if portal.layout == "by_year_unit":
                 for g, gtitle, gslug in GROUPS:
@@ -185,6 +209,22 @@ def _columns(world: World, portal: Portal) -> dict[str, Column]:
             t.add(f"nb/{unit.slug}", title, f"bm_{t.next_cid % 100000}" if unit.kind == "department" else unit.slug,
                   "nb", unit)
     return t.freeze()
+
+
+def _directory(t: _Tree, portal: Portal) -> None:
+    """The DIRECTORY layout's columns (see DIRECTORY)."""
+    places = [u for u in portal.units[1:] if u.kind == "government"]
+    for slug, title in dict.fromkeys(_place_group(u) for u in places):
+        t.add(f"nb/{slug}", title, slug, "nb")
+    for unit in places:
+        t.add(f"nb/{_place_group(unit)[0]}/{unit.slug}", unit.name, unit.slug, f"nb/{_place_group(unit)[0]}", unit)
+    departments = [u for u in portal.units if u.kind == "department"]
+    if departments:
+        title, slug = DIRECTORY_TITLES.get(portal.family, DEFAULT_DIRECTORY)
+        t.add("bmxxgk", title, slug, None)
+        for unit in departments:
+            t.add(f"gk/{unit.slug}", unit.name, unit.slug, "bmxxgk", unit)
+            t.add(f"gk/{unit.slug}/nb", "政府信息公开年报", portal.column[1], f"gk/{unit.slug}", unit)
 
 
 # --- the items --------------------------------------------------------------------------------------------------
@@ -214,7 +254,7 @@ def report_title(seed: int, unit: Agency, year: int) -> tuple[str, bool]:
 def _reports(world: World, portal: Portal, slots: dict) -> list[dict]:
     out = []
     for unit in portal.units:
-        for year in YEARS:
+        for year in portal.years or world.years:
             pub = publication(world.seed, unit, year)
             if pub is None:
                 continue
@@ -232,7 +272,7 @@ def _reports(world: World, portal: Portal, slots: dict) -> list[dict]:
 def _near_misses(world: World, portal: Portal, columns: dict[str, Column]) -> list[dict]:
     gov, out = portal.owner, []
     r = rng(world.seed, "near-miss", portal.host)
-    for year in YEARS:
+    for year in portal.years or world.years:
         kinds = [k for k, p in (("interpretation", 0.5), ("website_report", 0.6), ("deployment", 0.5),
                                 ("meeting", 0.2), ("rule_of_law", 0.4), ("work_report", 0.3),
                                 ("performance", 0.3), ("cover_letter", 0.12), ("evaluation", 0.25))

@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from pipelines.schema import field_keys
+from sandbox import discovery_truth
 from sandbox.articles import attachments, report_ref
 from sandbox.content import Item, Site
 from sandbox.hazards import DESCRIPTIONS, WAF
 from sandbox.platforms.base import Call
 from sandbox.poison import PAYLOADS
-from sandbox.world import YEARS, Portal
+from sandbox.world import Portal
 
 TABLE_NAMES = ("active", "applications", "review_litigation")
 
@@ -107,7 +108,7 @@ def missing(sb) -> list[dict]:
     down = {p.owner.name for p in sb.world.portals if p.down}
     out = []
     for agency in sb.world.agencies():
-        for year in YEARS:
+        for year in sb.world.years:
             when = published.get((agency.name, year))
             if agency.name in down:
                 out.append({"agency": agency.name, "year": year, "reason": "portal unreachable"})
@@ -232,7 +233,7 @@ def _parts(sb, fields: bool) -> Iterator[tuple[str, object]]:
     world = sb.world
     yield from {
         "generator": "nianbao sandbox", "seed": world.seed, "scale": world.scale, "today": sb.today.isoformat(),
-        "years": list(YEARS), "control_host": "nianbao.sandbox",
+        "years": list(world.years), "control_host": "nianbao.sandbox",
         "field_keys": {t: field_keys(t) for t in ("2021", "2019")},
         "portals": [{"host": p.netloc, "url": p.url, "agency": p.owner.name, "family": p.family, "layout": p.layout,
                      "encoding": p.encoding, "hazards": list(p.hazards), "down": p.down,
@@ -242,6 +243,8 @@ def _parts(sb, fields: bool) -> Iterator[tuple[str, object]]:
                       "parent": a.parent, "in_registry": a.in_registry, "portal": a.portal, "own_site": a.own_site}
                      for a in world.agencies()],
     }.items()
+    if world.discovery:
+        yield "discovery", discovery_truth.section(sb)
     yield "reports", reports(sb, fields)
     yield "missing", missing(sb)
     yield "near_misses", near_misses(sb)

@@ -65,6 +65,7 @@ class Portal:
     port: int | None = None  # IP-only portals answer on a port of their own (domain.md §5 hazards)
     clone: str | None = None  # host of a spam site cloning this portal's pages (domain.md §4)
     annual_jsp: bool = False  # Hanweb: some reports only at /module/xxgk/xxgkAnnualReport.jsp (domain.md §5)
+    years: tuple[int, ...] = ()  # the years it published reports for, when fewer than the world's (an old portal)
 
     @property
     def netloc(self) -> str:
@@ -75,6 +76,39 @@ class Portal:
         return f"http://{self.netloc}/"
 
 
+@dataclass(frozen=True, slots=True)
+class Decoy:
+    """A site a discovery crawler meets that must not be bound as it claims (`sandbox.province`)."""
+
+    url: str
+    kind: str  # clone | abolished | moved | dead | robots
+    claims: str  # the agency it names (clones and abolished portals name it in their SiteName and SiteIDCode)
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSite:
+    """An entry of a portal's list of child sites: a portal, or (`column_of`, on a shared platform) the report
+    column the listing portal itself carries for that government."""
+
+    title: str
+    url: str
+    column_of: Agency | None = None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What only province worlds have (`sandbox.province`): the links between portals that discovery follows."""
+
+    provinces: tuple[str, ...]
+    seeds: tuple[str, ...]  # the provincial portals' URLs: where discovery starts
+    children: dict[str, tuple[ChildSite, ...]]  # host → the child sites its home page lists
+    scripted: frozenset[str]  # hosts whose child list is only in a script (JS-only navigation)
+    friends: dict[str, tuple[tuple[str, str], ...]]  # host → its 友情链接 block (decoys are linked from there)
+    moved: dict[str, str]  # old host → the host it redirects to
+    decoys: tuple[Decoy, ...]
+
+
 @dataclass(frozen=True)
 class World:
     seed: int
@@ -82,6 +116,8 @@ class World:
     portals: tuple[Portal, ...]
     by_host: dict[str, Portal] = field(repr=False)
     clones: dict[str, Portal] = field(repr=False, default_factory=dict)  # spam host → the portal it copies
+    years: tuple[int, ...] = YEARS  # the report years its agencies publish
+    discovery: Discovery | None = field(repr=False, default=None)
 
     def portal(self, host: str) -> Portal | None:
         return self.by_host.get(host.lower().split(":")[0])
@@ -98,7 +134,7 @@ class World:
         return list(seen.values())
 
 
-class _Namer:
+class Namer:
     """Unique place names and hosts within one world."""
 
     def __init__(self, seed: int):
@@ -145,7 +181,7 @@ def _province(seed: int, index: int) -> names.Province:
     return rng(seed, "province", index).choice(names.PROVINCES)
 
 
-def _units(seed: int, gov: Agency, level: str, namer: _Namer, host: str) -> list[Agency]:
+def _units(seed: int, gov: Agency, level: str, namer: Namer, host: str) -> list[Agency]:
     r = rng(seed, "units", gov.name)
     pool = names.PROVINCE_DEPARTMENTS if level == "province" else names.DEPARTMENTS
     count = r.randint(5, 8) if level == "province" else r.randint(6, 14)
@@ -214,7 +250,7 @@ def _portal_style(seed: int, index: int, family: str) -> dict:
 def build_world(seed: int = 1, scale: int = 7) -> World:
     if scale < 1:
         raise ValueError("scale must be at least 1")
-    namer = _Namer(seed)
+    namer = Namer(seed)
     portals: list[Portal] = []
     county_codes: dict[str, int] = {}
     provinces_used: set[str] = set()
@@ -279,7 +315,7 @@ def build_world(seed: int = 1, scale: int = 7) -> World:
                  {p.clone: p for p in portals if p.clone})
 
 
-def _down_portal(seed: int, namer: _Namer, index: int) -> Portal:
+def _down_portal(seed: int, namer: Namer, index: int) -> Portal:
     """A county whose portal does not answer: the registry names it; a crawler must report it unreachable."""
     stem, pinyin = namer.place("down", index)
     province = rng(seed, "down-province").choice(names.PROVINCES)

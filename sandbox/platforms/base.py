@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from sandbox.articles import HUGE_SIZE, Attachment, attachments, body, report_ref, split_body
-from sandbox.content import Column, Item, Site
+from sandbox.content import Column, Item, Site, unit_column
 from sandbox.documents import CONTENT_TYPES, DocumentStore, restamped
 from sandbox.http import Request, Response
 from sandbox.platforms import chrome
@@ -119,11 +119,31 @@ class Platform:
         entries = [(site.portal.openness[0], self.openness(site)),
                    ("政府信息公开指南", self.openness(site) + "zn.html")]
         entry = "".join(f'<li><a href="{h}">{e(t)}</a></li>' for t, h in entries)
-        main = f'<div class="entries"><ul>{entry}</ul></div>\n' + "\n".join(blocks)
+        main = f'<div class="entries"><ul>{entry}</ul></div>\n' + "\n".join(blocks) + self.linked_sites(site)
         return self.page(ctx, Frame(site.portal.owner.name, main))
 
+    def linked_sites(self, site: Site) -> str:
+        """Province worlds: the home page's list of child sites (政府网站) and its 友情链接."""
+        found = site.world.discovery
+        if found is None:
+            return ""
+        host, out = site.portal.host, ""
+        if children := found.children.get(host):
+            title = "设区市政府网站" if site.portal.owner.level == "province" else "县（市、区）政府网站"
+            links = [(c.title, self.column(site, unit_column(site.portal, c.column_of)) if c.column_of else c.url)
+                     for c in children]
+            out += "\n" + (chrome.scripted_links(title, links) if host in found.scripted
+                           else self.child_links(title, links))
+        if friends := found.friends.get(host):
+            out += "\n" + chrome.link_list("友情链接", "yqlj", list(friends))
+        return out
+
+    def child_links(self, title: str, links: list[tuple[str, str]]) -> str:
+        """A family's list of child sites (its templates' form)."""
+        return chrome.link_list(title, "zfwz", links)
+
     def openness_links(self, site: Site) -> list[tuple[str, str]]:
-        keys = ["policy", "notice", "nb"] + (["wzbb"] if "wzbb" in site.columns else [])
+        keys = ["policy", "notice", "nb"] + [k for k in ("wzbb", "bmxxgk") if k in site.columns]
         return [(site.columns[k].title, self.column(site, k)) for k in keys]
 
     def openness_page(self, ctx: Ctx, extra: str = "") -> Response:

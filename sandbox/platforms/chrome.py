@@ -7,6 +7,7 @@ on real portals built from one provincial template.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -68,6 +69,21 @@ def column_block(title: str, items_html: str, more: str | None = None) -> str:
     more_link = f'<a class="more" href="{more}">更多&gt;&gt;</a>' if more else ""
     return (f'<div class="column"><div class="column-title"><h3>{e(title)}</h3>{more_link}</div>'
             f'<ul class="list">{items_html}</ul></div>')
+
+
+def link_list(title: str, css: str, links: list[tuple[str, str]]) -> str:
+    items = "".join(f'<li><a href="{h}" target="_blank">{e(t)}</a></li>' for t, h in links)
+    return f'<div class="{css}"><div class="{css}-title">{e(title)}</div><ul>{items}</ul></div>'
+
+
+def scripted_links(title: str, links: list[tuple[str, str]]) -> str:
+    """A list of sites written by a script from its data only: no link in the HTML (JS-only navigation)."""
+    data = json.dumps([{"name": t, "url": h} for t, h in links], ensure_ascii=False)
+    return (f'<div class="zfwz"><div class="zfwz-title">{e(title)}</div><ul id="zfwz-list"></ul></div>\n'
+            f'<script type="text/javascript">var zfwzData = {data};\n'
+            "(function(){var h='';for(var i=0;i<zfwzData.length;i++){h+='<li><a href=\"'+zfwzData[i].url+"
+            "'\" target=\"_blank\">'+zfwzData[i].name+'</a></li>';}"
+            "document.getElementById('zfwz-list').innerHTML=h;})();</script>")
 
 
 def sub_nav(site: Site, col: Column, href: Callable[[str], str]) -> str:

@@ -86,6 +86,12 @@ class Hanweb(Platform):
         return ('<meta name="generator" content="hanweb">\n'
                 '<script type="text/javascript" src="/module/web/jpage/jpage.js"></script>')
 
+    def child_links(self, title: str, links: list[tuple[str, str]]) -> str:
+        """Hanweb templates offer the child sites in a drop-down that opens the chosen one."""
+        options = "".join(f'<option value="{h}">{e(t)}</option>' for t, h in links)
+        return (f'<div class="wzq"><select id="zfwz" onchange="if(this.value){{window.open(this.value);}}">'
+                f'<option value="">——{e(title)}——</option>{options}</select></div>')
+
     def record(self, site: Site, item: Item) -> str:
         return f"<record><![CDATA[\n{li(self.item(site, item), item.title, item.published)}\n]]></record>"
 

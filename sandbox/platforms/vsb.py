@@ -12,6 +12,7 @@ from sandbox.articles import Attachment, attachments
 from sandbox.content import Column, Item, Site
 from sandbox.http import Request, Response
 from sandbox.platforms.base import Call, Ctx, Platform, pages
+from sandbox.platforms.chrome import e
 from sandbox.seeding import digest
 
 DOWNLOAD = "/system/_content/download.jsp"
@@ -72,6 +73,11 @@ class Vsb(Platform):
     def frame_head(self, site: Site) -> str:
         return ('<!--Announced by Visual SiteBuilder 9-->\n<script language="javascript" '
                 'src="/system/resource/js/dynclicks.js"></script>')
+
+    def child_links(self, title: str, links: list[tuple[str, str]]) -> str:
+        """VSB's link-box component: a title and one span per site."""
+        spans = "".join(f'<span><a href="{h}" target="_blank">{e(t)}</a></span>' for t, h in links)
+        return f'<div class="link-box"><h4>{e(title)}</h4><div class="link-list">{spans}</div></div>'
 
     def pager(self, site: Site, col: Column, page: int, total: int, count: int) -> str:
         name = bases(site)[col.key].rsplit("/", 1)[1]

@@ -1,0 +1,204 @@
+"""The sandbox province (issue 16): a world on the real divisions of 福建省 whose manifest `discovery` section and
+pages agree — every portal names its owner, every parent lists its children, the minimum requests reach every
+report column, every decoy behaves as declared — while the scale-based world stays byte for byte as it was."""
+import csv
+import hashlib
+import io
+import json
+import re
+from collections import Counter
+from urllib.parse import urljoin
+
+import pytest
+
+from archive.registry.divisions import bundled
+from archive.registry.governments import agency_names
+from crawler.cli import build_parser
+from sandbox.app import Options, Sandbox
+from sandbox.commands import _options
+from sandbox.manifest import manifest
+from sandbox.province import build_province_world
+from tests.support.sandbox_client import fetch, links, text
+
+META = re.compile(r'<meta name="(SiteIDCode|SiteName)" content="([^"]*)">')
+SCRIPTED = re.compile(r'"url": "([^"]+)"')
+OPTION = re.compile(r'<option value="([^"]+)">')
+HREF = re.compile(r'href="([^"]+)"')
+TREE = re.compile(r"TREE: (\[.*?\]), SERVICE_AREA_ID")
+
+
+@pytest.fixture(scope="module")
+def sb():
+    sandbox = Sandbox(Options(province=("福建省",), years=(2025,), documents_per_format=1))
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture(scope="module")
+def truth(sb):
+    return manifest(sb, fields=False)["discovery"]
+
+
+def metas(page: str) -> dict[str, str]:
+    return dict(META.findall(page))
+
+
+def child_urls(sb, url: str) -> set[str]:
+    """Every URL a page points to, those only in a script's data or a drop-down's options included, without
+    fragments."""
+    page = text(fetch(sb, url))
+    found = HREF.findall(page) + SCRIPTED.findall(page) + OPTION.findall(page)
+    return {urljoin(url, u.replace("&amp;", "&")).split("#")[0] for u in found}
+
+
+def test_divisions_are_the_releases_own(sb):
+    release = bundled()
+    names = agency_names(release.divisions)
+    fujian = {d.code: d for d in release.divisions if d.code.startswith("35") and d.publisher}
+    governments = {a.division_code: a for a in sb.world.agencies() if a.kind == "government"}
+    assert set(governments) == set(fujian) and "350527" not in governments  # 金门县 publishes nothing here
+    assert all(governments[code].name == names[code] for code in fujian)
+    levels = Counter(d.level for d in fujian.values())
+    assert levels["prefecture"] == 9 and levels["township"] > 1000
+    assert Counter(a.level for a in governments.values()) == levels
+    departments = Counter(a.parent for a in sb.world.agencies() if a.kind == "department")
+    county_names = {a.name for a in governments.values() if a.level == "county"}
+    assert all(8 <= departments[n] <= 14 for n in county_names)
+
+
+def test_registry_holds_only_the_seed(sb, truth):
+    rows = list(csv.DictReader(io.StringIO(sb.registry())))
+    assert [r["portal_url"] for r in rows] == [truth["seed"]] == ["http://www.fujian.gov.cn/"]
+    assert rows[0]["name"] == "福建省人民政府" and rows[0]["division_code"] == "350000"
+
+
+def test_every_portal_names_its_owner(sb, truth):
+    checked = 0
+    for portal in truth["portals"]:
+        if not portal["counts"] or portal.get("evidence") == "link":
+            continue
+        page = text(fetch(sb, portal["url"]))
+        assert metas(page) == {"SiteIDCode": portal["site_code"], "SiteName": portal["agency"]}
+        assert f"网站标识码：{portal['site_code']}" in page
+        checked += 1
+    assert checked >= 80
+    serials = Counter(p["site_code"][6:] == "0001" for p in truth["portals"])
+    assert serials[True] > serials[False] > 0  # serial 0001 is common, not universal
+
+
+def test_parents_list_their_children(sb, truth):
+    portal_of = {p["agency"]: p["url"] for p in truth["portals"]}
+    column_of = {c["agency"]: c["url"] for c in truth["columns"]}
+    moved = {d["url"]: fetch(sb, d["url"]).headers for d in truth["decoys"] if d["kind"] == "moved"}
+    listed: dict[str, set[str]] = {}
+    for parent in (p for p in truth["portals"] if p["level"] in ("province", "prefecture")):
+        found = child_urls(sb, parent["url"])
+        listed[parent["agency"]] = {dict(moved[u])["Location"] if u in moved else u for u in found}
+    governments = [a for a in sb.world.agencies() if a.kind == "government" and a.level in ("prefecture", "county")]
+    for gov in governments:
+        # a shared county's entry is its column on the parent's platform (gkmlpt: the directory, `#<column>`)
+        assert portal_of.get(gov.name, column_of[gov.name]).split("#")[0] in listed[gov.parent], gov.name
+    scripted = next(iter(sb.world.discovery.scripted))
+    page = text(fetch(sb, f"http://{scripted}/"))
+    data = set(SCRIPTED.findall(page))  # JS-only navigation: the children are in the script's data, not in links
+    assert data and not data & set(HREF.findall(page))
+
+
+def test_minimum_requests_reach_every_column(sb, truth):
+    seen: set[str] = set()
+    statuses = Counter()
+    for entry in truth["minimum_requests"]:
+        response = fetch(sb, entry["url"])
+        statuses[(entry["purpose"], response.status)] += 1
+        if response.status != 200 or entry["purpose"] == "robots":
+            continue
+        seen |= links(entry["url"], response)
+        if tree := TREE.search(text(response)):  # gkmlpt: the columns are ids of the directory's TREE
+            seen |= {f"{entry['url']}#{c['id']}" for c in json.loads(tree[1]) if c["id"]}
+    assert {purpose for purpose, status in statuses if status != 200} <= {"robots", "redirect", "unreachable portal"}
+    counted = [c for c in truth["columns"] if c["counts"]]
+    assert len(counted) > 2000
+    assert [c["url"] for c in counted if c["url"] not in seen] == []
+    fetched = {e["url"] for e in truth["minimum_requests"]}
+    assert all(c["url"].split("#")[0] in fetched for c in counted)
+
+
+def test_every_unit_column_names_its_unit(sb, truth):
+    units = [u for u in truth["units"] if u["counts"]]
+    assert Counter(u["level"] for u in units).keys() == {"department", "township"}
+    for unit in units[::7]:
+        page = text(fetch(sb, unit["column_url"].split("#")[0]))
+        assert unit["name"] in page, unit
+    excluded = [u for u in truth["units"] if not u["counts"]]
+    assert excluded and all(u["reason"] for u in excluded)
+
+
+def test_every_decoy_behaves_as_declared(sb, truth):
+    kinds = {d["kind"]: d for d in truth["decoys"]}
+    assert {"clone", "abolished", "moved", "dead", "robots"} <= set(kinds)
+    portals = {p["agency"]: p for p in truth["portals"]}
+    homes = [p["url"] for p in truth["portals"] if p["counts"] and "evidence" not in p]
+    linked = set().union(*(child_urls(sb, url) for url in homes))
+
+    clone = kinds["clone"]
+    page = text(fetch(sb, clone["url"]))
+    real = portals[clone["claims"]]
+    assert metas(page)["SiteIDCode"] == real["site_code"] and ".gov.cn/" not in clone["url"]
+    assert clone["url"] in child_urls(sb, real["url"])
+
+    abolished = kinds["abolished"]
+    page = text(fetch(sb, abolished["url"]))
+    codes = {d.code for d in bundled().divisions}
+    assert fetch(sb, abolished["url"]).status == 200 and metas(page)["SiteIDCode"][:6] not in codes
+    assert metas(page)["SiteIDCode"].startswith("350427") and abolished["url"] in linked
+
+    moved = kinds["moved"]
+    response = fetch(sb, moved["url"])
+    assert response.status == 301 and dict(response.headers)["Location"] == portals[moved["claims"]]["url"]
+    assert moved["url"] in linked
+
+    dead = kinds["dead"]
+    assert fetch(sb, dead["url"]).status == 502 and not portals[dead["claims"]]["counts"]
+
+    robots = kinds["robots"]
+    assert "User-agent: *\nDisallow: /" in text(fetch(sb, robots["url"] + "robots.txt"))
+    assert portals[robots["claims"]]["counts"] and portals[robots["claims"]]["evidence"] == "link"
+    assert not any(c["counts"] for c in truth["columns"] if c["url"].startswith(robots["url"]))
+
+
+def test_every_family_serves_the_province(truth):
+    assert set(truth["summary"]["families"]) == {"trs_static", "trs_dynamic", "hanweb", "gkmlpt", "vsb", "generic"}
+    shared = [c for c in truth["columns"] if c["division_code"] and len(c["division_code"]) == 6
+              and not any(p["division_code"] == c["division_code"] for p in truth["portals"])]
+    assert shared  # counties on their prefecture's platform: a column, no portal
+
+
+def test_several_provinces_in_one_world():
+    world = build_province_world(seed=3, provinces=("福建省", "江西省"), years=(2025,))
+    assert [s.split("/")[2] for s in world.discovery.seeds] == ["www.fujian.gov.cn", "www.jiangxi.gov.cn"]
+    assert len({p.host for p in world.portals}) == len(world.portals)
+    assert len({a.name for a in world.agencies()}) == len(world.agencies())
+    with pytest.raises(ValueError, match="no province named"):
+        build_province_world(provinces=("火星省",))
+
+
+def test_serve_options_name_the_province():
+    args = build_parser().parse_args(["sandbox", "serve", "--province", "福建省", "--report-years", "2024-2025"])
+    assert _options(args) == Options(province=("福建省",), years=(2024, 2025))
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "serve", "--province", "福建省", "--report-years", "2010"])
+
+
+def test_the_scale_world_is_unchanged():
+    """The scale-based world's manifest and registry, digested: the same bytes as before province worlds existed
+    (the demo's figures and its minimum requests rest on them)."""
+    sandbox = Sandbox(Options(scale=7, seed=5, documents_per_format=1))
+    digest = hashlib.sha256(json.dumps(manifest(sandbox, fields=False), ensure_ascii=False).encode()
+                            + sandbox.registry().encode()).hexdigest()
+    sandbox.close()
+    assert "discovery" not in manifest(sandbox, fields=False)
+    assert digest == SCALE_WORLD_DIGEST
+
+
+# Computed with the sandbox of main at 58b0370 (before province worlds), by the expression in the test above.
+SCALE_WORLD_DIGEST = "cd1d30ed65ca98a4d51c477240dd5f7a77705dcf305c5fcc11c03469369d13eb"
