@@ -10,10 +10,11 @@ The minimum request set is what a perfect crawler needs from the seed alone, in 
 its robots.txt; the home page of every government portal (it names its owner in SiteIDCode, SiteName and footer,
 and lists the child portals: the province its prefectures, a prefecture its counties); for a moved portal also the
 old domain's home page that redirects; the 政务公开 page (it links the report column and the unit directory);
-every directory page (the report column's sub-column groups, the department directory and each department's
-folder; gkmlpt: each unit's `gkmlpt/index`, whose `window._CONFIG` TREE holds the 年报 column) and every report
-column's first page. Decoys (clones, abolished units' portals, old domains) are not in it: a crawler that knows
-them for what they are never asks them for more than the redirect. Directory pages have one page each.
+every page of every directory (the report column's sub-column groups, the department directory and each
+department's folder; a directory of more than 15 entries pages as the family pages a list, except TRS 动静结合 and
+Hanweb, which show it whole; gkmlpt: each unit's `gkmlpt/index`, whose `window._CONFIG` TREE holds the 年报
+column) and every report column's first page. Decoys (clones, abolished units' portals, old domains) are not in it:
+a crawler that knows them for what they are never asks them for more than the redirect.
 """
 from __future__ import annotations
 
@@ -88,10 +89,12 @@ def _directory_paths(sb, portal: Portal, site: Site) -> Iterator[tuple[str, str]
             yield platform.column(site, key), "directory"
         return
     for key, col in site.columns.items():
-        if key == "nb" or key.startswith("nb/") or key.endswith("/nb"):
-            yield platform.column(site, key), "column" if col.unit or key == "nb" else "directory"
-        elif key == "bmxxgk" or (key.startswith("gk/") and key.count("/") == 1):
-            yield platform.column(site, key), "directory"
+        report = key == "nb" or key.startswith("nb/") or key.endswith("/nb")
+        if report and (col.unit or key == "nb"):
+            yield platform.column(site, key), "column"
+        elif report or key == "bmxxgk" or (key.startswith("gk/") and key.count("/") == 1):
+            for call in platform.listing_calls(site, key, sb.today):  # every page of a long directory
+                yield call.url, "directory"
 
 
 def minimum_requests(sb) -> list[dict]:

@@ -36,6 +36,7 @@ The rules of the world (each a pure function of the seed and the real names):
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -66,6 +67,9 @@ SHARED_RATE = 1 / 12
 MAIN_FAMILY_SHARE = 0.7
 GBK_RATE = 0.08
 OTHER_SERIAL_RATE = 0.15  # governments whose own portal's SiteIDCode serial is not 0001
+# Shares of a province's county portals (each kind at least once): dead, robots.txt Disallow: /, moved to a new
+# domain (the parent still links the old), copied by a spam clone.
+HAZARD_RATES = {"robots": 0.02, "dead": 0.02, "moved": 0.04, "clone": 0.03}
 # Known abolished units whose old portal is still up: successor code → (old code, old name, old host).
 ABOLISHED = {"350405": ("350427", "沙县", "www.fjsx.gov.cn")}
 DEFAULT_FAMILIES = ("trs_static", "generic")
@@ -254,14 +258,15 @@ class _Builder:
         units = [gov, *_departments(self.seed, gov, "county", slugs),
                  *_townships(province.townships.get(county.code, ()), self.names, gov, slugs)]
         extra: dict = {}
-        if county.code == hazards.dead:
+        kind = hazards.kinds.get(county.code)
+        if kind == "dead":
             extra["down"] = True
             self.decoys.append(Decoy(f"http://{host}/", "dead", gov.name, "the portal does not answer (502)"))
-        if county.code == hazards.robots:
+        if kind == "robots":
             extra["hazards"] = ("robots_all",)
             self.decoys.append(Decoy(f"http://{host}/", "robots", gov.name,
                                      "robots.txt disallows every path to every crawler but Baiduspider"))
-        if county.code == hazards.clone:
+        if kind == "clone":
             r = rng(self.seed, "province-clone", county.code)
             clone = "www." + r.choice(CLONE_FORMS).format(stem=host.removeprefix("www.").removesuffix(".gov.cn"),
                                                           host=host.removeprefix("www."), word=r.choice(CLONE_WORDS))
@@ -269,7 +274,7 @@ class _Builder:
             self.decoys.append(Decoy(f"http://{clone}/", "clone", gov.name,
                                      f"copies {host}'s pages, SiteIDCode and SiteName on a non-government domain"))
         portal = self.portal(gov, province.info, units, **extra)
-        if county.code == hazards.moved:
+        if kind == "moved":
             old = self.namer.host(province.info.abbr + _pinyin(stem(county.name), initials=True), "old")
             self.moved[old] = host
             self.decoys.append(Decoy(f"http://{old}/", "moved", gov.name, f"the old domain: answers 301 to {host}"))
@@ -296,13 +301,26 @@ class _Hazards:
     """Which county (by code) carries each discovery hazard in one province."""
 
     shared: set[str]
-    dead: str | None
-    moved: str | None
-    robots: str | None
-    clone: str | None
+    kinds: dict[str, str]  # county code → dead | robots | moved | clone
     scripted_prefecture: str | None
     abolished: tuple[Division, str, str, str] | None  # (successor, old code, old name, old host)
     scripted: str | None = None  # the host, once built
+
+
+def _abolished(province: _Province, counties: list[Division], candidates: list[Division]
+               ) -> tuple[Division, str, str, str] | None:
+    """The abolished county whose portal is still up: a known one, else a 区 that was a 县 of the same name."""
+    names_now = {d.name for d in counties}
+    successor = next((c for c in counties if c.code in ABOLISHED), None) or \
+        next((c for c in candidates if stem(c.name) + "县" not in names_now), None)
+    if successor is None:
+        return None
+    if successor.code in ABOLISHED:
+        return (successor, *ABOLISHED[successor.code])
+    codes, prefix = {c.code for c in counties}, successor.code[:4]
+    old_code = next((f"{prefix}{n}" for n in range(21, 99) if f"{prefix}{n}" not in codes), prefix + "99")
+    return (successor, old_code, stem(successor.name) + "县",
+            f"www.{province.info.abbr}{_pinyin(stem(successor.name), initials=True)}.gov.cn")
 
 
 def _hazard_plan(seed: int, province: _Province) -> _Hazards:
@@ -315,44 +333,38 @@ def _hazard_plan(seed: int, province: _Province) -> _Hazards:
     if not shared and order:
         shared.add(order[0].code)
     order += r.sample(direct, len(direct))
-    counties += direct
     rest = [c for c in order if c.code not in shared]
-    districts = [c for c in rest if c.name.endswith("区")] or rest
-    robots = districts[0].code if districts else None
-    others = [c.code for c in rest if c.code != robots]
-    codes = {c.code for c in counties}
-    successor = next((c for c in counties if c.code in ABOLISHED), None) or \
-        next((c for c in districts if c.code != robots and stem(c.name) + "县" not in {d.name for d in counties}),
-             None)
-    abolished = None
-    if successor is not None:
-        if successor.code in ABOLISHED:
-            old_code, old_name, old_host = ABOLISHED[successor.code]
-        else:
-            prefix = successor.code[:4]
-            old_code = next((f"{prefix}{n}" for n in range(21, 99) if f"{prefix}{n}" not in codes), prefix + "99")
-            old_name = stem(successor.name) + "县"
-            old_host = f"www.{province.info.abbr}{_pinyin(stem(successor.name), initials=True)}.gov.cn"
-        abolished = (successor, old_code, old_name, old_host)
+    kinds: dict[str, str] = {}
+    for kind, rate in HAZARD_RATES.items():
+        # robots.txt Disallow: / is a district portal's habit (domain.md §8)
+        pool = [c for c in rest if c.code not in kinds and (kind != "robots" or c.name.endswith("区"))]
+        for county in pool[:max(1, round(rate * len(rest)))]:
+            kinds[county.code] = kind
     with_children = [p.code for p in province.prefectures if province.counties.get(p.code)]
-    return _Hazards(shared=shared, dead=others[0] if others else None, moved=others[1] if len(others) > 1 else None,
-                    robots=robots, clone=others[2] if len(others) > 2 else None,
-                    scripted_prefecture=with_children[1 % len(with_children)] if with_children else None,
-                    abolished=abolished)
+    return _Hazards(shared, kinds, with_children[1 % len(with_children)] if with_children else None,
+                    _abolished(province, counties + direct, [c for c in rest if c.code not in kinds]))
 
 
 def _every_family(portals: list[Portal]) -> list[Portal]:
-    """Every family at least once among a province's county portals (the rarest ones taken from the commonest)."""
-    counties = [p for p in portals if p.owner.level == "county" and not p.down and not p.hazards]
-    present = {p.family for p in counties}
-    missing = [f for f in FAMILIES if f not in present]
+    """Every family at least once among a province's county portals, and the two child-list forms that differ
+    (Hanweb's drop-down, VSB's link box) among its prefectures' when it has four or more: each missing family
+    takes a portal of the commonest family."""
     swap: dict[int, str] = {}
-    candidates = iter(counties[::-1])
-    for family in missing:
-        portal = next(candidates, None)
-        if portal is None:
-            break
-        swap[portal.index] = family
+    for level, wanted in (("county", FAMILIES), ("prefecture", ("hanweb", "vsb"))):
+        group = [p for p in portals if p.owner.level == level and not p.down and not p.hazards]
+        if level == "prefecture" and len(group) < 4:
+            continue
+        counts = Counter(p.family for p in group)
+        for family in (f for f in wanted if not counts[f]):
+            if not counts:
+                break
+            common = counts.most_common(1)[0][0]
+            portal = next((p for p in reversed(group) if p.family == common and p.index not in swap), None)
+            if portal is None or counts[common] < 2:
+                break
+            swap[portal.index] = family
+            counts[common] -= 1
+            counts[family] += 1
     return [_with_family(p, swap[p.index]) if p.index in swap else p for p in portals]
 
 

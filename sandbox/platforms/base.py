@@ -44,6 +44,28 @@ def pages(count: int, size: int) -> int:
     return max(1, -(-count // size))
 
 
+DIRECTORY_PAGE = 15  # entries a page of a long unit directory shows (province worlds)
+
+
+def directory_paged(site: Site, col: Column, items: list[Item]) -> bool:
+    """Province worlds page a long unit directory (a column of sub-columns without items) as the family pages a
+    list; the scale-based world shows every sub-column on one page."""
+    return site.world.discovery is not None and not items and len(col.children) > DIRECTORY_PAGE
+
+
+def page_count(site: Site, col: Column, items: list[Item]) -> int:
+    """How many pages the column's list (or its paged directory) runs to."""
+    if directory_paged(site, col, items):
+        return pages(len(col.children), DIRECTORY_PAGE)
+    return pages(len(items), site.portal.page_size)
+
+
+def shown_children(site: Site, col: Column, items: list[Item], page: int) -> tuple[str, ...]:
+    if directory_paged(site, col, items):
+        return col.children[(page - 1) * DIRECTORY_PAGE: page * DIRECTORY_PAGE]
+    return col.children
+
+
 class Platform:
     name = ""
     html_lists = True  # report lists are HTML <ul> pages (not a datastore, a JSON API or a Vue shell)
@@ -70,8 +92,7 @@ class Platform:
 
     def listing_calls(self, site: Site, key: str, today: dt.date) -> list[Call]:
         """The fewest requests that enumerate a column's visible items, discovery of its parameters included."""
-        size = site.portal.page_size
-        count = pages(len(site.visible(key, today)), size)
+        count = page_count(site, site.columns[key], site.visible(key, today))
         return [Call("GET", self.column(site, key, n)) for n in range(1, count + 1)]
 
     def column_url(self, site: Site) -> str:
@@ -166,14 +187,14 @@ class Platform:
                                     ((site.portal.openness[0], self.openness(site)), (title, ""))))
 
     def list_page(self, ctx: Ctx, col: Column, items: list[Item], pager: str, head: str = "", tail: str = "",
-                  href: Callable[[Item], str] | None = None) -> Response:
+                  href: Callable[[Item], str] | None = None, children: tuple[str, ...] | None = None) -> Response:
         site = ctx.site
         href = href or (lambda i: self.item(site, i))
         rows = "\n".join(chrome.li(href(i), i.title, i.published) for i in items)
         if items and (hacked := self.injected(site, col, ctx.today)) is items[0]:
             rows = chrome.li(f"http://{site.portal.clone}{self.item(site, hacked)}", hacked.title,
                              hacked.published) + "\n" + rows
-        main = (chrome.sub_nav(site, col, lambda k: self.column(site, k)) +
+        main = (chrome.sub_nav(site, col.children if children is None else children, lambda k: self.column(site, k)) +
                 f'<div class="list-box"><div class="list-title">{e(col.title)}</div>'
                 f'<ul class="list">\n{rows}\n</ul>\n{pager}</div>')
         return self.page(ctx, Frame(f"{col.title}_{site.portal.owner.name}", main, self.crumbs(site, col.key),

@@ -86,10 +86,10 @@ def scripted_links(title: str, links: list[tuple[str, str]]) -> str:
             "document.getElementById('zfwz-list').innerHTML=h;})();</script>")
 
 
-def sub_nav(site: Site, col: Column, href: Callable[[str], str]) -> str:
-    if not col.children:
+def sub_nav(site: Site, children: Sequence[str], href: Callable[[str], str]) -> str:
+    if not children:
         return ""
-    links = "".join(f'<li><a href="{href(k)}">{e(site.columns[k].title)}</a></li>' for k in col.children)
+    links = "".join(f'<li><a href="{href(k)}">{e(site.columns[k].title)}</a></li>' for k in children)
     return f'<div class="sub-nav"><ul>{links}</ul></div>'
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from sandbox.articles import Attachment
 from sandbox.content import Column, Item, Site
 from sandbox.http import Request, Response
-from sandbox.platforms.base import Ctx, Platform, pages
+from sandbox.platforms.base import Ctx, Platform, page_count, shown_children
 from sandbox.platforms.trs_static import by_directory, directories
 from sandbox.seeding import digest, rng
 
@@ -74,10 +74,11 @@ class Generic(Platform):
     def column_page(self, ctx: Ctx, col: Column, page: int) -> Response | None:
         items = ctx.visible(col.key)
         size = ctx.site.portal.page_size
-        total = pages(len(items), size)
+        total = page_count(ctx.site, col, items)
         if not 1 <= page <= total:
             return None
-        return self.list_page(ctx, col, items[(page - 1) * size: page * size], self.pager(ctx.site, col, page, total))
+        return self.list_page(ctx, col, items[(page - 1) * size: page * size], self.pager(ctx.site, col, page, total),
+                              children=shown_children(ctx.site, col, items, page))
 
     def route(self, ctx: Ctx, req: Request) -> Response | None:
         site, path = ctx.site, req.path

@@ -10,7 +10,7 @@ from functools import lru_cache
 from sandbox.articles import Attachment
 from sandbox.content import Column, Item, Site
 from sandbox.http import Request, Response
-from sandbox.platforms.base import Ctx, Platform, pages
+from sandbox.platforms.base import Ctx, Platform, page_count, shown_children
 from sandbox.seeding import rng
 
 ITEM = re.compile(r"^(?P<dir>/(?:[^/]+/)*)(?P<ym>\d{6})/t(?P<day>\d{8})_(?P<id>\d+)(?:_(?P<part>\d+))?\.s?html?$")
@@ -90,12 +90,13 @@ class TrsStatic(Platform):
     def column_page(self, ctx: Ctx, col: Column, page: int) -> Response | None:
         items = ctx.visible(col.key)
         size = ctx.site.portal.page_size
-        count = pages(len(items), size)
+        count = page_count(ctx.site, col, items)
         if page > count:
             return None
         shown = items[(page - 1) * size: page * size]
         return self.list_page(ctx, col, shown, self.pager(ctx.site, col, page, count),
-                              href=lambda i: self.relative(ctx.site, col, i))
+                              href=lambda i: self.relative(ctx.site, col, i),
+                              children=shown_children(ctx.site, col, items, page))
 
     def route(self, ctx: Ctx, req: Request) -> Response | None:
         site, path = ctx.site, req.path

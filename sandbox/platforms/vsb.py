@@ -11,7 +11,7 @@ from functools import lru_cache
 from sandbox.articles import Attachment, attachments
 from sandbox.content import Column, Item, Site
 from sandbox.http import Request, Response
-from sandbox.platforms.base import Call, Ctx, Platform, pages
+from sandbox.platforms.base import Call, Ctx, Platform, page_count, shown_children
 from sandbox.platforms.chrome import e
 from sandbox.seeding import digest
 
@@ -57,7 +57,7 @@ class Vsb(Platform):
         return self.column(site, key) if page == 1 else f"{bases(site)[key]}/{total - page + 1}.htm"
 
     def listing_calls(self, site: Site, key: str, today: dt.date) -> list[Call]:
-        total = pages(len(site.visible(key, today)), site.portal.page_size)
+        total = page_count(site, site.columns[key], site.visible(key, today))
         return [Call("GET", self.page_url(site, key, n, total)) for n in range(1, total + 1)]
 
     def item(self, site: Site, item: Item) -> str:
@@ -100,14 +100,15 @@ class Vsb(Platform):
     def column_page(self, ctx: Ctx, col: Column, page: int) -> Response | None:
         site, items = ctx.site, ctx.visible(col.key)
         size = site.portal.page_size
-        total = pages(len(items), size)
+        total = page_count(site, col, items)
         if not 1 <= page <= total:
             return None
         depth = bases(site)[col.key].count("/") - (1 if page == 1 else 0)
         up = "../" * depth
         return self.list_page(ctx, col, items[(page - 1) * size: page * size],
                               self.pager(site, col, page, total, len(items)),
-                              href=lambda i: up + self.item(site, i).lstrip("/"))
+                              href=lambda i: up + self.item(site, i).lstrip("/"),
+                              children=shown_children(site, col, items, page))
 
     def route(self, ctx: Ctx, req: Request) -> Response | None:
         site, path = ctx.site, req.path
@@ -134,6 +135,6 @@ class Vsb(Platform):
         if m := PAGE.match(path):
             key = by_base(site).get(m["base"])
             if key:
-                total = pages(len(ctx.visible(key)), site.portal.page_size)
+                total = page_count(site, site.columns[key], ctx.visible(key))
                 return self.column_page(ctx, site.columns[key], total - int(m["n"]) + 1)
         return None
