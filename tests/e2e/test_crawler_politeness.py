@@ -1,6 +1,7 @@
 """Retries back off exponentially (and honour Retry-After); the host guard refuses registry names that resolve to
 private addresses; a broken certificate is accepted and what was wrong with it recorded on the capture. Real crawls
-(`nianbao crawl` in a subprocess) against small servers on loopback."""
+(`nianbao crawl` in a subprocess) against small servers on loopback, not the sandbox: each server misbehaves in the one
+way its test is about."""
 from __future__ import annotations
 
 import gzip

@@ -3,7 +3,8 @@ portal, `nianbao health` worst first with its exit status and webhook.
 
 The regressions come from real crawls of the sandbox: a first crawl, then a week later one portal redesigned (its
 report column pages now say "改版中" and link nothing) and a second crawl, then a third crawl right after — an
-incremental run that re-reads little — which must not raise false alarms for the untouched portals.
+incremental run that re-reads little — which must not raise false alarms for the untouched portals. These crawls are
+the module's own, not the session's shared crawl (tests/support/shared_crawl.py): the world changes between them.
 """
 from __future__ import annotations
 
