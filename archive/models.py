@@ -10,6 +10,7 @@ the key's index), which for the 32 LSH buckets of every version was a tenth of t
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -34,7 +35,9 @@ NullableJSON = JSON(none_as_null=True)
 
 
 class Base(DeclarativeBase):
-    pass
+    # Every model here maps one table (SQLAlchemy types __table__ as any FromClause, since a class may map a join);
+    # the annotation its maintainers give for that case (sqlalchemy#9130).
+    __table__: ClassVar[Table]
 
 
 class Agency(Base):
