@@ -150,7 +150,7 @@ class Capture(Base):
     # What the listing said before the document was read; used only when extraction cannot say.
     agency_hint: Mapped[str | None] = mapped_column(Text)
     year_hint: Mapped[int | None] = mapped_column(Integer, index=True)
-    # Fetched over https: "verified", or "unverified: " and what was wrong with the certificate (crawler.tls).
+    # Fetched over https: "verified", or "unverified: " and what was wrong with the certificate (crawler.fetch.tls).
     tls: Mapped[str | None] = mapped_column(Text)
 
 

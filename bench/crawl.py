@@ -74,7 +74,7 @@ def baseline_main(registry: str, out: str) -> None:
     from scrapy.linkextractors import LinkExtractor
     from scrapy.spiders import CrawlSpider, Rule
 
-    from crawler.registry import load, targets
+    from crawler.discovery.registry import load, targets
 
     portals = targets(load(registry)[0])
     fetched: list[str] = []

@@ -11,7 +11,7 @@ here (README, "Distributed crawling"):
 - "seen" and "queued" are one atomic step (`Frontier.push`), so that a kill between the two cannot drop a request
   that is already marked seen.
 Workers stop when the frontier and every lease have been empty for `NIANBAO_IDLE_EXIT` seconds. Per-portal request
-budgets are Redis counters (`crawler.budget`). The spider's own memory between runs is `crawler.state`, in the
+budgets are Redis counters (`crawler.fetch.budget`). The spider's own memory between runs is `crawler.state`, in the
 archive's database. A request that cannot be serialised stays with the worker that made it, holding the lease of the
 response it came from.
 

@@ -18,12 +18,12 @@ USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; annual reports o
 ROBOTSTXT_OBEY = True
 
 # Many hosts in parallel, at most two requests at a time on any one of them.
-CONCURRENT_REQUESTS = 128  # measured with the host queue below (crawler/host_queue.py): 64 and 192 were slower
+CONCURRENT_REQUESTS = 128  # measured with the host queue below (crawler/fetch/host_queue.py): 64 and 192 were slower
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # By priority alone, documents of busy hosts went first while slow portals' navigation waited, and those portals
 # ended the crawl alone: every portal is started at once, then the hosts with most requests waiting go first.
-SCHEDULER_PRIORITY_QUEUE = "crawler.host_queue.BusiestHostFirst"
-DOWNLOADER = "crawler.downloader.PoliteDownloader"  # Scrapy 2.19's let a host have more (crawler/downloader.py)
+SCHEDULER_PRIORITY_QUEUE = "crawler.fetch.host_queue.BusiestHostFirst"
+DOWNLOADER = "crawler.fetch.downloader.PoliteDownloader"  # Scrapy 2.19's let a host have more (see there)
 DOWNLOAD_DELAY = 0
 # Scrapy starts this many asyncio tasks for every callback's output; a callback here yields a few requests and at
 # most one item, and the default of 100 made task creation a tenth of the event loop's time.
@@ -52,7 +52,7 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     # A check for the spider author, run on every request a callback yields.
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
-    "crawler.budget.PortalBudget": 800,  # NIANBAO_PORTAL_BUDGET
+    "crawler.fetch.budget.PortalBudget": 800,  # NIANBAO_PORTAL_BUDGET
 }
 # The run record and progress (crawler.run_record): among Scrapy's own extensions, which a crawl cannot do without,
 # so that `-s EXTENSIONS=…` adds to them and never drops it.
@@ -66,20 +66,20 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # (700) has read its Set-Cookie and HttpCompressionMiddleware (590) has unzipped it, and the encoding is repaired
 # before MetaRefreshMiddleware (580) reads the text (which made Scrapy run its own charset detection first).
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.HostGuard": 50,
+    "crawler.fetch.middlewares.HostGuard": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsTxt": 100,  # Scrapy's, its refusal typed (crawler.failures)
-    "crawler.middlewares.ChallengePages": 588,
-    "crawler.middlewares.EncodingRepair": 585,
+    "crawler.fetch.middlewares.RobotsTxt": 100,  # Scrapy's, its refusal typed (crawler.fetch.failures)
+    "crawler.fetch.middlewares.ChallengePages": 588,
+    "crawler.fetch.middlewares.EncodingRepair": 585,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetry": 550,  # Scrapy's retries, with exponential backoff and Retry-After
+    "crawler.fetch.middlewares.BackoffRetry": 550,  # Scrapy's retries, with exponential backoff and Retry-After
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
-    "crawler.proxy.SettingsProxy": 750,  # Scrapy's, with NIANBAO_PROXY
+    "crawler.fetch.proxy.SettingsProxy": 750,  # Scrapy's, with NIANBAO_PROXY
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "crawler.cookies.BundledSuffixCookies": 700,  # Scrapy's, never downloading the public suffix list
+    "crawler.fetch.cookies.BundledSuffixCookies": 700,  # Scrapy's, never downloading the public suffix list
 }
-DOWNLOAD_HANDLERS = {"http": "crawler.connections.PooledDownloadHandler",
-                     "https": "crawler.connections.PooledDownloadHandler"}
+DOWNLOAD_HANDLERS = {"http": "crawler.fetch.connections.PooledDownloadHandler",
+                     "https": "crawler.fetch.connections.PooledDownloadHandler"}
 ITEM_PIPELINES = {"crawler.archiving.ArchivePipeline": 300}
 
 # nianbao's own settings.
@@ -95,7 +95,7 @@ NIANBAO_STREET_OFFICES_PUBLISH = True
 NIANBAO_YEARS = "2019-"
 # Every request through this proxy, https as a CONNECT tunnel (`--proxy URL`; the sandbox's, for `nianbao demo`):
 # Scrapy's HttpProxyMiddleware takes proxies from the environment only, which a crawl should not write
-# (crawler.proxy). The user's own, so trusted on loopback or a private address (a client on 127.0.0.1:7890 is a
+# (crawler.fetch.proxy). The user's own, so trusted on loopback or a private address (a client on 127.0.0.1:7890 is a
 # common way to reach these portals from abroad) without opening the crawl to such addresses.
 NIANBAO_PROXY = None
 NIANBAO_TRUST_ENV_PROXY = False  # the same trust for $http_proxy/$https_proxy (`--trust-env-proxy`)

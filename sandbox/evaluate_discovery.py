@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from archive.identity import normalise_agency
-from crawler.urls import canonical
+from crawler.discovery.urls import canonical
 
 KINDS = ("portals", "columns", "units")
 
 
 class Bound(Protocol):
-    """What a discovered row says: who, and where its reports are (crawler.registry.Row and Discovered both do)."""
+    """What a discovered row says: who, and where its reports are (crawler.discovery.registry.Row and Discovered both
+    do)."""
 
     @property
     def name(self) -> str: ...

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.runs import RunRecord
-from crawler import health
 from crawler.cli import options
 from crawler.cli.exits import UserError
+from crawler.ops import health
 
 DEFAULT_RUNS = 10
 

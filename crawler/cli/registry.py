@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def cmd_registry_check(args: argparse.Namespace) -> int:
-    from crawler import registry
+    from crawler.discovery import registry
 
     rows, problems = registry.load(args.file)
     for problem in problems:
@@ -26,7 +26,7 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_list(args: argparse.Namespace) -> int:
-    from crawler import registry
+    from crawler.discovery import registry
 
     rows, problems = registry.load(args.file)
     for problem in problems:
@@ -40,7 +40,7 @@ def cmd_registry_list(args: argparse.Namespace) -> int:
 def cmd_registry_import(args: argparse.Namespace) -> int:
     from archive.agencies import register_agencies
     from archive.db import open_archive
-    from crawler import registry
+    from crawler.discovery import registry
 
     rows, problems = registry.load(args.file)
     for problem in problems:

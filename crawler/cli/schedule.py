@@ -15,8 +15,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from crawler import schedule, settings as defaults
+from crawler import settings as defaults
 from crawler.cli import options
+from crawler.ops import schedule
 
 
 def _nianbao() -> list[str]:

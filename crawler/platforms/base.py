@@ -16,7 +16,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.constants import Role
-from crawler.urls import canonical, host, is_article, is_document_file, under
+from crawler.discovery.urls import canonical, host, is_article, is_document_file, under
 
 # Containers of site chrome: links there are navigation, never list entries or sub-columns.
 _CHROME = re.compile(r"^(?:header|head|top|topbar|nav|navbar|menu|mainnav|position|crumbs?|breadcrumb|location|dqwz|"

@@ -8,9 +8,9 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from crawler.constants import Role
-from crawler.navigation import report_score
+from crawler.discovery.navigation import report_score
+from crawler.discovery.urls import canonical
 from crawler.platforms.base import Call, Entry, Listing, Page, Platform, anchor_text
-from crawler.urls import canonical
 
 SHELL = re.compile(r"/gkmlpt/index$")
 SID = re.compile(r"SID\s*:\s*['\"](\w+)['\"]")

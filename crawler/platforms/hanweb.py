@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import lxml.html
 
 from crawler.constants import Role
+from crawler.discovery.urls import canonical
 from crawler.platforms.base import Call, Entry, Listing, Page, Platform, anchor_title, listed_date
-from crawler.urls import canonical
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
 TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)|<totalrecord>(\d+)</totalrecord>", re.IGNORECASE)

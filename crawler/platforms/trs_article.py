@@ -16,10 +16,10 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from crawler.constants import Kind
+from crawler.discovery.urls import canonical, directory, last_segment
 from crawler.items import Fetched
 from crawler.platforms.base import Page, anchor_text
 from crawler.state import Child
-from crawler.urls import canonical, directory, last_segment
 
 PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](t\d{8}_\d+)[\"']\s*,\s*[\"'](\w+)[\"']")
 PART = re.compile(r"^(t\d{8}_\d+)(?:_(\d+))?\.(s?html?)$", re.IGNORECASE)

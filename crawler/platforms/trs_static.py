@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from crawler.constants import Role
+from crawler.discovery.urls import directory
 from crawler.platforms.base import Call, Page, Platform, next_link
-from crawler.urls import directory
 
 PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']")
 MARKERS = re.compile(r"createPageHTML|TRS WCM|trs_page|TRS_Editor|/t\d{8}_\d+\.s?html?", re.IGNORECASE)

@@ -3,15 +3,15 @@
     scrapy crawl reports -a registry=crawler/data/registry.csv -a years=2019-2025
 
 Per portal: the home page (or the registry's known columns) → the 政务公开 section → the 年报 column(s), chosen by
-link scores (`crawler.navigation`); then each column through its CMS family's adapter (`crawler.platforms`):
+link scores (`crawler.discovery.navigation`); then each column through its CMS family's adapter (`crawler.platforms`):
 entries, sub-columns (years, groups, units), further pages or API pages. Entries whose titles are reports of the
-requested years (`crawler.recognise`) are fetched with their attachments and handed to the archive; near-misses
-are never fetched. What each page led to is remembered (`crawler.state`), which makes re-runs cheap and a killed
-run resumable.
+requested years (`crawler.discovery.recognise`) are fetched with their attachments and handed to the archive;
+near-misses are never fetched. What each page led to is remembered (`crawler.state`), which makes re-runs cheap and
+a killed run resumable.
 
 The spider routes only: what to ask for, and what a page or a document leads to. Around it, each with one job: the
-run record and progress (`crawler.run_record`, an extension), the per-portal budget (`crawler.budget`, a spider
-middleware), typed refusals and their classification (`crawler.failures`), joining a paged article's parts
+run record and progress (`crawler.run_record`, an extension), the per-portal budget (`crawler.fetch.budget`, a spider
+middleware), typed refusals and their classification (`crawler.fetch.failures`), joining a paged article's parts
 (`crawler.platforms.trs_article`), the crawl's memory (`crawler.state`, kept in the archive's database).
 """
 from __future__ import annotations
@@ -31,20 +31,21 @@ from archive.agencies import register_agencies
 from archive.db import Archive, open_archive
 from archive.ingest import Capture
 from archive.runs import Failure, RunRecord, new_run_id
-from crawler import registry as reg, settings as defaults
-from crawler.attachments import attachments
-from crawler.blocking import is_soft_404
+from crawler import settings as defaults
 from crawler.constants import DEPTH_ROLES, LIST_ROLES, NAV_ROLES, PAGING_ROLES, PRIORITY, Kind, Role
-from crawler.failures import classify
+from crawler.discovery import registry as reg
+from crawler.discovery.attachments import attachments
+from crawler.discovery.blocking import is_soft_404
+from crawler.discovery.navigation import OPENNESS_MIN, REPORT_MIN, best, openness_score, report_score
+from crawler.discovery.recognise import judge_title, likely_year, wanted
+from crawler.discovery.urls import host
+from crawler.fetch.failures import classify
+from crawler.fetch.tls import response_outcome
 from crawler.items import Fetched
-from crawler.navigation import OPENNESS_MIN, REPORT_MIN, best, openness_score, report_score
 from crawler.platforms import BY_NAME, Listing, Page, detect
 from crawler.platforms.trs_article import Parts, next_part
-from crawler.recognise import judge_title, likely_year, wanted
 from crawler.run_record import documents_committed
 from crawler.state import Child, Node, State, open_state
-from crawler.tls import response_outcome
-from crawler.urls import host
 from crawler.years import parse_years
 from pipelines.metadata import years_named
 
@@ -176,7 +177,7 @@ class ReportsSpider(scrapy.Spider):
             yield from self.visit(child, portal, depth + (child.role in DEPTH_ROLES), unchanged)
 
     def _request(self, child: Child, portal: str, depth: int, node: Node | None, known=None):
-        """The request for `child` (the per-portal budget is spent by `crawler.budget` as it is yielded)."""
+        """The request for `child` (the per-portal budget is spent by `crawler.fetch.budget` as it is yielded)."""
         headers = {}
         validators = node or known
         if validators is not None:
@@ -397,7 +398,7 @@ class ReportsSpider(scrapy.Spider):
         return Fetched(capture, child.method, headers, response.body, kind, child.body, request_headers)
 
     def failed(self, failure):
-        """A request that came to nothing: counted by kind (`crawler.failures.classify`), a document that will
+        """A request that came to nothing: counted by kind (`crawler.fetch.failures.classify`), a document that will
         never be fetched remembered as done, a portal's entry tried once on the other scheme."""
         request = failure.request
         child: Child = request.meta["child"]

@@ -1,5 +1,6 @@
 """Downloads wait for extraction once the documents waiting for it pass NIANBAO_EXTRACT_BACKLOG_MB, and every report
-is still archived complete: a crawl of one portal with room for a couple of documents at a time."""
+is still archived complete: a crawl of one portal with room for a couple of documents at a time (its own crawl, not
+the session's shared one in tests/support/shared_crawl.py: the backlog setting is what it tests)."""
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Retries back off exponentially (and honour Retry-After); the host guard refuses registry names that resolve to
 private addresses; a broken certificate is accepted and what was wrong with it recorded on the capture. Real crawls
-(`nianbao crawl` in a subprocess) against small servers on loopback."""
+(`nianbao crawl` in a subprocess) against small servers on loopback, not the sandbox: each server misbehaves in the one
+way its test is about."""
 from __future__ import annotations
 
 import gzip
@@ -22,7 +23,7 @@ from sqlalchemy import select
 
 from archive.db import open_archive
 from archive.models import T
-from crawler.middlewares import backoff_delay
+from crawler.fetch.middlewares import backoff_delay
 from tests.support.crawls import QUICK, ROOT
 
 pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
@@ -280,10 +281,10 @@ def test_two_requests_at_most_per_host_over_connections_kept_alive(tmp_path):
                       'EXTENSIONS={"tests.support.slot_queue_probe.SlotQueueProbe": 500}',
                       env={"http_proxy": f"http://127.0.0.1:{port}", "NIANBAO_TEST_PROBE": str(probe)})
     assert Proxy.requests >= 120, done.stderr[-3000:]  # robots.txt, the column and ten reports on each portal
-    # Scrapy 2.19 alone sent up to ten at a time to one host (crawler/downloader.py).
+    # Scrapy 2.19 alone sent up to ten at a time to one host (crawler/fetch/downloader.py).
     assert max(Proxy.most.values()) == 2, Proxy.most
     # Nor is a host handed more than it can take: the engine took a column's ten reports in a row, eight of them to
-    # wait in the host's slot holding places of CONCURRENT_REQUESTS (crawler/host_queue.py).
+    # wait in the host's slot holding places of CONCURRENT_REQUESTS (crawler/fetch/host_queue.py).
     assert probe.read_text() == "0"
     # Through a proxy, no more connections than requests in flight; Scrapy alone kept two of them open.
     assert Proxy.connections <= 20, (Proxy.connections, Proxy.requests)

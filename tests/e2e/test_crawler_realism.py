@@ -1,7 +1,11 @@
 """The crawler against the sandbox's later realism (issue 4): paged TRS articles are fetched part by part and
 archived as one complete report with every part in the WARC; Hanweb's xxgkAnnualReport.jsp reports are found
 through the year selector; spam clones are never requested; IP-only portals are crawled fully; third-party
-evaluation reports never become reports."""
+evaluation reports never become reports.
+
+The pieces are tested on a world of their own (scale 7, seed 5) without a crawl; the crawl is the session's shared
+one (tests/support/shared_crawl.py), whose world has every piece too, and whose recall, precision and cost
+test_crawler_sandbox asserts."""
 from __future__ import annotations
 
 import gzip
@@ -11,30 +15,26 @@ import pytest
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.db import open_archive
 from archive.identity import canonical_value, normalise_agency
 from archive.models import T
-from crawler.middlewares import HostGuard
+from crawler.discovery.recognise import judge_title
+from crawler.discovery.urls import is_article
+from crawler.fetch.middlewares import HostGuard
 from crawler.platforms import detect
 from crawler.platforms.base import Page
 from crawler.platforms.hanweb import annual_years
 from crawler.platforms.trs_article import join_parts, next_part
-from crawler.recognise import judge_title
 from crawler.spiders.reports import parse_years
-from crawler.urls import is_article
 from pipelines.classify import report_verdict
 from pipelines.decoding import decode
 from pipelines.extract import extract
 from sandbox.app import Options, Sandbox
-from sandbox.evaluate import archived_reports, measure
+from sandbox.evaluate import archived_reports
 from sandbox.manifest import expected_fields, manifest
-from sandbox.server import ServerThread
-from tests.support.crawls import run_crawl, sandbox_files
 from tests.support.sandbox_client import fetch
+from tests.support.shared_crawl import YEARS
 
 pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
-
-YEARS = "2021-2025"
 
 
 def _page(sb: Sandbox, url: str) -> Page:
@@ -115,30 +115,11 @@ def test_third_party_evaluations_are_rejected_by_title_and_by_the_extractor(sand
     assert not result["is_report"]
 
 
-# --- one crawl -------------------------------------------------------------------------------------------------
+# --- the session's shared crawl ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def crawled(sandbox, tmp_path_factory):
-    sb, _ = sandbox
-    folder = tmp_path_factory.mktemp("realism")
-    registry, db = sandbox_files(sb, folder)
-    with ServerThread(sb.handle) as server:
-        sb.store.prewarm(sb.slow_documents())
-        sb.requests.clear()
-        crawl = run_crawl(server.proxy, registry, db, YEARS, "realism")
-        requests = dict(sb.requests)
-    truth = manifest(sb)
-    return {"crawl": crawl, "truth": truth, "requests": requests, "archive": open_archive(str(db)),
-           "db": db}
-
-
-def test_the_crawl_finishes_within_its_cost(crawled):
-    crawl = crawled["crawl"]
-    assert crawl.code == 0, crawl.output[-3000:]
-    m = measure(crawled["archive"], crawled["truth"], parse_years(YEARS), crawl.record["requests"])
-    assert m.recall >= 0.99, (m.missed, m.missed_by_family)
-    assert m.precision >= 0.995, m.false_reports
-    assert m.cost <= 1.5, m.lines()
+def crawled(sandbox_crawl):
+    return {"truth": sandbox_crawl.truth, "requests": sandbox_crawl.requests, "archive": sandbox_crawl.archive()}
 
 
 def _found(crawled, reports: list[dict]) -> tuple[int, int]:

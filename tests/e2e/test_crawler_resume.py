@@ -1,4 +1,5 @@
-"""A crawl killed with SIGKILL and started again finishes the work: no duplicate captures, no lost report."""
+"""A crawl killed with SIGKILL and started again finishes the work: no duplicate captures, no lost report. The crawls
+are the module's own, not the session's shared one (tests/support/shared_crawl.py): each is killed mid-way."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,8 @@
 """Known reports are revisited on their TTL: a report revised after publication (other numbers, same URL) becomes a
 new version with the new numbers; an attachment re-uploaded as new bytes with the same content adds a capture but
-no version. The sandbox's one revised report and one re-uploaded attachment live on its first portal."""
+no version. The sandbox's one revised report and one re-uploaded attachment live on its first portal. Each test
+crawls on its own, not the session's shared crawl (tests/support/shared_crawl.py): the sandbox's date moves to the
+change between its two runs, and the second revisits every known document (NIANBAO_DOCUMENT_TTL_DAYS=0)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,10 +1,9 @@
 """The crawler against the sandbox's ground truth (issue 5's acceptance numbers, on a small world): recall and
 precision across every platform family, cost against the manifest's minimum, a second unchanged run, a third run
 after more reports were published, fields end to end, zero results reported by name, discovered agencies under
-their portal's agency."""
+their portal's agency. The three runs are the session's shared crawl (tests/support/shared_crawl.py)."""
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 import pytest
@@ -12,38 +11,21 @@ from sqlalchemy import func, select
 
 from archive.blobs import BlobStore
 from archive.coverage import coverage
-from archive.db import open_archive
 from archive.identity import normalise_agency
 from archive.models import T
 from crawler.spiders.reports import parse_years
-from sandbox.app import Options, Sandbox
 from sandbox.evaluate import measure
-from sandbox.manifest import manifest
-from sandbox.server import ServerThread
-from tests.support.crawls import run_crawl, sandbox_files
+from tests.support.shared_crawl import YEARS
 
 pytestmark = pytest.mark.slow  # its crawls or processes take over ~10 s (README, "Tests")
 
-YEARS = "2023-2025"
-
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(sandbox_crawl):
     # First seen in mid-February: many 2025 reports are published later, before the third run.
-    sandbox = Sandbox(Options(scale=6, seed=3, documents_per_format=1, slow_seconds=0.3, today=dt.date(2026, 2, 16)))
-    folder = tmp_path_factory.mktemp("crawl")
-    registry, db = sandbox_files(sandbox, folder)
-    with ServerThread(sandbox.handle) as server:
-        sandbox.store.prewarm(sandbox.slow_documents())
-        first = run_crawl(server.proxy, registry, db, YEARS, "first")
-        second = run_crawl(server.proxy, registry, db, YEARS, "second")
-        first_truth = manifest(sandbox, fields=False)
-        sandbox.today = dt.date(2026, 4, 30)
-        third = run_crawl(server.proxy, registry, db, YEARS, "third")
-        truth = manifest(sandbox)
-    sandbox.close()
-    return {"truth": truth, "first_truth": first_truth, "first": first, "second": second, "third": third,
-           "archive": open_archive(str(db)), "families": {p["family"] for p in truth["portals"]}}
+    c = sandbox_crawl
+    return {"truth": c.truth, "first_truth": c.first_truth, "first": c.first, "second": c.second, "third": c.third,
+            "archive": c.archive(), "families": {p["family"] for p in c.truth["portals"]}}
 
 
 def test_runs_finish(world):

@@ -1,6 +1,8 @@
 """Distributed crawling on real servers: two `nianbao crawl --distributed` workers share one Redis frontier and
 write one PostgreSQL archive. Their union finds what a single-node crawl finds, fetches no URL twice and archives
 no document twice; a worker killed with SIGKILL loses nothing, because its leased requests go back to the frontier.
+The crawls are the module's own, not the session's shared one (tests/support/shared_crawl.py): the single-node crawl
+runs on the same logged sandbox as the workers it is compared with.
 
 Needs NIANBAO_TEST_REDIS (a Redis URL) and, for the crawls, NIANBAO_TEST_PG (a PostgreSQL server where databases
 may be created); `.ci/run` starts both on loopback."""
@@ -22,7 +24,7 @@ from sqlalchemy import func, select
 
 from archive.db import open_archive
 from archive.models import T
-from crawler.blocking import is_challenge
+from crawler.discovery.blocking import is_challenge
 from crawler.distributed import LEASE, Frontier, connect
 from crawler.spiders.reports import parse_years
 from crawler.state import Child

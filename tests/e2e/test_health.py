@@ -3,7 +3,8 @@ portal, `nianbao health` worst first with its exit status and webhook.
 
 The regressions come from real crawls of the sandbox: a first crawl, then a week later one portal redesigned (its
 report column pages now say "改版中" and link nothing) and a second crawl, then a third crawl right after — an
-incremental run that re-reads little — which must not raise false alarms for the untouched portals.
+incremental run that re-reads little — which must not raise false alarms for the untouched portals. These crawls are
+the module's own, not the session's shared crawl (tests/support/shared_crawl.py): the world changes between them.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from archive import models as m
 from archive.db import open_archive
 from archive.migrate import head_revision
 from archive.runs import PortalRecord, RunRecord, load_records, save_record
-from crawler import health
+from crawler.ops import health
 from sandbox.app import Options, Sandbox
 from sandbox.http import html
 from sandbox.server import ServerThread

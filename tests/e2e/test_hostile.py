@@ -1,7 +1,8 @@
 """Hostile inputs (issue 19): a crash, an abort, a hang, a bomb or a special file costs its own document alone, as a
 recorded error naming its cause, within the limits; the documents beside it are read, and counts and exit status are
 true. Inputs are generated (sandbox/hostile.py); each is extracted in a process of its own to measure its worker's
-peak memory, which the test prints (pytest -s) for the record."""
+peak memory, which the test prints (pytest -s) for the record. Its crawl is its own, not the session's shared one
+(tests/support/shared_crawl.py): the cell limit raised out of the way and a document per ingest batch."""
 from __future__ import annotations
 
 import datetime as dt

@@ -23,8 +23,8 @@ from archive.export.columns import column_name
 from archive.identity import canonical_value, normalise_agency
 from archive.ingest import Capture, Ingestor
 from crawler.cli import main as nianbao
-from crawler.middlewares import HostGuard
-from crawler.recognise import judge_title
+from crawler.discovery.recognise import judge_title
+from crawler.fetch.middlewares import HostGuard
 from crawler.spiders.reports import _title_year
 from pipelines.checks import run_checks
 from pipelines.classify import NO_BODY

@@ -1,6 +1,6 @@
 """Scrapyd: the project builds as an egg (`scrapyd-deploy --build-egg`, as scrapy.cfg's [deploy] says), a real
 Scrapyd on a loopback port takes it, lists the `reports` spider, runs it against a small sandbox and the job's
-reports land in the archive."""
+reports land in the archive (the crawl is Scrapyd's, not the session's shared one in tests/support/shared_crawl.py)."""
 from __future__ import annotations
 
 import datetime as dt

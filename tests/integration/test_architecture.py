@@ -171,7 +171,8 @@ def test_no_private_name_is_imported_from_another_package():
 ENVIRONMENT = {
     "crawler.settings": "NIANBAO_DB and NIANBAO_DATA, where both nianbao's and Scrapy's command lines start",
     "crawler.cli.schedule": "the crontab command and the systemd unit folder of `nianbao schedule`",
-    "crawler.middlewares": "the proxy variables Scrapy's HttpProxyMiddleware follows (the host guard checks them)",
+    "crawler.fetch.middlewares":
+        "the proxy variables Scrapy's HttpProxyMiddleware follows (the host guard checks them)",
     "pipelines.formats.image": "tesseract's thread limit, which it reads from its environment",
     "pipelines.formats.office": "the environment LibreOffice is started with",
     "pipelines.formats.image_tables": "where tesseract's language data is (TESSDATA_PREFIX)",

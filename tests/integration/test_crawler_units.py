@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from archive.agencies import aliases
-from crawler import registry
-from crawler.attachments import attachments
-from crawler.blocking import is_challenge, is_soft_404, spelled_cookie
-from crawler.middlewares import HostGuard
-from crawler.navigation import openness_score, report_score
+from crawler.discovery import registry
+from crawler.discovery.attachments import attachments
+from crawler.discovery.blocking import is_challenge, is_soft_404, spelled_cookie
+from crawler.discovery.navigation import openness_score, report_score
+from crawler.discovery.recognise import judge_title, wanted
+from crawler.discovery.urls import canonical, is_article, is_document_file, under
+from crawler.fetch.middlewares import HostGuard
 from crawler.platforms import BY_NAME, Page, detect
-from crawler.recognise import judge_title, wanted
-from crawler.urls import canonical, is_article, is_document_file, under
 from pipelines.decoding import decode
 from sandbox import hazards
 from sandbox.app import Options, Sandbox
@@ -229,9 +229,9 @@ def test_the_host_queue_starts_every_host_then_serves_the_one_with_most_waiting(
     from scrapy.squeues import FifoMemoryQueue
     from scrapy.utils.test import get_crawler
 
-    from crawler.host_queue import BusiestHostFirst
+    from crawler.fetch.host_queue import BusiestHostFirst
 
-    in_flight: Counter[str] = Counter()  # what crawler.downloader.PoliteDownloader counts
+    in_flight: Counter[str] = Counter()  # what crawler.fetch.downloader.PoliteDownloader counts
     downloader = SimpleNamespace(in_flight=in_flight, get_slot_key=lambda request: urlsplit(request.url).hostname)
     crawler = get_crawler(settings_dict={"CONCURRENT_REQUESTS_PER_DOMAIN": 2})
     crawler.engine = SimpleNamespace(downloader=downloader)
@@ -256,7 +256,7 @@ def test_failures_are_classified_by_their_type_never_their_message():
     from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
     from twisted.internet.error import ConnectionRefusedError
 
-    from crawler.failures import BudgetSpent, ChallengeBlocked, HostRefused, RobotsForbidden, classify
+    from crawler.fetch.failures import BudgetSpent, ChallengeBlocked, HostRefused, RobotsForbidden, classify
 
     # A message naming another kind changes nothing: the type decides.
     assert classify(HostRefused("challenge robots"), None, False, True, False).kind == "host_guard"

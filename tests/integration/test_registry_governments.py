@@ -15,7 +15,7 @@ from archive.models import T
 from archive.registry.divisions import Division, Kind, Release, bundled
 from archive.registry.governments import agency_names, apply_release, listing
 from archive.registry.join import code_conflicts, names_agree
-from crawler import registry as csv_registry
+from crawler.discovery import registry as csv_registry
 
 RELEASE = bundled()
 

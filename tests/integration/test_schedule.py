@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from croniter import croniter
 
-from crawler import schedule
 from crawler.cli import main
+from crawler.ops import schedule
 from crawler.spiders.reports import parse_years
 
 CADENCES = [

@@ -3,7 +3,7 @@ requests against the minimum, and the three lines as `nianbao demo --discover` p
 from __future__ import annotations
 
 from archive.registry.bindings import Discovered, Evidence, Signal
-from crawler.registry import HEADER, parse
+from crawler.discovery.registry import HEADER, parse
 from sandbox.evaluate_discovery import score
 
 FUZHOU, GULOU, XIAMEN = "福州市人民政府", "福州市鼓楼区人民政府", "厦门市人民政府"

@@ -11,8 +11,8 @@ from crawler import settings as defaults
 from crawler.cli import build_parser
 from crawler.cli.options import settings_from
 from crawler.distributed import worker_settings
+from crawler.fetch.proxy import SettingsProxy
 from crawler.process import settings
-from crawler.proxy import SettingsProxy
 
 
 def test_flags_become_settings_over_a_preset():
@@ -68,4 +68,4 @@ def test_the_proxy_setting_sends_every_request_through_it_and_leaves_the_environ
     unset = Request("http://www.example.gov.cn/")
     SettingsProxy.from_crawler(SimpleNamespace(settings=settings())).process_request(unset)
     assert "proxy" not in unset.meta
-    assert "crawler.proxy.SettingsProxy" in settings().getdict("DOWNLOADER_MIDDLEWARES")
+    assert "crawler.fetch.proxy.SettingsProxy" in settings().getdict("DOWNLOADER_MIDDLEWARES")

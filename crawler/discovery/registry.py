@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.agencies import KINDS, LEVELS, AgencyRecord, aliases
-from crawler.urls import canonical, host
+from crawler.discovery.urls import canonical, host
 
 HEADER = ("name", "level", "kind", "division_code", "parent", "portal_url", "column_urls", "platform", "enabled")
 PLATFORMS = ("trs_static", "trs_dynamic", "hanweb", "gkmlpt", "vsb", "generic")

@@ -1,5 +1,5 @@
 """Downloader middlewares: the host guard, robots.txt, retries with backoff, encoding repair and challenge pages, each
-one job. A request they refuse fails with a typed `crawler.failures.Refused`.
+one job. A request they refuse fails with a typed `crawler.fetch.failures.Refused`.
 
 Order (see settings): the host guard first, so that nothing leaves for a host that is not allowed; challenge
 detection after the cookies middleware has stored the challenge's Set-Cookie and before retries; encoding repair
@@ -23,8 +23,8 @@ from scrapy.http import Request, TextResponse
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.blocking import is_challenge, spelled_cookie
-from crawler.failures import ChallengeBlocked, HostRefused, RobotsForbidden
+from crawler.discovery.blocking import is_challenge, spelled_cookie
+from crawler.fetch.failures import ChallengeBlocked, HostRefused, RobotsForbidden
 from pipelines.decoding import decode
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ soon as it is handed out; `Downloader._download` adds it again (a set) and remov
 A slot counts a request only once it has passed the downloader middlewares' way in (robots.txt, the host guard);
 `in_flight` counts a host's requests from the moment the engine hands them to the downloader until their response is
 in (or a middleware drops them): what the scheduler must know not to hand a host more than it may take
-(crawler/host_queue.py). A retry waiting out its backoff on the way back holds no connection and is not counted:
+(crawler/fetch/host_queue.py). A retry waiting out its backoff on the way back holds no connection and is not counted:
 the engine is woken to fill its place.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ with the longest queue first (among hosts under their limit) keeps the big porta
 start; a host not yet started goes before any, since its work is unknown, and an idle host before a busy one.
 Within a host, requests keep their priority order.
 
-A host's count is the downloader's `in_flight` (crawler/downloader.py), from hand-out to the end of the middlewares,
+A host's count is the downloader's `in_flight` (fetch/downloader.py), from hand-out to the end of the middlewares,
 not Scrapy's slot count, which misses requests still in the middlewares: the engine took a dozen requests of one
 idle host in a row, and they waited in its slot holding CONCURRENT_REQUESTS places while a hundred and fifty other
 hosts had work in the scheduler and nothing under way (measured at scale 150: ~45 downloads transferring of 128).
@@ -22,7 +22,7 @@ from typing import cast
 
 from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 
-from crawler.downloader import PoliteDownloader
+from crawler.fetch.downloader import PoliteDownloader
 
 
 class _HostsUnderLimit(DownloaderInterface):

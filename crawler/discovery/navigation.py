@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.urls import is_article, is_document_file
+from crawler.discovery.urls import is_article, is_document_file
 
 REPORT_MIN = 6.0
 OPENNESS_MIN = 4.0

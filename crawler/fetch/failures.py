@@ -37,7 +37,7 @@ class ChallengeBlocked(Refused):
 
 
 class BudgetSpent(Refused):
-    """The portal's request budget is spent (`crawler.budget`)."""
+    """The portal's request budget is spent (`crawler.fetch.budget`)."""
 
     kind = Failure.BUDGET
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
+from crawler.discovery.urls import canonical, is_document_file, is_image
 from crawler.platforms.base import Page, in_chrome
-from crawler.urls import canonical, is_document_file, is_image
 
 _QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
 # Site chrome images: logos, icons, spacers, buttons.

@@ -1,0 +1,1 @@
+"""Operations around crawls: scheduled crawls and run health."""
