@@ -93,7 +93,10 @@ def _directory_paths(sb, portal: Portal, site: Site) -> Iterator[tuple[str, str]
         if report and (col.unit or key == "nb"):
             yield platform.column(site, key), "column"
         elif report or key == "bmxxgk" or (key.startswith("gk/") and key.count("/") == 1):
-            for call in platform.listing_calls(site, key, sb.today):  # every page of a long directory
+            calls = platform.listing_calls(site, key, sb.today)  # every page of a long directory
+            # the first as its parent links it (Hanweb's directory: with the unit id)
+            yield platform.entry(site, site.columns[col.parent], key) if col.parent else calls[0].url, "directory"
+            for call in calls[1:]:
                 yield call.url, "directory"
 
 

@@ -83,6 +83,10 @@ class Platform:
     def item(self, site: Site, item: Item) -> str:
         raise NotImplementedError
 
+    def entry(self, site: Site, col: Column, key: str) -> str:
+        """The link a column's page gives its sub-column `key` (Hanweb's directory adds the unit id)."""
+        return self.column(site, key)
+
     def file(self, site: Site, item: Item, att: Attachment) -> str:
         raise NotImplementedError
 
@@ -195,7 +199,8 @@ class Platform:
         if items and (hacked := self.injected(site, col, ctx.today)) is items[0]:
             rows = chrome.li(f"http://{site.portal.clone}{self.item(site, hacked)}", hacked.title,
                              hacked.published) + "\n" + rows
-        main = (chrome.sub_nav(site, col.children if children is None else children, lambda k: self.column(site, k)) +
+        shown = col.children if children is None else children
+        main = (chrome.sub_nav(site, shown, lambda k: self.entry(site, col, k)) +
                 f'<div class="list-box"><div class="list-title">{e(col.title)}</div>'
                 f'<ul class="list">\n{rows}\n</ul>\n{pager}</div>')
         return self.page(ctx, Frame(f"{col.title}_{site.portal.owner.name}", main, self.crumbs(site, col.key),

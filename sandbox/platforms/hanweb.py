@@ -117,13 +117,18 @@ class Hanweb(Platform):
                   f'groupSize: 3, barPosition: "bottom", ajaxParam: {{col: 1, appid: 1, webid: {web_id(site)}, '
                   f'path: "/", columnid: {COL_BASE + col.cid}, sourceContentType: 1, unitid: {div}, '
                   f'webname: "{e(site.portal.owner.name)}", permissiontype: 0}}}});}});</script>')
-        subnav = "".join(f'<li><a href="{self.column(site, k)}">{e(site.columns[k].title)}</a></li>'
+        subnav = "".join(f'<li><a href="{self.entry(site, col, k)}">{e(site.columns[k].title)}</a></li>'
                          for k in col.children)
         main = (f'<div class="sub-nav"><ul>{subnav}</ul></div>' if subnav else "") + \
             f'<div class="list-box"><div class="list-title">{e(col.title)}</div>{script}</div>' + \
             (self.year_selector(ctx) if col.key == "nb" else "")
         return self.page(ctx, Frame(f"{col.title}_{site.portal.owner.name}", main, self.crumbs(site, col.key),
                                     {"ColumnName": col.title}))
+
+    def entry(self, site: Site, col: Column, key: str) -> str:
+        """The 信息公开部门目录 links each department with its unit id, as Hanweb's does."""
+        url = self.column(site, key)
+        return f"{url}?uid={unit_id(site.columns[key])}&pageNum=1" if col.key == "bmxxgk" else url
 
     def annual_years(self, site: Site, today: dt.date) -> list[int]:
         """Years the xxgkAnnualReport.jsp module has reports for (its year selector offers just these)."""

@@ -123,6 +123,39 @@ def test_minimum_requests_reach_every_column(sb, truth):
     assert all(c["url"].split("#")[0] in fetched for c in counted)
 
 
+DIRECTORY_FORMS = {  # family → how its 政务公开 page links the department directory, and how that lists a department
+    "trs_static": (r"/bmxxgk/$", r"/bmxxgk/{slug}/$"), "trs_dynamic": (r"/bmxxgk/$", r"/bmxxgk/{slug}/$"),
+    "generic": (r"/bmxxgk/$", r"/bmxxgk/{slug}/$"), "vsb": (r"/bmgk\.htm$", r"/bmgk/{slug}\.htm$"),
+    "hanweb": (r"/col/col\d+/index\.html$", r"/col/col\d+/index\.html\?uid=\d+&pageNum=1$"),
+}
+
+
+@pytest.mark.parametrize("family", [*DIRECTORY_FORMS, "gkmlpt"])
+def test_unit_directories_in_each_familys_form(sb, family):
+    portal = next(p for p in sb.world.portals if p.family == family and p.owner.level == "county" and not p.down
+                  and not p.hazards)
+    site, platform = sb.site(portal), sb.platform(portal)
+    openness = f"http://{portal.host}{platform.openness(site)}"
+    found = child_urls(sb, openness)
+    departments = [u for u in portal.units if u.kind == "department"]
+    if family == "gkmlpt":  # one directory per unit, its _CONFIG naming the unit and holding the 年报 column
+        for unit in portal.units:
+            shell = f"http://{portal.host}{'' if unit is portal.owner else '/' + unit.slug}/gkmlpt/index"
+            page = text(fetch(sb, shell))
+            assert shell in found and f"SITE_NAME: '{unit.name}'" in page and "SID: '" in page
+            assert any(c["name"] == "政府信息公开年报" for c in json.loads(TREE.search(page)[1]))
+        return
+    directory_path, entry_path = DIRECTORY_FORMS[family]
+    directory = next(u for u in found if u.startswith(portal.url) and re.search(directory_path, u)
+                     and "部门" in text(fetch(sb, u)).split("<title>")[1].split("</title>")[0])
+    pages = [f"http://{portal.host}{c.url}" for c in platform.listing_calls(site, "bmxxgk", sb.today)]
+    assert pages[0] == directory
+    entries = set().union(*(child_urls(sb, page) for page in pages))  # a long directory pages
+    for unit in departments:
+        assert any(re.search(entry_path.format(slug=unit.slug), u) and unit.name in text(fetch(sb, u))
+                   for u in entries if u.startswith(portal.url)), unit.name
+
+
 def test_every_unit_column_names_its_unit(sb, truth):
     units = [u for u in truth["units"] if u["counts"]]
     assert Counter(u["level"] for u in units).keys() == {"department", "township"}
