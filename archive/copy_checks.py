@@ -52,10 +52,11 @@ def _flag(later: int, earlier: int, relation: str, similarity: float, same: bool
 
 def add_versions(conn: Connection, new: list[NewVersion]) -> None:
     """File new versions for S5: LSH buckets, previous- and next-year flags now, other agencies after commit."""
-    signed = [v for v in new if v.sig]
-    insert_new(conn, T["bands"], [{"bucket": b, "version_id": v.version_id}
-                                  for v in signed for b in set(neardup.buckets(v.sig))], ("bucket", "version_id"))
-    insert_new(conn, T["pending"], [{"version_id": v.version_id} for v in signed], ("version_id",))
+    signed = [(v.version_id, v.sig) for v in new if v.sig]
+    insert_new(conn, T["bands"], [{"bucket": b, "version_id": version_id}
+                                  for version_id, sig in signed for b in set(neardup.buckets(sig))],
+               ("bucket", "version_id"))
+    insert_new(conn, T["pending"], [{"version_id": version_id} for version_id, _ in signed], ("version_id",))
     _flag_neighbouring_years(conn, [v for v in new if v.sig or v.telling_tables])
 
 

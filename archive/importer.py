@@ -54,11 +54,12 @@ def import_paths(archive: Archive, paths: Iterable[str | Path], run_id: str, url
             extracting = [pool.submit(data, str(path)) if isinstance(data, bytes) else None
                           for path, data in zip(chunk, read)]
             for n, (path, data, future) in enumerate(zip(chunk, read, extracting), start + 1):
-                if future is None:
+                if isinstance(data, str):  # the file could not be read: `data` says why
                     ingestor.stats.add("failed")
                     _record_unreadable(archive, run_id)
                     outcome = f"failed: {data}"
                 else:
+                    assert future is not None  # every file read is extracting (above)
                     result = future.result()
                     outcome = _archive(archive, warc, ingestor, path, data, result, run_id, url, agency, year)
                     if isinstance(result, Failure):

@@ -480,7 +480,7 @@ class Ingestor:
         per_sha = Counter(f.item.sha for f in filings)
         per_report = Counter(f.report for f in filings if f.report)
         first = [f for f in filings if f.report_new and f.capture_new and f.item.sha in new_blobs
-                 and per_sha[f.item.sha] == 1 and per_report[f.report] == 1]
+                 and per_sha[f.item.sha] == 1 and f.report is not None and per_report[f.report] == 1]
         for f in first:
             f.outcome = "inserted"
         return [f.new_report() for f in first]
@@ -507,7 +507,7 @@ class Ingestor:
 
     def _insert_captures(self, conn: Connection, captured: list[_Item]) -> set[str]:
         cap = T["captures"]
-        rows = {}
+        rows: dict[str, dict[str, Any]] = {}
         for item in captured:
             c = item.capture
             assert c is not None

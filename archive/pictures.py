@@ -21,6 +21,7 @@ pictures is a new version as any other.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -50,7 +51,7 @@ class Page:
         return [{"url": url, "sha256": sha} for url, sha in self.pictures]
 
 
-def _latest(rows: list[Any], key: Any) -> dict[Any, Any]:
+def _latest(rows: Sequence[Any], key: Callable[[Any], Any]) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for row in sorted(rows, key=lambda r: (r.fetched_at, r.id)):
         out[key(row)] = row

@@ -156,7 +156,7 @@ class RunRecord:
                  + (f" ({self.lost()} more handed on and NOT archived)" if self.lost() else ""),
                  (f"  reports: {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged; "
                   f"{t['not_report']} not reports, {t['unreadable']} unreadable, {t['unattributed']} unattributed")]
-        failures = Counter()
+        failures: Counter[str] = Counter()
         for p in self.portals.values():
             failures.update({k: v for k, v in p.errors.items() if k in INGESTED_ERRORS})
         if failures:
@@ -236,7 +236,8 @@ def _load_portals(conn: Connection, records: dict[str, RunRecord]) -> None:
         portal = records[row.run_id].portals.get(row.portal)
         if portal is None or row.kind in DERIVED:
             continue
+        count = row._mapping["count"]  # the column; to mypy `row.count` is the Sequence method
         if row.kind in ERROR_OUTCOMES:
-            portal.outcomes[OUTCOME_COLUMN[row.kind]] += row.count
+            portal.outcomes[OUTCOME_COLUMN[row.kind]] += count
         else:
-            portal.errors[row.kind] += row.count
+            portal.errors[row.kind] += count

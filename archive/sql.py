@@ -37,9 +37,10 @@ def transaction(engine: Engine, work: Callable[[Connection], _T]) -> _T:
             with engine.begin() as conn:
                 return work(conn)
         except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) not in RETRYABLE or attempt == ATTEMPTS:
+            state = getattr(exc.orig, "sqlstate", None)  # psycopg's errors have it
+            if state not in RETRYABLE or attempt == ATTEMPTS:
                 raise
-            log.warning("transaction aborted (%s), attempt %d of %d", exc.orig.sqlstate, attempt, ATTEMPTS)
+            log.warning("transaction aborted (%s), attempt %d of %d", state, attempt, ATTEMPTS)
             time.sleep(random.uniform(0.05, 0.25) * attempt)
     raise AssertionError("unreachable")
 
@@ -51,10 +52,10 @@ def utcnow() -> datetime:
 
 def insert(conn: Connection, table: Table):
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(table)
 
 
 def get_or_create(conn: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]) -> tuple[int, bool]:
@@ -76,7 +77,7 @@ def get_or_create(conn: Connection, table: Table, key: dict[str, Any], values: d
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str],
-               returning: Sequence[Column] = ()) -> list[Row]:
+               returning: Sequence[Column] = ()) -> Sequence[Row]:
     """INSERT … ON CONFLICT (key) DO NOTHING for many rows at once; returns `returning` of the rows it inserted.
 
     Rows go in key order: two PostgreSQL transactions inserting overlapping keys then wait for each other in the

@@ -16,11 +16,13 @@ import logging
 import queue
 import threading
 from dataclasses import replace
+from typing import Protocol, runtime_checkable
 
+from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import sleep
 from twisted.internet import reactor, task
 
-from archive.db import open_archive
+from archive.db import Archive, open_archive
 from archive.discovered import attach_discovered
 from archive.ingest import Ingestor
 from archive.warc import WarcFile
@@ -43,7 +45,18 @@ _STOP = object()
 WORKER_NICENESS = 10
 
 
+@runtime_checkable
+class ArchivingSpider(Protocol):
+    """What the pipeline reads of its spider (`ReportsSpider` sets them)."""
+
+    archive: Archive | None  # the spider's open archive, shared; None: the pipeline opens NIANBAO_DB itself
+    run_id: str
+    worker: str | None  # a distributed worker's name: its own WARC file
+
+
 class ArchivePipeline:
+    crawler: Crawler  # set by from_crawler
+
     def __init__(self, db: str | None, data: str | None, workers: int, batch: int, backlog: int,
                  limits: Limits | None = None):
         self.db, self.data, self.workers, self.batch, self.backlog = db, data, workers, batch, backlog
@@ -60,22 +73,26 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        self.spider = spider = self.crawler.spider
-        self.archive = spider.archive or open_archive(self.db, self.data)
+        spider = self.crawler.spider
+        if not isinstance(spider, ArchivingSpider):
+            raise TypeError(f"the archive pipeline needs a spider with archive, run_id and worker, not {spider!r}")
+        self.spider: ArchivingSpider = spider
+        self.archive: Archive = spider.archive or open_archive(self.db, self.data)
         # Records are fsynced once per batch, by the writer thread, before the batch's rows are committed.
-        self.warc = WarcFile(self.archive.warc_dir, ".".join(filter(None, (spider.run_id, spider.worker))),
-                             sync_each=False)
+        self.warc: WarcFile = WarcFile(self.archive.warc_dir, ".".join(filter(None, (spider.run_id, spider.worker))),
+                                       sync_each=False)
         # Without workers (NIANBAO_EXTRACT_WORKERS=0) the ingestor extracts in this process, unguarded.
-        self.pool = ExtractionPool(self.workers, self.limits, WORKER_NICENESS) if self.workers else None
-        self.ingestor = Ingestor(self.archive, spider.run_id, extractor=self.pool,
-                                 parser_version=PARSER_VERSION if self.pool else None)
+        self.pool: ExtractionPool | None = (ExtractionPool(self.workers, self.limits, WORKER_NICENESS) if self.workers
+                                            else None)
+        self.ingestor: Ingestor = Ingestor(self.archive, spider.run_id, extractor=self.pool,
+                                           parser_version=PARSER_VERSION if self.pool else None)
         self.queue: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._writer, name="archive-writer", daemon=True)
+        self.thread: threading.Thread = threading.Thread(target=self._writer, name="archive-writer", daemon=True)
         self.results: queue.Queue = queue.Queue()
         self.thread.start()
         # Committed documents reach the spider on the reactor thread, not from the writer thread.
-        self.drainer = task.LoopingCall(self.drain)
+        self.drainer: task.LoopingCall = task.LoopingCall(self.drain)
         self.drainer.start(0.5, now=False)
 
     def drain(self) -> None:
@@ -95,15 +112,18 @@ class ArchivePipeline:
             while self.waiting > self.backlog and self.error is None:
                 await sleep(0.1)
         exchange = item.capture
+        # The spider records every exchange's final URL and status (a capture imported from a file has neither).
+        assert exchange.final_url is not None and exchange.status is not None
         ref = self.warc.write_exchange(exchange.final_url, exchange.status, item.headers, item.body,
                                        exchange.fetched_at, request_headers=item.request_headers or None,
                                        method=item.method)
         if item.kind == Kind.DOCUMENT:
-            capture = replace(exchange, size=len(item.body), warc_file=ref.file, warc_record_id=ref.record_id,
+            size = len(item.body)
+            capture = replace(exchange, size=size, warc_file=ref.file, warc_record_id=ref.record_id,
                               warc_offset=ref.offset)
-            future = self.pool.submit(item.body, capture.final_url) if self.pool else None
+            future = self.pool.submit(item.body, exchange.final_url) if self.pool else None
             self.queue.put((capture, item.body, future))
-            self.waiting += capture.size
+            self.waiting += size
         return item
 
     def _writer(self) -> None:

@@ -111,9 +111,14 @@ def reach(url: str) -> redis.Redis:
     return server
 
 
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text. Our connections answer bytes (no decode_responses); redis-py types a reply as either."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def current_run(server: redis.Redis) -> str | None:
     value = server.get(CURRENT)
-    return value.decode() if value else None
+    return _text(value) if value else None
 
 
 def worker_settings(url: str, run: str, worker: str, idle_exit: float | None) -> dict:
@@ -137,7 +142,7 @@ def join_run(url: str, run: str | None, name: str | None, idle_exit: float | Non
     years = server.get(f"nianbao:{run}:years")
     if years is None:
         raise SystemExit(f"run {run!r} was never seeded in {url}")
-    return run, years.decode(), worker_settings(url, run, name or worker_name(), idle_exit)
+    return run, _text(years), worker_settings(url, run, name or worker_name(), idle_exit)
 
 
 class Frontier:
@@ -206,7 +211,9 @@ class Frontier:
 
     def handled(self, lease: str | None) -> None:
         """One output of the response with `lease` has been handed on."""
-        hold = self.holds.get(lease) if lease else None
+        if not lease:
+            return
+        hold = self.holds.get(lease)
         if hold is not None:
             hold.outstanding -= 1
             self._release(lease)
@@ -251,8 +258,8 @@ class Frontier:
     def reap_dead(self) -> int:
         """Put back the leases of workers whose alive key has expired; the number of requests put back."""
         back = 0
-        for name in self.server.smembers(self.workers):
-            name = name.decode()
+        for member in self.server.smembers(self.workers):
+            name = _text(member)
             if name != self.worker and not self.server.exists(self.prefix + f"alive:{name}"):
                 back += self.reap(name)
         return back
@@ -291,7 +298,7 @@ class Frontier:
 
     def busy(self) -> bool:
         """Whether anything is queued or leased by any worker."""
-        names = [n.decode() for n in self.server.smembers(self.workers)] + [self.worker]
+        names = [_text(n) for n in self.server.smembers(self.workers)] + [self.worker]
         with self.server.pipeline(transaction=False) as pipe:
             pipe.zcard(self.frontier)
             for name in names:

@@ -43,6 +43,7 @@ def crawl(registry: str | Path, years: str = defaults.NIANBAO_YEARS, run_id: str
     process.crawl(crawler, registry=str(registry), years=years, run_id=run_id)
     process.start()
     spider = crawler.spider
+    assert isinstance(spider, ReportsSpider)  # the crawler made it (create_crawler above) and keeps it
     return CrawlResult(spider.record, getattr(spider, "record_path", None), dict(crawler.stats.get_stats()))
 
 

@@ -74,8 +74,9 @@ class Node:
 
     @classmethod
     def from_row(cls, row) -> Node:
-        *head, cold, children = row
-        return cls(*head, bool(cold), [Child(**c) for c in json.loads(children)])
+        key, url, role, fetched_at, etag, last_modified, digest, cold, children = row  # NODE_COLUMNS
+        return cls(key, url, role, fetched_at, etag, last_modified, digest, bool(cold),
+                   [Child(**c) for c in json.loads(children)])
 
 
 

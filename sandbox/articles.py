@@ -32,6 +32,8 @@ class Attachment:
 
 def report_ref(seed: int, item: Item, today: dt.date) -> ReportRef:
     version = 2 if item.revised and today >= item.revised else 1
+    if item.unit is None or item.year is None or item.template is None:
+        raise ValueError(f"item {item.id} ({item.kind}) has no unit, year or template: not a report")
     return ReportRef(seed, item.unit, item.year, item.template, item.title, item.published.isoformat(), version)
 
 
@@ -53,6 +55,7 @@ def attachments(item: Item) -> list[Attachment]:
     if item.form == "image":
         return [Attachment("image", "png", f"table{n + 1}.png", n) for n in range(3)]
     if item.has_attachment:
+        assert item.fmt is not None  # the world gives every report with an attachment its format
         return [Attachment("report", item.fmt, f"{item.title}.{item.fmt}")]
     return []
 

@@ -286,6 +286,7 @@ class DocumentStore:
             return data
         path = str(self.path(ref, fmt))
         future = self._pending.get(path) or self.prewarm([(ref, fmt)])
+        assert future is not None  # no file and none pending (above), so prewarm had this job to start
         await asyncio.wrap_future(future)
         self._pending.pop(path, None)
         return Path(path).read_bytes()  # noqa: ASYNC240 (a rendered file in the page cache: a thread costs more)

@@ -39,12 +39,12 @@ def _url(portal: Portal, path: str) -> str:
 
 def _documents(sb, portal: Portal, site: Site, item: Item) -> list[dict]:
     platform = sb.platform(portal)
-    page = {"url": _url(portal, platform.item(site, item)), "role": "page", "format": "html",
+    page: dict[str, object] = {"url": _url(portal, platform.item(site, item)), "role": "page", "format": "html",
             "encoding": portal.encoding,
             "tables": {"html": "text", "html+att": "text", "att": "none", "image": "image"}[item.form]}
     if item.parts > 1:  # the article continues on these pages; the tables run on over the breaks
         page["parts"] = [_url(portal, u) for u in platform.parts(site, item)]
-    docs = [page]
+    docs: list[dict] = [page]
     for att in attachments(item):
         doc = {"url": _url(portal, platform.file(site, item, att)), "role": "attachment" if att.role == "report"
                else "image", "format": att.fmt, "tables": "text" if att.role == "report" else "image"}
@@ -60,11 +60,12 @@ def _versions(sb, item: Item, fields: bool) -> list[dict]:
     days = [item.published] + ([item.revised] if item.revised and sb.today >= item.revised else [])
     out = []
     for n, day in enumerate(days, start=1):
-        spec = report_ref(sb.world.seed, item, day).spec
+        ref = report_ref(sb.world.seed, item, day)
+        spec = ref.spec
         version = {"version": n, "from": day.isoformat(), "broken_rules": spec.broken_rules,
                    "label_variants": spec.label_variants}
         if fields:  # in the order of the manifest's field_keys[template]: a 2,000-agency world stays loadable
-            version["values"] = [spec.values[k] for k in field_keys(item.template)]
+            version["values"] = [spec.values[k] for k in field_keys(ref.template)]
         out.append(version)
     return out
 
@@ -76,6 +77,7 @@ def expected_fields(truth: dict, report: dict, version: int = -1) -> dict[str, o
 
 def _canonical(portal: Portal, item: Item) -> bool:
     """The copy a perfect crawler fetches: the county portal's, not the department site's duplicate."""
+    assert item.unit is not None  # a report's item
     return not (item.unit.own_site and portal.host == item.unit.own_site)
 
 
@@ -94,6 +96,7 @@ def reports(sb, fields: bool = True) -> Iterator[dict]:
             if item.kind == "report" and item.published <= sb.today:
                 by_key.setdefault((item.unit.name, item.year), (item, []))[1].extend(_documents(sb, portal, site, item))
     for item, documents in by_key.values():
+        assert item.unit is not None and item.deadline is not None  # a report's item
         yield {"agency": item.unit.name, "year": item.year, "template": item.template, "title": item.title,
                "published": item.published.isoformat(), "deadline": item.deadline.isoformat(),
                "days_late": max(0, (item.published - item.deadline).days), "form": item.form,
@@ -160,14 +163,15 @@ def hazards(sb) -> list[dict]:
             if kind == "soft_404":
                 entry["urls"] = [_url(portal, platform.item(site, i)) for i in site.items.values() if i.kind == "dead"]
             if kind == "poison_documents":
-                entry["documents"] = [{"url": _url(portal, platform.item(site, i)), "payload": i.poison,
-                                       "expect": PAYLOADS[i.poison][2]} for i in _poison(site, sb.today)]
+                entry["documents"] = [{"url": _url(portal, platform.item(site, i)), "payload": payload,
+                                       "expect": PAYLOADS[payload][2]} for i, payload in _poison(site, sb.today)]
             out.append(entry)
     return out
 
 
-def _poison(site: Site, today: dt.date) -> list[Item]:
-    return [i for i in site.items.values() if i.poison and i.published <= today]
+def _poison(site: Site, today: dt.date) -> list[tuple[Item, str]]:
+    """The poison documents published by `today`, with the name of their payload."""
+    return [(i, i.poison) for i in site.items.values() if i.poison and i.published <= today]
 
 
 def _report_keys(site: Site, today: dt.date) -> Counter:
@@ -211,7 +215,7 @@ def _portal_minimum(sb, portal: Portal) -> list[dict]:
             add(call, "listing", call.years or years)
     for call, purpose, years in _report_calls(portal, site, platform, today):
         add(call, purpose, years)
-    for item in _poison(site, today):  # listed as reports: only their bytes tell
+    for item, _ in _poison(site, today):  # listed as reports: only their bytes tell
         add(Call("GET", platform.item(site, item)), "poison document", {item.year})
     if "flaky_500" in portal.hazards:
         entries += [{**e, "purpose": "retry after 500"} for e in entries if e["purpose"] != "robots"]
@@ -253,7 +257,7 @@ def _parts(sb, fields: bool) -> Iterator[tuple[str, object]]:
 
 
 def manifest(sb, fields: bool = True) -> dict:
-    return {k: v if isinstance(v, (str, int, dict, list)) else list(v) for k, v in _parts(sb, fields)}
+    return {k: list(v) if isinstance(v, Iterator) else v for k, v in _parts(sb, fields)}
 
 
 def write(sb, out: TextIO, fields: bool = True) -> None:
@@ -262,7 +266,7 @@ def write(sb, out: TextIO, fields: bool = True) -> None:
     out.write("{")
     for n, (key, value) in enumerate(_parts(sb, fields)):
         out.write(("," if n else "") + f"\n{dump(key)}:")
-        if isinstance(value, (str, int, dict)):
+        if not isinstance(value, (list, Iterator)):
             out.write(dump(value))
             continue
         out.write("[")

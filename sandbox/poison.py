@@ -8,7 +8,7 @@ import functools
 import io
 import itertools
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -101,7 +101,7 @@ def html_span_bomb(cells: int = 2000, span: int = 100) -> bytes:
 
 
 # name → (the payload, its file suffix, what a crawler must archive it as under the default limits)
-PAYLOADS = {
+PAYLOADS: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "far_cells": (xlsx_far_cells, "xlsx", "error"),
     "damaged_deflate": (xlsx_damaged_deflate, "xlsx", "not_report"),
     "zip_bomb": (xlsx_zip_bomb, "xlsx", "error"),

@@ -46,7 +46,8 @@ def _made(root: Path, shares: list[list[Rendering]], progress: Callable[[int, in
     command, env = child("sandbox.prerender")
     files: list[list[str]] = [[] for _ in shares]
 
-    def run(worker: subprocess.Popen, share: list[Rendering], out: list[str]) -> None:
+    def run(worker: subprocess.Popen[bytes], share: list[Rendering], out: list[str]) -> None:
+        assert worker.stdin is not None and worker.stdout is not None  # both opened with PIPE below
         with contextlib.suppress(BrokenPipeError):  # a worker that died: its exit status tells
             worker.stdin.write(pickle.dumps(share))
             worker.stdin.close()

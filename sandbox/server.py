@@ -15,7 +15,7 @@ import hashlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
@@ -171,7 +171,7 @@ class HttpProtocol(asyncio.Protocol):
             if response.later:
                 response.body, response.later = await response.later(), None
             if response.stream:
-                await self._stream(response, method == "HEAD", keep)
+                await self._stream(response, response.stream, method == "HEAD", keep)
             else:
                 self._write(response, method == "HEAD", keep, headers)
         except Exception as exc:
@@ -181,10 +181,13 @@ class HttpProtocol(asyncio.Protocol):
         if not self.closing:
             self._process()
 
-    async def _stream(self, response: Response, head_only: bool, keep: bool):
+    async def _stream(self, response: Response, stream: Callable[[], AsyncIterator[bytes]], head_only: bool,
+                      keep: bool):
+        # Set by connection_made, before the request that this responds to arrived.
+        assert self.transport is not None
         self.transport.write(_head_bytes(response.status, self._headers(response, response.length or 0, keep, None)))
         if not head_only:
-            async for chunk in response.stream():
+            async for chunk in stream():
                 if self.closing:
                     return
                 self.transport.write(chunk)

@@ -29,7 +29,7 @@ def font_path() -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _font() -> ImageFont.ImageFont:
+def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     path = font_path()
     return ImageFont.truetype(path, SIZE) if path else ImageFont.load_default()
 
@@ -55,8 +55,8 @@ def table_png(table: Table) -> bytes:
     heights = [ROW_HEIGHT] * table.n_rows
     for cell in table.cells:
         if cell.rowspan == 1:
-            lines = len(_lines(cell.text, xs[cell.col + cell.colspan] - xs[cell.col]))
-            heights[cell.row] = max(heights[cell.row], lines * (SIZE + 3) + 10)
+            n_lines = len(_lines(cell.text, xs[cell.col + cell.colspan] - xs[cell.col]))
+            heights[cell.row] = max(heights[cell.row], n_lines * (SIZE + 3) + 10)
     ys = [0]
     for height in heights:
         ys.append(ys[-1] + height)

@@ -300,7 +300,7 @@ def build_world(seed: int = 1, scale: int = 7) -> World:
                               # the first Hanweb portal of every world, and half the others
                               annual_jsp=family == "hanweb" and (index == 2 or chance(0.5, seed, "jsp", index)),
                               **style))
-        if own_site:
+        if own_site and own_site.own_site:
             dept_family = rng(seed, "dept-family", index).choice(("trs_static", "generic", "vsb", family))
             if dept_family == "gkmlpt":
                 dept_family = "trs_static"
@@ -339,10 +339,12 @@ def registry_rows(world: World, column_url) -> list[dict[str, str]]:
         home = owned.get(unit.name)
         if unit.own_site:
             home = world.portal(unit.own_site)
+        listed = home or world.portal(unit.portal)
+        assert listed is not None, f"{unit.name}'s portal {unit.portal} is not in the world"
         rows.append({
             "name": unit.name, "level": unit.level, "kind": unit.kind, "division_code": unit.division_code,
             "parent": unit.parent,
-            "portal_url": (home or world.portal(unit.portal)).url,
+            "portal_url": listed.url,
             "column_urls": column_url(home) if home and home.known_columns and not home.down else "",
             "platform": home.family if home and chance(0.5, world.seed, "hint", unit.name) else "",
             "enabled": "true",

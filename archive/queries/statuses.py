@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
@@ -110,15 +110,19 @@ def government_deadline(year: int) -> date:
     return deadline(year, "government", "county")
 
 
+# Where a publication date comes from: stated in the report, or the day the archive first saw it.
+DateSource = Literal["stated", "first_seen"]
+
+
 class Verdict(NamedTuple):
     status: Status
     days_late: int | None
     published: date | None  # the date shown: stated, else first seen
-    date_source: str | None  # "stated" | "first_seen"
+    date_source: DateSource | None
     note: str | None
 
 
-def publication(published: date | None, first_seen: datetime | None) -> tuple[date | None, str | None]:
+def publication(published: date | None, first_seen: datetime | None) -> tuple[date | None, DateSource | None]:
     if published is not None:
         return published, "stated"
     if first_seen is not None:

@@ -78,6 +78,7 @@ def _rows_query(conn: Connection, query: MatrixQuery, facts: YearFacts) -> tuple
     if query.q:
         stmt = stmt.where(ag.c.name.like(contains(query.q), escape="\\"))
     if query.status:
+        assert status is not None  # made above whenever a status is asked for
         stmt = stmt.where(status == status_code(query.status))
     return stmt, status
 

@@ -26,7 +26,8 @@ NO_NUL = r"^[^\x00]*$"
 Blank = Literal[""]
 Level = Literal[LEVELS]  # type: ignore[valid-type]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
-StatusName = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
+_STATUS_NAMES = tuple(s.value for s in Status)
+StatusName = Literal[_STATUS_NAMES]  # type: ignore[valid-type]
 SortName = Literal[SORTS]  # type: ignore[valid-type]
 # Constraints sit on the value's own type: on an optional parameter they would also be applied to None and "".
 Year = Annotated[int, Field(ge=1990, le=2200)]

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
-from archive.queries.statuses import Status
+from archive.queries.statuses import DateSource, Status
 
 
 def _utc(moment: datetime) -> datetime:
@@ -16,7 +16,6 @@ def _utc(moment: datetime) -> datetime:
 # The archive keeps naive UTC times; the API says so (RFC 3339 date-times carry their offset).
 UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
 
-DateSource = Literal["stated", "first_seen"]
 # How a table cell reads: a number (zero apart), blank, a not-applicable mark ("/", "—", 不适用 …), text that is
 # neither, or a cell the document does not have at all. Blank, zero and not applicable are different facts.
 CellState = Literal["value", "zero", "blank", "not_applicable", "unreadable", "absent"]
@@ -41,8 +40,12 @@ class _Counts(BaseModel):
         return sum(getattr(self, s.value) for s in Status)
 
 
-# A count per status, the fields made from the one enumeration of statuses.
-StatusCounts = create_model("StatusCounts", __base__=_Counts, **{s.value: (int, 0) for s in Status})
+# A count per status, the fields made from the one enumeration of statuses. mypy cannot see fields made at run time:
+# to it the model is its base (the code reads the counts by status name, and `total`).
+if TYPE_CHECKING:
+    StatusCounts = _Counts
+else:
+    StatusCounts = create_model("StatusCounts", __base__=_Counts, **{s.value: (int, 0) for s in Status})
 
 
 class StatusGroup(BaseModel):

@@ -39,8 +39,8 @@ def _links(tree: HtmlElement) -> Iterator[str]:
 def _viewers(tree: HtmlElement) -> Iterator[str]:
     for tag, attr in (("iframe", "src"), ("embed", "src"), ("object", "data")):
         for element in tree.iter(tag):
-            if element.get(attr) and is_document_file(element.get(attr)):
-                yield element.get(attr)
+            if (src := element.get(attr)) and is_document_file(src):
+                yield src
 
 
 def _scripted(tree: HtmlElement) -> Iterator[str]:

@@ -18,8 +18,11 @@ When every host with work waiting is at its limit, nothing is handed out; the ne
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
+
+from crawler.fetch.downloader import PoliteDownloader
 
 
 class _HostsUnderLimit(DownloaderInterface):
@@ -28,7 +31,8 @@ class _HostsUnderLimit(DownloaderInterface):
         self.limit = limit
 
     def stats(self, possible_slots: Iterable[str]) -> list[tuple[int, str]]:
-        in_flight = self.downloader.in_flight
+        # Scrapy types the engine's downloader as its base class; the DOWNLOADER setting makes it PoliteDownloader.
+        in_flight = cast(PoliteDownloader, self.downloader).in_flight
         return [(in_flight[slot], slot) for slot in possible_slots if in_flight[slot] < self.limit]
 
 

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from crawler.constants import Role
 from crawler.discovery.urls import canonical, host, is_article, is_document_file, under
@@ -69,13 +70,13 @@ class Page:
     body: str | None = None
 
     @cached_property
-    def tree(self) -> etree._Element:
+    def tree(self) -> HtmlElement:
         try:
             return lxml.html.document_fromstring(self.text or "<html></html>")
         except (etree.ParserError, ValueError):
             return lxml.html.document_fromstring("<html></html>")
 
-    def anchors(self, main_only: bool = True) -> list[tuple[etree._Element, str]]:
+    def anchors(self, main_only: bool = True) -> list[tuple[HtmlElement, str]]:
         """(element, absolute URL) of every <a href>, outside the chrome containers when `main_only`."""
         out = []
         for a in self.tree.iter("a"):
@@ -88,7 +89,7 @@ class Page:
         return out
 
 
-def in_chrome(element: etree._Element) -> bool:
+def in_chrome(element: HtmlElement) -> bool:
     for parent in element.iterancestors():
         names = [*(parent.get("class") or "").split(), parent.get("id") or ""]
         if any(_CHROME.match(n) for n in names if n):
@@ -96,18 +97,18 @@ def in_chrome(element: etree._Element) -> bool:
     return False
 
 
-def anchor_text(a: etree._Element) -> str:
+def anchor_text(a: HtmlElement) -> str:
     return re.sub(r"\s+", "", a.text_content() or "")
 
 
-def anchor_title(a: etree._Element) -> str:
+def anchor_title(a: HtmlElement) -> str:
     """The full title: lists cut long titles and keep the whole one in the title attribute (TRS, VSB)."""
     title = re.sub(r"\s+", "", a.get("title") or "")
     text = anchor_text(a)
     return title if len(title) >= len(text.rstrip("….")) else text
 
 
-def listed_date(a: etree._Element) -> str | None:
+def listed_date(a: HtmlElement) -> str | None:
     """The date printed beside a list entry (in its <li> or row)."""
     parent = a.getparent()
     for _ in range(2):
@@ -120,7 +121,7 @@ def listed_date(a: etree._Element) -> str | None:
     return None
 
 
-def entries_from_anchors(page: Page, pairs: list[tuple[etree._Element, str]]) -> list[Entry]:
+def entries_from_anchors(page: Page, pairs: list[tuple[HtmlElement, str]]) -> list[Entry]:
     out: dict[str, Entry] = {}
     for a, url in pairs:
         if (is_article(url) or is_document_file(url)) and url not in out:
@@ -130,7 +131,7 @@ def entries_from_anchors(page: Page, pairs: list[tuple[etree._Element, str]]) ->
     return list(out.values())
 
 
-def subcolumns(page: Page, pairs: list[tuple[etree._Element, str]]) -> list[Call]:
+def subcolumns(page: Page, pairs: list[tuple[HtmlElement, str]]) -> list[Call]:
     """Links to columns beneath this one: below its path, or titled like a year, a group or a unit."""
     here = host(page.url)
     out: dict[str, Call] = {}
@@ -155,10 +156,10 @@ class Platform:
         pairs = page.anchors()
         return Listing(self.name, self.entries(page, pairs), subcolumns(page, pairs) + self.more(page, pairs))
 
-    def entries(self, page: Page, pairs: list[tuple[etree._Element, str]]) -> list[Entry]:
+    def entries(self, page: Page, pairs: list[tuple[HtmlElement, str]]) -> list[Entry]:
         return entries_from_anchors(page, pairs)
 
-    def more(self, page: Page, pairs: list[tuple[etree._Element, str]]) -> list[Call]:
+    def more(self, page: Page, pairs: list[tuple[HtmlElement, str]]) -> list[Call]:
         """The request(s) for the rest of this column's list."""
         return next_link(pairs)
 
@@ -167,7 +168,7 @@ class Platform:
         raise NotImplementedError(f"{self.name} has no list API")
 
 
-def next_link(pairs: list[tuple[etree._Element, str]]) -> list[Call]:
+def next_link(pairs: list[tuple[HtmlElement, str]]) -> list[Call]:
     """The "下一页" / "下页" link of a pager."""
     for a, url in pairs:
         if anchor_text(a) in ("下一页", "下页", "下一頁", ">", "»"):

@@ -47,8 +47,8 @@ def records(page: Page, text: str) -> list[Entry]:
     for cdata in RECORD.findall(text):
         fragment = lxml.html.fragment_fromstring(cdata, create_parent="div")
         for a in fragment.iter("a"):
-            if a.get("href"):
-                out.append(Entry(canonical(a.get("href"), page.url), anchor_title(a), listed_date(a)))
+            if href := a.get("href"):
+                out.append(Entry(canonical(href, page.url), anchor_title(a), listed_date(a)))
     return out
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 import lxml.html
-from lxml import etree
+from lxml.html import HtmlElement
 
 from crawler.constants import Kind
 from crawler.discovery.urls import canonical, directory, last_segment
@@ -49,7 +49,7 @@ def next_part(page: Page) -> str | None:
     return None
 
 
-def _pager(tree: etree._Element) -> etree._Element | None:
+def _pager(tree: HtmlElement) -> HtmlElement | None:
     """The pager block inside the article: the element around the paging script or the 下一页 links."""
     for element in tree.iter("script", "a"):
         if (element.tag == "script" and PAGER.search(element.text or "")) or \
@@ -63,7 +63,7 @@ def _pager(tree: etree._Element) -> etree._Element | None:
     return None
 
 
-def _body(tree: etree._Element) -> etree._Element | None:
+def _body(tree: HtmlElement) -> HtmlElement | None:
     """The article body of a part (the pager's container), with the pager taken out."""
     pager = _pager(tree)
     if pager is None or pager.getparent() is None:
@@ -73,36 +73,40 @@ def _body(tree: etree._Element) -> etree._Element | None:
     return body
 
 
-def _last_element(parent: etree._Element) -> etree._Element | None:
+def _last_element(parent: HtmlElement) -> HtmlElement | None:
     children = [c for c in parent if isinstance(c.tag, str)]
     return children[-1] if children else None
 
 
-def _rows(table: etree._Element) -> list[etree._Element]:
-    return [tr for tr in table.iter("tr") if tr.getparent() is table or tr.getparent().getparent() is table]
+def _rows(table: HtmlElement) -> list[HtmlElement]:
+    # A row's parent is the table or its tbody/thead: never none.
+    return [tr for tr in table.iter("tr") if (parent := tr.getparent()) is table
+            or (parent is not None and parent.getparent() is table)]
 
 
-def _append(body: etree._Element, more: etree._Element) -> None:
+def _append(body: HtmlElement, more: HtmlElement) -> None:
     """`more`'s content after `body`'s; a table opening `more` continues a table closing `body`."""
     last = _last_element(body)
     _continue_table(last, more)
-    if (more.text or "").strip():
+    text = more.text or ""
+    if text.strip():
         if last is not None:
-            last.tail = (last.tail or "") + more.text
+            last.tail = (last.tail or "") + text
         else:
-            body.text = (body.text or "") + more.text
+            body.text = (body.text or "") + text
     for child in list(more):
         body.append(child)
 
 
-def _continue_table(last: etree._Element | None, more: etree._Element) -> None:
+def _continue_table(last: HtmlElement | None, more: HtmlElement) -> None:
     """A table the CMS cut at a page break: the rows of the table opening `more` go to `last`, the table closing the
     body before it, when nothing stands between the two."""
     elements = [c for c in more if isinstance(c.tag, str)]
     if not elements or elements[0].tag != "table" or last is None or last.tag != "table" or \
             (more.text or "").strip() or (last.tail or "").strip():
         return
-    target = last.find("tbody") if last.find("tbody") is not None else last
+    tbody = last.find("tbody")
+    target = tbody if tbody is not None else last
     for row in _rows(elements[0]):
         target.append(row)
     elements[0].drop_tree()
@@ -125,7 +129,7 @@ def join_parts(pages: list[Page]) -> bytes:
         for meta in head.findall("meta"):
             if meta.get("charset") or (meta.get("http-equiv") or "").lower() == "content-type":
                 head.remove(meta)
-        head.insert(0, etree.Element("meta", charset="utf-8"))
+        head.insert(0, lxml.html.Element("meta", charset="utf-8"))
     return lxml.html.tostring(tree, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 

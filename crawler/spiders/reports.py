@@ -20,6 +20,7 @@ import hashlib
 import logging
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -27,7 +28,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.agencies import register_agencies
-from archive.db import open_archive
+from archive.db import Archive, open_archive
 from archive.ingest import Capture
 from archive.runs import Failure, RunRecord, new_run_id
 from crawler import settings as defaults
@@ -44,9 +45,12 @@ from crawler.items import Fetched
 from crawler.platforms import BY_NAME, Listing, Page, detect
 from crawler.platforms.trs_article import Parts, next_part
 from crawler.run_record import documents_committed
-from crawler.state import Child, Node, open_state
+from crawler.state import Child, Node, State, open_state
 from crawler.years import parse_years
 from pipelines.metadata import years_named
+
+if TYPE_CHECKING:
+    from crawler.distributed import Frontier  # loaded (with redis) by a distributed crawl only
 
 log = logging.getLogger(__name__)
 DAY = 86400.0
@@ -62,6 +66,14 @@ def _title_year(title: str) -> int | None:
 class ReportsSpider(scrapy.Spider):
     name = "reports"
     record: RunRecord  # set by the run record's extension (crawler.run_record) when the spider opens
+    # Set by from_crawler: the crawl's memory, and the settings the walk reads.
+    state: State
+    worker: str | None
+    nav_depth: int
+    max_pages: int
+    nav_ttl: float
+    listing_ttl: float
+    document_ttl: float
 
     def __init__(self, registry: str, years: str = defaults.NIANBAO_YEARS, run_id: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,8 +89,9 @@ class ReportsSpider(scrapy.Spider):
         self.seen_entries: set[str] = set()  # documents visited this run
         self.listed: set[str] = set()  # every entry of every list this run (report or not)
         self.seen_nodes: set[str] = set()
-        self.archive = None
-        self.frontier = None  # a distributed crawl's shared frontier (crawler.distributed), set by its scheduler
+        self.archive: Archive | None = None
+        # A distributed crawl's shared frontier (crawler.distributed), set by its scheduler.
+        self.frontier: Frontier | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

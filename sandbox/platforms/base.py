@@ -129,7 +129,8 @@ class Platform:
         return chrome.page(ctx.site, frame, self.nav(ctx.site), list(ctx.links))
 
     def crumbs(self, site: Site, key: str) -> tuple[tuple[str, str], ...]:
-        chain, k = [], key
+        chain: list[tuple[str, str]] = []
+        k: str | None = key
         while k:
             chain.append((site.columns[k].title, self.column(site, k)))
             k = site.columns[k].parent

@@ -32,6 +32,7 @@ def site_id(site: Site) -> str:
 def prefix(site: Site, key: str) -> str:
     """A directory's path prefix: the county government's is the root, each other agency's its slug."""
     unit = site.columns[key].unit
+    assert unit is not None  # every gkmlpt directory is an agency's
     return "" if unit is site.portal.owner else f"/{unit.slug}"
 
 

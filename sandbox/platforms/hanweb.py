@@ -71,6 +71,7 @@ class Hanweb(Platform):
 
     def item(self, site: Site, item: Item) -> str:
         if item.column == ANNUAL_JSP:
+            assert item.unit is not None  # the module lists reports, each a unit's
             area = credit_code(site.world.seed, item.unit, site.portal.owner.division_code)
             return f"{JSP}?fbtime={item.year}&area={area}"
         d = item.published
@@ -131,7 +132,7 @@ class Hanweb(Platform):
 
     def annual_years(self, site: Site, today: dt.date) -> list[int]:
         """Years the xxgkAnnualReport.jsp module has reports for (its year selector offers just these)."""
-        return sorted({i.year for i in site.visible(ANNUAL_JSP, today)}, reverse=True)
+        return sorted({i.year for i in site.visible(ANNUAL_JSP, today) if i.year is not None}, reverse=True)
 
     def year_selector(self, ctx: Ctx, chosen: int | None = None) -> str:
         years = self.annual_years(ctx.site, ctx.today)
@@ -178,7 +179,7 @@ class Hanweb(Platform):
         columnid = form.get("columnid", "")
         col = site.by_cid(int(columnid) - COL_BASE) if columnid.isdigit() else None
         listed = col and col.key != ANNUAL_JSP and form.get("webid") == str(web_id(site))
-        items = ctx.visible(col.key) if listed else []
+        items = ctx.visible(col.key) if col and listed else []
         size = site.portal.page_size
         try:
             if old:
@@ -223,6 +224,6 @@ class Hanweb(Platform):
             files = attachments(item) if item else []
             n = int(m[3])
             # The token decides; `showname` is only what the browser saves the file as.
-            if n < len(files) and _token(site, item, files[n]) == req.query["filename"].rsplit(".", 1)[0]:
+            if item and n < len(files) and _token(site, item, files[n]) == req.query["filename"].rsplit(".", 1)[0]:
                 return self.file_response(ctx, item, files[n], disposition=True)
         return None

@@ -75,6 +75,6 @@ class TrsDynamic(TrsStatic):
         host = f"http://{site.portal.netloc}"
         data = [{"docid": i.id, "doctitle": i.title, "docreltime": f"{i.published.isoformat()} 09:30:00",
                  "docpuburl": host + self.item(site, i), "chnldocurl": host + self.item(site, i),
-                 "chnlid": col.cid} for i in shown]
+                 "chnlid": col.cid} for i in shown] if col else []
         return json_response({"page": page, "pagesize": prepage, "total": len(items),
                               "pagecount": pages(len(items), prepage), "data": data})

@@ -127,7 +127,7 @@ class Vsb(Platform):
             if req.query.get("owner") == str(owner_id(site)) and fileid.isdigit():
                 item = site.item(int(fileid) // 10, ctx.today)
                 files = attachments(item) if item else []
-                if int(fileid) % 10 < len(files):
+                if item and int(fileid) % 10 < len(files):
                     return self.file_response(ctx, item, files[int(fileid) % 10], disposition=True)
             return None
         if path.endswith(".htm") and (key := by_base(site).get(path[:-4])):

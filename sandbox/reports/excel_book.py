@@ -83,7 +83,7 @@ def _heading(ws, row: int, text: str, width: int, title: bool = False) -> None:
 
 def render_xlsx(spec: ReportSpec, style: SheetStyle = SheetStyle()) -> bytes:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the one sheet a new workbook has (`active`, typed as possibly none)
     ws.title = "政府信息公开年报" if not style.per_table else _SHEET_NAMES["active"]
     row = 1
     for i, (section, build) in enumerate(TABLES.items()):

@@ -58,6 +58,7 @@ def _renumber_type1_fonts(data: bytes) -> bytes:
     edits: list[tuple[int, int, bytes]] = []
     for n, font in enumerate(fonts, start=1):
         length = re.search(rb"/Length (\d+)( 0 R)?", font.group(1))
+        assert length is not None, "a stream dictionary without /Length"  # the pattern above required Length1/2
         size = int(objects[int(length.group(1))].group(2)) if length.group(2) else int(length.group(1))
         start = font.end()
         packed = zlib.compress(_font_with_id(zlib.decompress(data[start:start + size]), int(font.group(2)),
@@ -79,12 +80,14 @@ def _renumber_type1_fonts(data: bytes) -> bytes:
     out += data[pos:]
     moved = lambda offset: offset + sum(delta for end, delta in shifts if end <= offset)  # noqa: E731
     xref = re.search(rb"\nxref\n0 (\d+)\n", out)
+    assert xref is not None, "LibreOffice's PDF without a classic xref table"
     table_start = xref.end()
     entries = [moved(int(out[table_start + 20 * i: table_start + 20 * i + 10])) if i else 0
                for i in range(int(xref.group(1)))]
     for i, offset in enumerate(entries[1:], start=1):
         out[table_start + 20 * i: table_start + 20 * i + 10] = b"%010d" % offset
     startxref = re.search(rb"startxref\n(\d+)", out)
+    assert startxref is not None, "LibreOffice's PDF without startxref"
     out[startxref.start(1):startxref.end(1)] = b"%d" % (xref.start() + 1)
     return bytes(out)
 

@@ -68,7 +68,7 @@ def application_numbers(rng: random.Random, template: str, busy: bool = False) -
     leaves = RESULT_LEAVES[template]
     weights = [_RESULT_WEIGHTS[leaf] for leaf in leaves]
     quiet = not busy and rng.random() < 0.2  # many small agencies receive no application at all
-    v: dict[str, Value] = {}
+    v: dict[str, int] = {}
     for col in APPLICANT_SUBCOLUMNS:
         new = 0 if quiet else rng.randint(0, _NEW_MAX[col])
         if busy and col == "natural_person":

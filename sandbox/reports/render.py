@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sandbox.reports.excel_book import SheetStyle, render_xlsx
 from sandbox.reports.html_page import HtmlStyle, render_html
@@ -29,17 +30,28 @@ class Request:
     style: Style = None  # HtmlStyle for html, TextStyle for text, SheetStyle for xlsx/xls
 
 
+_S = TypeVar("_S", HtmlStyle, TextStyle, SheetStyle)
+
+
+def _style(style: Style, kind: type[_S], fmt: str) -> _S:
+    if style is None:
+        return kind()
+    if not isinstance(style, kind):
+        raise TypeError(f"{fmt} is drawn with a {kind.__name__}, not a {type(style).__name__}")
+    return style
+
+
 def render_direct(spec: ReportSpec, fmt: str, style: Style = None) -> bytes:
     """HTML, text, DOCX or XLSX bytes, without LibreOffice."""
     spec.validate()
     if fmt == "html":
-        return render_html(spec, style or HtmlStyle())
+        return render_html(spec, _style(style, HtmlStyle, fmt))
     if fmt == "text":
-        return render_text(spec, style or TextStyle())
+        return render_text(spec, _style(style, TextStyle, fmt))
     if fmt == "docx":
         return render_docx(spec)
     if fmt == "xlsx":
-        return render_xlsx(spec, style or SheetStyle())
+        return render_xlsx(spec, _style(style, SheetStyle, fmt))
     raise ValueError(f"{fmt!r} is not drawn directly; use render or render_all")
 
 

@@ -487,7 +487,7 @@ def _render(pairs: list[tuple[str, int]], specs: dict[int, ReportSpec], formats:
             progress: Callable[[str], None] | None) -> list[CorpusDoc]:
     """The documents of (class, base) pairs; the PDFs made from the DOCX by LibreOffice in one call."""
     docs: list[CorpusDoc] = []
-    pdf_sources: dict[str, tuple[str, dict]] = {}
+    pdf_sources: dict[str, tuple[bytes, dict]] = {}
     for name, n in pairs:
         v = make_variant(CLASSES[name], specs[n], n)
         golden = _golden(v)

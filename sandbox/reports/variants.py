@@ -69,6 +69,14 @@ Cells = dict[str, str]
 Values = dict[str, Value]
 
 
+def _number(values: Values, key: str) -> int | float:
+    """The number at `key`: the edits below change only numbers that no quirk blanks (break_rule runs first)."""
+    value = values[key]
+    if value is None:
+        raise ValueError(f"{key} is blank: no number to change")
+    return value
+
+
 def _set(cells: Cells, values: Values, keys: list[str], text: str, value: Value = None) -> None:
     for key in keys:
         cells[key], values[key] = text, value
@@ -98,7 +106,7 @@ def _review_blank(cells: Cells, values: Values, rng: random.Random, template: st
 
 def _thousands(cells: Cells, values: Values, rng: random.Random, template: str) -> None:
     key = "active.licensing.decisions"
-    if values[key] < 1000:
+    if _number(values, key) < 1000:
         values[key] = rng.randint(1000, 30000)
     cells[key] = f"{values[key]:,}"
 
@@ -131,21 +139,25 @@ VALUE_QUIRKS = {"na_slash": _na_slash, "na_dash": _na_dash, "na_text": _na_text,
 def break_rule(values: Values, rule: str, template: str, rng: random.Random) -> None:
     np = "natural_person"
     a = lambda row, col: f"applications.{row}.{col}"  # noqa: E731
+
+    def add(key: str, n: int) -> None:
+        values[key] = _number(values, key) + n
+
     d = rng.randint(1, 3)
     if rule == "R1":  # more received than handled; the row total follows, so R3 holds
-        values[a("new_received", np)] += d
-        values[a("new_received", "total")] += d
+        add(a("new_received", np), d)
+        add(a("new_received", "total"), d)
     elif rule == "R2":  # a result counted that （七）总计 does not include; the row total follows
-        values[a("granted", np)] += d
-        values[a("granted", "total")] += d
+        add(a("granted", np), d)
+        add(a("granted", "total"), d)
     elif rule == "R3":  # one case moved between results in one column: columns still add up, two rows do not
         leaves = RESULT_LEAVES[template]
-        src = max(leaves, key=lambda leaf: values[a(leaf, np)])
+        src = max(leaves, key=lambda leaf: _number(values, a(leaf, np)))
         dst = next(leaf for leaf in leaves if leaf != src)
-        values[a(src, np)] -= 1
-        values[a(dst, np)] += 1
+        add(a(src, np), -1)
+        add(a(dst, np), 1)
     elif rule == "R4":
-        values["review.upheld"] += 1
+        add("review.upheld", 1)
     else:
         raise ValueError(f"unknown rule {rule!r}")
 

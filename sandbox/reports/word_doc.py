@@ -81,8 +81,8 @@ def _table(doc, table: Table) -> None:
     # overlap, so each range's cells are still in place when its turn comes.
     grid = [[_Cell(tc, t) for tc in tr.tc_lst] for tr in t._tbl.tr_lst]
     for row in grid:
-        for c, cell in enumerate(row):
-            cell.width = widths[c]
+        for c, docx_cell in enumerate(row):
+            docx_cell.width = widths[c]
     for cell in table.cells:
         target = grid[cell.row][cell.col]
         if cell.rowspan > 1 or cell.colspan > 1:

@@ -79,7 +79,7 @@ def _repack_results(conn: sa.Connection) -> None:
             break
         for row in rows:
             meta, body = stored_results.pack(row.result)
-            values = {"meta": meta, "body": body}
+            values: dict[str, object] = {"meta": meta, "body": body}
             if row.fingerprint:  # an attributable report: its identity, with the table-only rule
                 canonical = canonical_fields(row.result.get("fields") or {})
                 text = prose(row.result.get("sections") or {})
