@@ -38,8 +38,8 @@ def cmd_registry_list(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_import(args: argparse.Namespace) -> int:
-    from archive.agencies import register_agencies
-    from archive.db import open_archive
+    from archive.registry.agencies import register_agencies
+    from archive.store.db import open_archive
     from crawler.discovery import registry
 
     rows, problems = registry.load(args.file)
@@ -53,10 +53,10 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_build(args: argparse.Namespace) -> int:
-    from archive.db import open_archive
     from archive.registry.divisions import bundled
     from archive.registry.governments import apply_release
     from archive.registry.join import code_conflicts
+    from archive.store.db import open_archive
 
     release = bundled()
     print(f"applying {release.package}: {len(release.divisions):,} divisions as of {release.data_as_of} "

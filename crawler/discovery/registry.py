@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.agencies import KINDS, LEVELS, AgencyRecord, aliases
+from archive.registry.agencies import KINDS, LEVELS, AgencyRecord, aliases
 from crawler.discovery.urls import canonical, host
 
 HEADER = ("name", "level", "kind", "division_code", "parent", "portal_url", "column_urls", "platform", "enabled")

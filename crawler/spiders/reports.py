@@ -27,10 +27,10 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.agencies import register_agencies
-from archive.db import Archive, open_archive
-from archive.ingest import Capture
+from archive.ingest.ingestor import Capture
+from archive.registry.agencies import register_agencies
 from archive.runs import Failure, RunRecord, new_run_id
+from archive.store.db import Archive, open_archive
 from crawler import settings as defaults
 from crawler.constants import DEPTH_ROLES, LIST_ROLES, NAV_ROLES, PAGING_ROLES, PRIORITY, Kind, Role
 from crawler.discovery import registry as reg

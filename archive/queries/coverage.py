@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, literal, select
 
-from archive import models as m
 from archive.queries.statuses import (
     DEFAULT_TOWNSHIP_DEADLINE,
     Status,
@@ -20,6 +19,7 @@ from archive.queries.statuses import (
     parent_of,
     with_parent,
 )
+from archive.store import models as m
 
 
 class CoverageRow(NamedTuple):

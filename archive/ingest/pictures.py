@@ -30,9 +30,9 @@ import lxml.html
 from lxml import etree
 from sqlalchemy import Connection, select
 
-from archive.blobs import BlobStore
-from archive.extracted import Extracted
-from archive.models import T
+from archive.ingest.extracted import Extracted
+from archive.store.blobs import BlobStore
+from archive.store.models import T
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ otherwise it repeats the field; `unpack` restores the rest, so the round trip is
 falling back to storing every raw cell).
 
 A body is a format byte, then zlib data. Format 1 compresses with a preset dictionary
-(archive.compression_dictionary) holding the keys every result repeats, which takes a quarter to a third off a real
-report's body.
+(archive.ingest.compression_dictionary) holding the keys every result repeats, which takes a quarter to a third off a
+real report's body.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from archive import compression_dictionary
-from archive.db import dumps
+from archive.ingest import compression_dictionary
+from archive.store.db import dumps
 
-# A table picture's grids (archive.pictures reads them back) are kilobytes of JSON: compressed too.
+# A table picture's grids (archive.ingest.pictures reads them back) are kilobytes of JSON: compressed too.
 BULK = ("sections", "fields", "raw", "placement", "checks", "grids")
 # Level 6 (zlib's default) costs about 0.2 ms a result and is within 5% of level 9's size.
 LEVEL = 6

@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy import Connection, Engine, Row, select
 from sqlalchemy.exc import IntegrityError
 
-from archive import neardup
-from archive.models import T
-from archive.sql import insert_new, transaction
+from archive.ingest import neardup
+from archive.store.models import T
+from archive.store.sql import insert_new, transaction
 
 # Candidate versions are locked when read; a version deleted before that is simply not found, and an insert that
 # still fails (a row of another kind gone meanwhile) is tried again in a new transaction.

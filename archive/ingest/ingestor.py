@@ -7,13 +7,13 @@ process killed at any point leaves either the whole batch or none of it. Within 
 are locked first (SQLite: the whole database, by BEGIN IMMEDIATE; PostgreSQL: the agency rows, in id order), so a
 report's version chain and an agency's year-over-year comparison are always computed from everything committed
 before. Comparing new versions with other agencies' (rule S5) needs what concurrent transactions commit as well,
-and on PostgreSQL runs after the commit (`archive.copy_checks`); SQLite, one writer at a time, does it in the
+and on PostgreSQL runs after the commit (`archive.ingest.copy_checks`); SQLite, one writer at a time, does it in the
 transaction.
 
 Everything that needs no database — digests, extraction, identity, MinHash, packing the result — is done before the
 transaction. In it, the batch's rows are written a table at a time; reports the batch creates with a single new blob
-are finished set-based (`archive.new_reports`), the rest are placed one blob at a time and recomputed once per report
-(`archive.version_chains`). About twenty statements serve a whole batch.
+are finished set-based (`archive.ingest.new_reports`), the rest are placed one blob at a time and recomputed once per
+report (`archive.ingest.version_chains`). About twenty statements serve a whole batch.
 """
 from __future__ import annotations
 
@@ -30,16 +30,16 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, tuple_, update
 
-from archive import copy_checks, neardup, new_reports, pictures, stored_results, version_chains
-from archive.agencies import guess_level_and_kind
-from archive.blobs import BlobStore, relative_path, sha256_hex
-from archive.db import Archive, is_sqlite
-from archive.extracted import Extracted
-from archive.identity import Identity, identify
-from archive.models import T
+from archive.ingest import copy_checks, neardup, new_reports, pictures, stored_results, version_chains
+from archive.ingest.extracted import Extracted
+from archive.ingest.identity import Identity, identify
+from archive.ingest.version_chains import ReportYear
+from archive.registry.agencies import guess_level_and_kind
 from archive.run_tables import add_errors, add_portal_counts, ensure_run
-from archive.sql import insert_new, transaction, utcnow
-from archive.version_chains import ReportYear
+from archive.store.blobs import BlobStore, relative_path, sha256_hex
+from archive.store.db import Archive, is_sqlite
+from archive.store.models import T
+from archive.store.sql import insert_new, transaction, utcnow
 from pipelines.document import FAILURE_KINDS, Failure, Report as ExtractedReport
 from pipelines.sniff import sniff
 from pipelines.workers import ExtractionPool
@@ -136,7 +136,7 @@ class _Item:
     result: Extracted
     stored: bool  # this parser version's extraction of the blob is in the archive already
     ident: Identity | None
-    replaces: bool = False  # a page's joint reading with its pictures (archive.pictures) replaces its extraction
+    replaces: bool = False  # a page's joint reading with its pictures (archive.ingest.pictures) replaces its extraction
     links: list[dict[str, Any]] = field(default_factory=list)  # page_pictures rows of a page that may show pictures
 
     @cached_property
@@ -252,8 +252,8 @@ class Ingestor:
     def reparse(self, digests: Iterable[str], workers: int = 1,
                 progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
         """Run this ingestor's extractor over stored blobs, recording each result under its parser version; then
-        every page is read with the pictures it shows (archive.pictures), its links to them read from its bytes again
-        (those of pages archived before `page_pictures` was kept too).
+        every page is read with the pictures it shows (archive.ingest.pictures), its links to them read from its bytes
+        again (those of pages archived before `page_pictures` was kept too).
 
         The blobs are read in `workers` supervised processes (the pipeline's own extractor only), the next batch's
         while the previous one is committed. `progress(done, total)` is called after each batch."""
@@ -317,7 +317,7 @@ class Ingestor:
 
     def _join_pictures(self, urls: set[str], picture_urls: set[str] | None = None, read_only: bool = False) -> None:
         """The pages at `urls`, and those showing the pictures at `picture_urls`, read again with the table pictures
-        they show, where these changed (archive.pictures); with `read_only`, those this parser has read only. Not
+        they show, where these changed (archive.ingest.pictures); with `read_only`, those this parser has read only. Not
         counted in the run's statistics: no capture is new, the page's own capture was counted."""
         if not urls and not picture_urls:
             return
@@ -354,8 +354,8 @@ class Ingestor:
         stored = self._stored_results(set(digests))
         items = []
         for (capture, data, given), sha in zip(batch, digests):
-            # This parser's stored reading first: a page's may be the joint one with its pictures (archive.pictures),
-            # which reading its bytes alone would undo.
+            # This parser's stored reading first: a page's may be the joint one with its pictures
+            # (archive.ingest.pictures), which reading its bytes alone would undo.
             found = stored.get(sha) or (Extracted.of(given) if given is not None else None)
             if found is None:
                 found = Extracted.of(self.extractor(data, capture.final_url or capture.requested_url))
@@ -475,8 +475,8 @@ class Ingestor:
 
     @staticmethod
     def _first_versions(filings: list[_Filing], new_blobs: set[str]) -> list[new_reports.NewReport]:
-        """The items that are a new report's one version with one source (archive.new_reports), marked inserted: a
-        new capture of a new blob, alone in the batch with its blob and its report."""
+        """The items that are a new report's one version with one source (archive.ingest.new_reports), marked inserted:
+        a new capture of a new blob, alone in the batch with its blob and its report."""
         per_sha = Counter(f.item.sha for f in filings)
         per_report = Counter(f.report for f in filings if f.report)
         first = [f for f in filings if f.report_new and f.capture_new and f.item.sha in new_blobs
@@ -487,8 +487,8 @@ class Ingestor:
 
     @staticmethod
     def _place_versions(conn: Connection, filings: list[_Filing]) -> None:
-        """The general path (archive.version_chains): each blob into its report's version, or out of its version when
-        it no longer reads as an attributable report; then each touched report recomputed."""
+        """The general path (archive.ingest.version_chains): each blob into its report's version, or out of its version
+        when it no longer reads as an attributable report; then each touched report recomputed."""
         if not filings:
             return
         placer = version_chains.Placer(conn, {f.item.sha for f in filings}, {f.report_id for f in filings if f.report})
@@ -530,7 +530,7 @@ class Ingestor:
         for item in items:
             if not item.stored and item.sha not in rows:
                 rows[item.sha] = self._extraction_row(item, now)
-        for item in items:  # a page's joint reading: its extraction under this parser is now that (archive.pictures)
+        for item in items:  # a page's joint reading: its extraction under this parser is now that (pictures.py)
             if item.replaces and conn.execute(update(ex).where(
                     ex.c.sha256 == item.sha, ex.c.parser_version == self.parser_version).values(
                     {k: v for k, v in rows[item.sha].items() if k not in ("sha256", "parser_version")})).rowcount:
@@ -624,7 +624,7 @@ def _portal_counts(filings: list[_Filing]) -> dict[tuple[str, str], Counter[str]
 
 def _to_join(items: list[_Item]) -> tuple[set[str], set[str]]:
     """The report pages among `items` that may show their tables as pictures, and the table pictures among them
-    (their URLs), whose pages are to be read with them (archive.pictures)."""
+    (their URLs), whose pages are to be read with them (archive.ingest.pictures)."""
     pages, shown = set(), set()
     for item in items:
         c = item.capture

@@ -29,7 +29,7 @@ def _unpacked_migrations() -> Path:
     egg = zipfile.ZipFile(__loader__.archive)  # type: ignore[name-defined]  # the zipimporter's file
     folder = Path(tempfile.mkdtemp(prefix="nianbao-migrations-"))
     atexit.register(shutil.rmtree, folder, True)
-    prefix = f"{__package__}/migrations/"
+    prefix = f"{__package__.replace('.', '/')}/migrations/"  # archive/store/migrations/ inside the egg
     for name in egg.namelist():
         if name.startswith(prefix) and not name.endswith("/"):
             egg.extract(name, folder)

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from archive.identity import normalise_agency
-from archive.models import Agency as AgencyTable, AgencyAlias as AliasTable, Portal as PortalTable
+from archive.ingest.identity import normalise_agency
 from archive.registry.join import government_agencies, linked_by_alias
-from archive.sql import insert
+from archive.store.models import Agency as AgencyTable, AgencyAlias as AliasTable, Portal as PortalTable
+from archive.store.sql import insert
 
 LEVELS = ("central", "province", "prefecture", "county", "township", "department")
 KINDS = ("government", "department")

@@ -1,10 +1,10 @@
 """One blob's extraction result as the archive uses it: typed, whichever way it arrived.
 
 A result reaches the archive as the pipeline's `Report` or `Failure` (a crawl, `nianbao import`, a re-parse) or is
-read back from the `extractions` table (`archive.stored_results` packs and unpacks it). Both become an `Extracted`
-at once, so ingest, identity, version chains and the first-version path read attributes, never string keys; the
-dictionary is made only to be serialised (`as_dict`, which `stored_results.pack` stores and which pictures hand to the
-pipeline), and for a pipeline result only then.
+read back from the `extractions` table (`archive.ingest.stored_results` packs and unpacks it). Both become an
+`Extracted` at once, so ingest, identity, version chains and the first-version path read attributes, never string keys;
+the dictionary is made only to be serialised (`as_dict`, which `stored_results.pack` stores and which pictures hand to
+the pipeline), and for a pipeline result only then.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class Extracted:
     fields: dict[str, Any] = field(default_factory=dict)
     sections: dict[str, str] = field(default_factory=dict)
     failed_checks: list[dict[str, Any]] = field(default_factory=list)  # the S3/S4 checks that did not hold
-    pictures: list[dict[str, str]] | None = None  # a page read with its table pictures: those read (archive.pictures)
+    pictures: list[dict[str, str]] | None = None  # a page read with its table pictures: those read (pictures.py)
     source: Report | Failure | dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod

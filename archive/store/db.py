@@ -107,7 +107,7 @@ class Archive:
 
 def open_archive(db: str, data_dir: str | Path | None = None, upgrade: bool = True) -> Archive:
     """Open (and on first use create or migrate) the archive named by `db`."""
-    from archive.migrate import upgrade_to_head
+    from archive.store.migrate import upgrade_to_head
 
     url = resolve_url(db)
     engine = make_engine(url)

@@ -1,4 +1,4 @@
-"""page_pictures: the pictures each page shows, read from its bytes (archive.pictures joins them by URL)
+"""page_pictures: the pictures each page shows, read from its bytes (archive.ingest.pictures joins them by URL)
 
 Revision ID: 0005
 Revises: 0004

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from archive.db import Archive
-from archive.identity import normalise_agency
-from archive.models import T
+from archive.ingest.identity import normalise_agency
+from archive.store.db import Archive
+from archive.store.models import T
 
 
 def attach_discovered(archive: Archive, run_id: str) -> int:

@@ -8,7 +8,8 @@ blank cell are the same fact rendered twice.
 
 A table-only rendering (a spreadsheet, or a page posting the tables alone) carries the fields but not the prose, so
 its fingerprint cannot match the full report's. It is marked `table_only` and fingerprinted by its fields alone, and
-`archive.version_chains` files it under the full version whose tables it repeats, whichever of the two arrives first.
+`archive.ingest.version_chains` files it under the full version whose tables it repeats, whichever of the two arrives
+first.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from archive.db import dumps
-from archive.extracted import Extracted
+from archive.ingest.extracted import Extracted
+from archive.store.db import dumps
 from pipelines.schema import SECTION_KEYS
 
 # Lines that belong to the page around a report rather than to it.

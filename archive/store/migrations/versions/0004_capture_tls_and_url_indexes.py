@@ -5,7 +5,8 @@ Revises: 0003
 
 https captures archived before get "unverified: not recorded" (the crawler marked them with an "X-Nianbao-TLS:
 unverified" pseudo-header then, which stays among their headers, and kept no certificate details). The indexes serve
-archive.pictures, which joins a page and its table pictures by URL (hash indexes on PostgreSQL, see archive.models).
+archive.ingest.pictures, which joins a page and its table pictures by URL (hash indexes on PostgreSQL, see
+archive.store.models).
 """
 import sqlalchemy as sa
 from alembic import op

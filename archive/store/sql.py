@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, Column, Connection, Engine, Row, Table, bindparam, select, update
 from sqlalchemy.exc import DBAPIError
 
-from archive.db import dumps
+from archive.store.db import dumps
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

@@ -21,13 +21,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, select, update
 
-from archive import copy_checks, neardup, stored_results
-from archive.crosscheck import cross_checks
-from archive.extracted import Extracted
-from archive.identity import Identity, canonical_fields, is_shell, telling_tables
-from archive.models import T
-from archive.sql import get_or_create, update_rows
-from archive.versions import diff
+from archive.ingest import copy_checks, neardup, stored_results
+from archive.ingest.extracted import Extracted
+from archive.ingest.identity import Identity, canonical_fields, is_shell, telling_tables
+from archive.ingest.versions import diff
+from archive.queries.crosscheck import cross_checks
+from archive.store.models import T
+from archive.store.sql import get_or_create, update_rows
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from archive import copy_checks, neardup
-from archive.extracted import Extracted
-from archive.identity import Identity
-from archive.models import T
-from archive.sql import insert_new, update_rows
-from archive.version_chains import refresh_cross_checks
+from archive.ingest import copy_checks, neardup
+from archive.ingest.extracted import Extracted
+from archive.ingest.identity import Identity
+from archive.ingest.version_chains import refresh_cross_checks
+from archive.store.models import T
+from archive.store.sql import insert_new, update_rows
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ class Capture(Base):
     """One fetch (or one imported file): where and when some bytes were seen, and the WARC record holding them."""
 
     __tablename__ = "captures"
-    # archive.pictures finds pages and pictures by URL. A hash index on PostgreSQL: a B-tree row may not exceed
+    # archive.ingest.pictures finds pages and pictures by URL. A hash index on PostgreSQL: a B-tree row may not exceed
     # ~2.7 kB, and some government URLs carry session garbage longer than that.
     __table_args__ = (Index("ix_captures_final_url", "final_url", postgresql_using="hash"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -156,7 +156,7 @@ class Capture(Base):
 
 class PagePicture(Base):
     """A picture a page shows: its <img> links, resolved against the URL the page was first archived at, in the
-    page's order. Read from the page's bytes when the page is archived, in the same transaction: archive.pictures
+    page's order. Read from the page's bytes when the page is archived, in the same transaction: archive.ingest.pictures
     joins a page and its table pictures through these rows, whatever order and by whatever route they were fetched.
     """
 
@@ -169,8 +169,8 @@ class PagePicture(Base):
 
 
 class Extraction(Base):
-    """One run of one parser version over one blob: the full `nianbao extract` result, as `archive.stored_results`
-    packs it.
+    """One run of one parser version over one blob: the full `nianbao extract` result, as
+    `archive.ingest.stored_results` packs it.
 
     The identity columns (fingerprint, tables, table_only) are empty when the result is not an attributable report.
     """
@@ -231,7 +231,7 @@ class Version(Base):
 
 class VersionSource(Base):
     """A blob belongs to exactly one version: the one its current extraction normalises to, or for a table-only
-    rendering the full version whose tables it repeats (archive.version_chains)."""
+    rendering the full version whose tables it repeats (archive.ingest.version_chains)."""
 
     __tablename__ = "version_sources"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -267,7 +267,8 @@ class PendingCopyCheck(Base):
     """A new version still to be compared with other agencies' versions (rule S5), after its transaction commits.
 
     The comparison must see every version committed before it, including those of transactions that ran alongside
-    (`archive.copy_checks` explains why); a process killed in between leaves the row for the next ingest to settle.
+    (`archive.ingest.copy_checks` explains why); a process killed in between leaves the row for the next ingest to
+    settle.
     """
 
     __tablename__ = "pending_copy_checks"

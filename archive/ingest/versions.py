@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from archive.extracted import Extracted
-from archive.identity import canonical_value, normalise_text
+from archive.ingest.extracted import Extracted
+from archive.ingest.identity import canonical_value, normalise_text
 from pipelines.schema import SECTION_KEYS
 
 _SENTENCE_END = re.compile(r"(?<=[。；;！？!?])|\n")

@@ -1,4 +1,4 @@
-"""The preset dictionary for stored extraction results (archive.stored_results, body format 1). Frozen.
+"""The preset dictionary for stored extraction results (archive.ingest.stored_results, body format 1). Frozen.
 
 zlib decompresses a body only with the very dictionary it was compressed with, so this must never change: a better
 dictionary is a new body format, and this one stays for the bodies already written with it (a test pins its digest).

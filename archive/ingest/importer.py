@@ -12,12 +12,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive import ingest, models as m
-from archive.blobs import sha256_hex
-from archive.db import Archive
-from archive.ingest import Capture, Ingestor, IngestStats
+from archive.ingest import ingestor as ingest
+from archive.ingest.ingestor import Capture, Ingestor, IngestStats
 from archive.run_tables import ensure_run, record_error
-from archive.warc import WarcFile
+from archive.store import models as m
+from archive.store.blobs import sha256_hex
+from archive.store.db import Archive
+from archive.store.warc import WarcFile
 from pipelines.document import ExtractionError, Failure, Report
 from pipelines.limits import read_file
 from pipelines.workers import ExtractionPool

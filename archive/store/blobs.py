@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.damage import CorruptBlob
+from archive.store.damage import CorruptBlob
 
 TMP_PREFIX = ".tmp-"
 # Enough fsyncs in flight for the file system to group them; more threads only add scheduling.

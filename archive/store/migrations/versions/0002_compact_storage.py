@@ -3,10 +3,10 @@
 Revision ID: 0002
 Revises: 0001
 
-Extraction results move from one JSON column to readable `meta` plus compressed `body` (archive.stored_results), with
-the identity columns `tables` and `table_only`; `reports.carry` goes (S1/S2 read the current extraction). Signatures are
-recomputed with the CRC-based 32-bit MinHash and every S5 flag with them. Tables keyed by text or pairs become
-WITHOUT ROWID on SQLite. Reports with table-only renderings are recomputed so those join their full versions.
+Extraction results move from one JSON column to readable `meta` plus compressed `body` (archive.ingest.stored_results),
+with the identity columns `tables` and `table_only`; `reports.carry` goes (S1/S2 read the current extraction).
+Signatures are recomputed with the CRC-based 32-bit MinHash and every S5 flag with them. Tables keyed by text or pairs
+become WITHOUT ROWID on SQLite. Reports with table-only renderings are recomputed so those join their full versions.
 
 The data steps use the archive's own code as of this revision (results, identity, neardup, chains, copies).
 SQLite: columns are added and dropped in place (ALTER TABLE … DROP COLUMN needs SQLite 3.35), because a table that
@@ -64,8 +64,8 @@ def upgrade() -> None:
 
 def _repack_results(conn: sa.Connection) -> None:
     """Each stored result into `meta` and `body`, and a report's identity with the table-only rule."""
-    from archive import stored_results
-    from archive.identity import canonical_fields, content_digest, is_table_only, prose, tables_digest
+    from archive.ingest import stored_results
+    from archive.ingest.identity import canonical_fields, content_digest, is_table_only, prose, tables_digest
 
     old = sa.table('extractions', sa.column('id', sa.Integer), sa.column('fingerprint', sa.String),
                    sa.column('result', sa.JSON(none_as_null=True)), sa.column('tables', sa.String),
@@ -92,8 +92,8 @@ def _repack_results(conn: sa.Connection) -> None:
 
 def _rehome_table_only(conn: sa.Connection) -> None:
     """Table-only renderings join the full versions they repeat (version_chains.recompute applies the rule)."""
-    from archive import version_chains
-    from archive.models import T
+    from archive.ingest import version_chains
+    from archive.store.models import T
 
     src, ex, ver = T["sources"], T["extractions"], T["versions"]
     version_chains.recompute(conn, conn.execute(
@@ -103,9 +103,9 @@ def _rehome_table_only(conn: sa.Connection) -> None:
 
 def _sign_versions_again(conn: sa.Connection) -> None:
     """Every signature again with the new MinHash, and every S5 flag from them."""
-    from archive import copy_checks, neardup, stored_results
-    from archive.identity import canonical_fields, prose, telling_tables
-    from archive.models import T
+    from archive.ingest import copy_checks, neardup, stored_results
+    from archive.ingest.identity import canonical_fields, prose, telling_tables
+    from archive.store.models import T
 
     ex, ver, rep = T["extractions"], T["versions"], T["reports"]
     conn.execute(T["neardups"].delete())
