@@ -121,8 +121,10 @@ class _Tree:
 YEAR_SLUGS = ("{y}", "{y}n", "{y}nd", "nb{y}")
 # Province worlds (`sandbox.province`): the owner's reports in the report column, its townships' (and, on a shared
 # platform, its counties') in per-unit sub-columns of a group below it (TRS `zfxxgknb/xzjd/<slug>/`), and each
-# department's in the 年报 column of its own folder of the department directory (TRS `bmxxgk/<slug>/`).
+# department's in the 年报 column of its own folder of the department directory (TRS `bmxxgk/<slug>/`). Some TRS
+# portals file townships by year first (`zfxxgknb/{Y}/xzjd/<slug>/`): a column per township and year.
 DIRECTORY = "directory"
+DIRECTORY_BY_YEAR = "directory_by_year"
 DIRECTORY_TITLES = {"hanweb": ("信息公开部门目录", "bmml"), "vsb": ("部门信息公开", "bmgk")}
 DEFAULT_DIRECTORY = ("部门信息公开", "bmxxgk")
 
@@ -130,6 +132,8 @@ DEFAULT_DIRECTORY = ("部门信息公开", "bmxxgk")
 def _place_group(unit: Agency) -> tuple[str, str]:
     """The sub-column group of a government unit shown on another government's portal: (slug, title)."""
     return ("xzjd", "乡镇（街道）年报") if unit.level == "township" else ("xqzf", "县（市、区）政府年报")
+
+
 GROUPS = (("bj", "政府年报", "{y}zfnb"), ("bm", "部门年报", "{y}bmdnbg"), ("xz", "乡镇（街道）年报", "{y}xzjdnb"))
 
 
@@ -142,19 +146,24 @@ def _group(unit: Agency) -> str:
 def _report_column(portal: Portal, unit: Agency, year: int) -> str:
     if portal.family == "gkmlpt":
         return f"gk/{unit.slug}/nb"
-    if portal.layout == DIRECTORY:
+    if portal.layout in (DIRECTORY, DIRECTORY_BY_YEAR):
         if unit is portal.owner:
             return "nb"
-        return f"gk/{unit.slug}/nb" if unit.kind == "department" else f"nb/{_place_group(unit)[0]}/{unit.slug}"
+        if unit.kind == "department":
+            return f"gk/{unit.slug}/nb"
+        if portal.layout == DIRECTORY_BY_YEAR and unit.level == "township":
+            return f"nb/{year}/xzjd/{unit.slug}"
+        return f"nb/{_place_group(unit)[0]}/{unit.slug}"
     return {"flat": "nb", "by_year": f"nb/{year}", "by_year_unit": f"nb/{year}/{_group(unit)}",
             "by_unit": f"nb/{unit.slug}"}[portal.layout]
 
 
-def unit_column(portal: Portal, unit: Agency) -> str:
-    """The key of the column that carries all of `unit`'s reports on `portal` (layouts with one column a unit)."""
-    if portal.family != "gkmlpt" and portal.layout not in (DIRECTORY, "by_unit"):
+def unit_columns(portal: Portal, unit: Agency, years: tuple[int, ...]) -> list[str]:
+    """The keys of the columns that carry `unit`'s reports on `portal`, the newest year's first (layouts with
+    columns of their own for each unit)."""
+    if portal.family != "gkmlpt" and portal.layout not in (DIRECTORY, DIRECTORY_BY_YEAR, "by_unit"):
         raise ValueError(f"{portal.host}: the {portal.layout} layout has no column per unit")
-    return _report_column(portal, unit, 0)
+    return list(dict.fromkeys(_report_column(portal, unit, y) for y in sorted(years, reverse=True)))
 
 
 # Hanweb's information-disclosure platform: reports by (year, unit credit code), outside every column tree.
@@ -194,8 +203,8 @@ def _columns(world: World, portal: Portal) -> dict[str, Column]:
     if portal.annual_jsp:
         t.add(ANNUAL_JSP, "政府信息公开年度报告", "xxgkAnnualReport", None)
     year_slug = r.choice(YEAR_SLUGS)
-    if portal.layout == DIRECTORY:
-        _directory(t, portal)
+    if portal.layout in (DIRECTORY, DIRECTORY_BY_YEAR):
+        _directory(t, portal, portal.years or world.years, year_slug)
     elif portal.layout in ("by_year", "by_year_unit"):
         for y in reversed(world.years):
             t.add(f"nb/{y}", f"{y}年度", year_slug.format(y=y), "nb")
@@ -211,9 +220,16 @@ def _columns(world: World, portal: Portal) -> dict[str, Column]:
     return t.freeze()
 
 
-def _directory(t: _Tree, portal: Portal) -> None:
-    """The DIRECTORY layout's columns (see DIRECTORY)."""
+def _directory(t: _Tree, portal: Portal, years: tuple[int, ...], year_slug: str) -> None:
+    """The DIRECTORY layouts' columns (see DIRECTORY)."""
     places = [u for u in portal.units[1:] if u.kind == "government"]
+    by_year = [u for u in places if portal.layout == DIRECTORY_BY_YEAR and u.level == "township"]
+    for y in reversed(years) if by_year else ():
+        t.add(f"nb/{y}", f"{y}年度", year_slug.format(y=y), "nb")
+        t.add(f"nb/{y}/xzjd", "乡镇（街道）年报", "xzjd", f"nb/{y}")
+        for unit in by_year:
+            t.add(f"nb/{y}/xzjd/{unit.slug}", unit.name, unit.slug, f"nb/{y}/xzjd", unit)
+    places = [u for u in places if u not in by_year]
     for slug, title in dict.fromkeys(_place_group(u) for u in places):
         t.add(f"nb/{slug}", title, slug, "nb")
     for unit in places:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from sandbox.content import Site, unit_column
+from sandbox.content import Site, unit_columns
 from sandbox.world import Agency, Portal
 
 REASONS = {
@@ -32,7 +32,9 @@ RULES = {
     "counts": "entries with counts false are outside the denominators (found/total); reason says why",
     "portals": "every government with a portal of its own (counties on a shared platform have none)",
     "columns": "the report column of every government and unit, on the portal that carries it",
-    "units": "every department and township that reports, with the portal and column that carry its reports",
+    "units": "every department and township that reports, with the portal that carries its reports and its report "
+             "columns (column_urls; more than one where a portal files townships by year first: column_url is the "
+             "newest year's)",
     "decoys": "sites that must not be bound as they claim (clone, abolished, moved: the old domain; dead and robots "
               "are truth portals that cannot be read)",
     "minimum_requests": "a perfect crawler's requests from the seed alone (robots.txt per host, home pages, the "
@@ -57,9 +59,11 @@ def _counted(entry: dict, reason: str | None) -> dict:
     return entry
 
 
-def column_url(sb, portal: Portal, unit: Agency) -> str:
-    site = sb.site(portal)
-    return _absolute(portal, sb.platform(portal).column(site, unit_column(portal, unit)))
+def column_urls(sb, portal: Portal, unit: Agency) -> list[str]:
+    """The report columns of `unit` on `portal`, the newest year's first."""
+    site, platform = sb.site(portal), sb.platform(portal)
+    return [_absolute(portal, platform.column(site, key))
+            for key in unit_columns(portal, unit, portal.years or sb.world.years)]
 
 
 def _truth(sb) -> tuple[list[dict], list[dict], list[dict]]:
@@ -72,12 +76,14 @@ def _truth(sb) -> tuple[list[dict], list[dict], list[dict]]:
             entry["evidence"] = "link"
         portals.append(_counted(entry, "down" if reason == "down" else None))
         for unit in portal.units:
-            url = column_url(sb, portal, unit)
-            columns.append(_counted({"agency": unit.name, "division_code": unit.division_code, "url": url}, reason))
+            urls = column_urls(sb, portal, unit)
+            columns += [_counted({"agency": unit.name, "division_code": unit.division_code, "url": url}, reason)
+                        for url in urls]
             if unit.level in ("township", "department"):
                 units.append(_counted({"name": unit.name, "level": unit.level, "kind": unit.kind,
                                        "division_code": unit.division_code, "parent": unit.parent,
-                                       "portal_url": portal.url, "column_url": url}, reason))
+                                       "portal_url": portal.url, "column_url": urls[0], "column_urls": urls},
+                                      reason))
     return portals, columns, units
 
 

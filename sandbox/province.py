@@ -24,10 +24,12 @@ The rules of the world (each a pure function of the seed and the real names):
   their 政务公开 page; the other families have a department directory column (TRS and generic `…/bmxxgk/<slug>/`,
   Hanweb 信息公开部门目录 `col/col<N>/index.html` with unit ids, VSB `…/bmgk/<slug>.htm`) whose folders hold each
   department's 年报 column, and the report column's sub-columns `…/xzjd/<slug>/` (townships) and `…/xqzf/<slug>/`
-  (counties on a shared platform).
-- Hazards, each at least once per province: a dead county portal (502), a moved one (its parent links the old
-  domain, which answers 301 to the new), a district portal whose robots.txt disallows everything, a spam clone of a
-  county portal on a non-government domain (copied markup and SiteIDCode; the real portal's footer links it), the
+  (counties on a shared platform); a third of TRS county portals file townships by year first
+  (`…/zfxxgknb/{Y}/xzjd/<slug>/`: a column per township and year). Directories of more than 15 entries page.
+- Hazards, each at least once per province and in proportion to its county portals (`HAZARD_RATES`): dead county
+  portals (502), moved ones (the parent links the old domain, which answers 301 to the new), district portals whose
+  robots.txt disallows everything, spam clones of county portals on non-government domains (copied markup and
+  SiteIDCode; the real portal's footer links them), the
   portal of an abolished county still up and claiming its old code (福建省: 沙县 350427, since 2021 沙县区
   350405; elsewhere a 县 turned 区), linked from its prefecture's 友情链接.
 
@@ -44,7 +46,7 @@ from functools import cache
 from archive.registry.divisions import Division, Release, bundled
 from archive.registry.governments import agency_names
 from sandbox import names
-from sandbox.content import DIRECTORY
+from sandbox.content import DIRECTORY, DIRECTORY_BY_YEAR
 from sandbox.seeding import chance, rng
 from sandbox.world import (
     CLONE_FORMS,
@@ -69,6 +71,7 @@ GBK_RATE = 0.08
 OTHER_SERIAL_RATE = 0.15  # governments whose own portal's SiteIDCode serial is not 0001
 # Shares of a province's county portals (each kind at least once): dead, robots.txt Disallow: /, moved to a new
 # domain (the parent still links the old), copied by a spam clone.
+BY_YEAR_RATE = 1 / 3  # TRS county portals whose report column files townships by year first (…/{Y}/xzjd/<slug>/)
 HAZARD_RATES = {"robots": 0.02, "dead": 0.02, "moved": 0.04, "clone": 0.03}
 # Known abolished units whose old portal is still up: successor code → (old code, old name, old host).
 ABOLISHED = {"350405": ("350427", "沙县", "www.fjsx.gov.cn")}
@@ -191,7 +194,7 @@ class _Builder:
         serial = 1 if not chance(OTHER_SERIAL_RATE, self.seed, "serial", gov.division_code) else r.randint(2, 9)
         gbk = chance(GBK_RATE, self.seed, "gbk", gov.division_code) and gov.level != "province"
         hazards = extra.pop("hazards", ())
-        portal = Portal(len(self.portals), gov.portal, gov, family, "by_unit" if family == "gkmlpt" else DIRECTORY,
+        portal = Portal(len(self.portals), gov.portal, gov, family, _layout(self.seed, gov, family),
                         tuple(units), f"{gov.division_code}{serial:04d}", r.choice(names.OPENNESS_ROOTS),
                         r.choice(names.REPORT_COLUMNS), "gbk-declared-utf-8" if gbk else "utf-8", hazards,
                         r.choice((15, 20, 20, 25)), **extra)
@@ -345,7 +348,7 @@ def _hazard_plan(seed: int, province: _Province) -> _Hazards:
                     _abolished(province, counties + direct, [c for c in rest if c.code not in kinds]))
 
 
-def _every_family(portals: list[Portal]) -> list[Portal]:
+def _every_family(portals: list[Portal], seed: int) -> list[Portal]:
     """Every family at least once among a province's county portals, and the two child-list forms that differ
     (Hanweb's drop-down, VSB's link box) among its prefectures' when it has four or more: each missing family
     takes a portal of the commonest family."""
@@ -365,11 +368,19 @@ def _every_family(portals: list[Portal]) -> list[Portal]:
             swap[portal.index] = family
             counts[common] -= 1
             counts[family] += 1
-    return [_with_family(p, swap[p.index]) if p.index in swap else p for p in portals]
+    return [_with_family(p, swap[p.index], seed) if p.index in swap else p for p in portals]
 
 
-def _with_family(portal: Portal, family: str) -> Portal:
-    return replace(portal, family=family, layout="by_unit" if family == "gkmlpt" else DIRECTORY)
+def _with_family(portal: Portal, family: str, seed: int) -> Portal:
+    return replace(portal, family=family, layout=_layout(seed, portal.owner, family))
+
+
+def _layout(seed: int, gov: Agency, family: str) -> str:
+    """gkmlpt has its own directories; a third of TRS portals file townships' reports by year first."""
+    if family == "gkmlpt":
+        return "by_unit"
+    by_year = family.startswith("trs") and gov.level == "county" and chance(BY_YEAR_RATE, seed, "by-year", gov.name)
+    return DIRECTORY_BY_YEAR if by_year else DIRECTORY
 
 
 def build_province_world(seed: int = 1, provinces: Iterable[str] = ("福建省",), years: Iterable[int] = YEARS,
@@ -387,7 +398,7 @@ def build_province_world(seed: int = 1, provinces: Iterable[str] = ("福建省",
     for name in provinces:
         start = len(builder.portals)
         seeds.append(builder.build(_province(release, name)))
-        builder.portals[start:] = _every_family(builder.portals[start:])
+        builder.portals[start:] = _every_family(builder.portals[start:], seed)
     portals = tuple(builder.portals)
     by_host = {p.host: p for p in portals} | {p.host: p for p in builder.extra}
     discovery = Discovery(provinces, tuple(seeds), {h: tuple(v) for h, v in builder.children.items()},

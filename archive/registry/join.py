@@ -80,3 +80,63 @@ def unlinked_matches(conn: Connection, wanted: dict[str, tuple[str, tuple[str, .
             out[code] = agency_id
             taken.add(agency_id)
     return out
+
+
+def _chunks(values: Iterable[str], size: int = 5000) -> Iterable[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
+def _agreeing(candidates: Iterable[tuple[int, str, int | None]], *names: str) -> tuple[int, int | None] | None:
+    """The one (government id, agency id) among `candidates` (id, normalised unit name, agency id) whose unit one of
+    `names` (normalised) names, as `names_agree` has it; the longest unit name wins (鼓东街道 over 东街道), and a tie
+    is no join: never a guess."""
+    agreeing = sorted(((len(unit), gid, agency) for gid, unit, agency in candidates
+                       if any(name and unit in name for name in names)), reverse=True)
+    if not agreeing or (len(agreeing) > 1 and agreeing[0][0] == agreeing[1][0]):
+        return None
+    return agreeing[0][1], agreeing[0][2]
+
+
+def discovered_joins(conn: Connection, found: Iterable[tuple[str, str, str, str]]
+                     ) -> list[tuple[int | None, int | None]]:
+    """(government row id, agency id) for each discovered (name, level, division code, parent), in order; None
+    where nothing joins. A government joins the current row of its division code when the names agree; a township
+    its own row, or else the row under its county's code whose name its name contains; a department the row of its
+    government's code when its name or its parent's names the unit, and its own agency by name (an agency the
+    registry CSV or a report title made)."""
+    gov, al = T["governments"], T["aliases"]
+    found = list(found)
+    codes = {code for _, _, code, _ in found if code}
+    by_code: dict[str, list[tuple[int, str, int | None]]] = {}
+    towns: dict[str, list[tuple[int, str, int | None]]] = {}  # township rows by their own code
+    under: dict[str, list[tuple[int, str, int | None]]] = {}  # township rows by their county's code
+    for part in _chunks(codes):
+        for gid, code, parent, name, unit_level, agency in conn.execute(
+                select(gov.c.id, gov.c.division_code, gov.c.parent_code, gov.c.name, gov.c.level, gov.c.agency_id)
+                .where(gov.c.valid_to.is_(None), gov.c.division_code.in_(part) | gov.c.parent_code.in_(part))):
+            unit = normalise_agency(name)
+            if code in codes:
+                by_code.setdefault(code, []).append((gid, unit, agency))
+                if unit_level == "township":
+                    towns.setdefault(code, []).append((gid, unit, agency))
+            if parent in codes and unit_level == "township":
+                under.setdefault(parent, []).append((gid, unit, agency))
+    departments = {normalise_agency(name) for name, level, _, _ in found if level == "department"}
+    agencies: dict[str, int] = {}
+    for part in _chunks(departments):
+        agencies.update(conn.execute(select(al.c.alias, al.c.agency_id).where(al.c.alias.in_(part))).all())
+    out: list[tuple[int | None, int | None]] = []
+    for raw_name, level, code, parent in found:
+        name = normalise_agency(raw_name)
+        if level == "department":
+            hit = _agreeing(by_code.get(code, ()), name, normalise_agency(parent))
+            out.append((hit[0] if hit else None, agencies.get(name)))
+            continue
+        if level == "township":  # its county's name is in its own: a county row must not take it
+            hit = _agreeing(towns.get(code, ()), name) or _agreeing(under.get(code, ()), name)
+        else:
+            hit = _agreeing(by_code.get(code, ()), name)
+        out.append(hit or (None, None))
+    return out

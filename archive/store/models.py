@@ -335,6 +335,102 @@ class CrawlFailedDocument(Base):
     at: Mapped[float] = mapped_column(Float)
 
 
+class DiscoveryRun(Base):
+    """A discovery run of one province (`nianbao registry discover`, archive.registry.discoveries): the levels it
+    looked for, and whether it finished; only a finished run says that what it did not see is gone."""
+
+    __tablename__ = "discovery_runs"
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    province: Mapped[str] = mapped_column(Text)  # as the run named it: 福建省
+    levels: Mapped[str | None] = mapped_column(Text)  # comma-separated; NULL: every level
+    started_at: Mapped[datetime] = mapped_column(DateTime)  # its first records
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)  # NULL: interrupted, or still running
+
+
+class DiscoveredAgency(Base):
+    """An agency discovery found (archive.registry.bindings.Discovered): one row per (name, division code), kept
+    when a later run does not see it again (its last_seen says how old it is); joined to its national registry row
+    (`government_id`: a government's own, a department's government's) and to its agency when one exists."""
+
+    __tablename__ = "discovered_agencies"
+    __table_args__ = (UniqueConstraint("name", "division_code"), Index("ix_discovered_agencies_province", "province"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    division_code: Mapped[str] = mapped_column(String(12))  # "" when unknown
+    parent: Mapped[str] = mapped_column(Text)
+    portal_url: Mapped[str] = mapped_column(Text)
+    column_urls: Mapped[list] = mapped_column(NullableJSON)
+    platform: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(Float)
+    province: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_run: Mapped[str] = mapped_column(ForeignKey("discovery_runs.run_id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    government_id: Mapped[int | None] = mapped_column(ForeignKey("governments.id"), index=True)
+
+
+class DiscoveredEvidence(Base):
+    """Why discovery believes a discovered agency, as its latest sighting said (bindings.Evidence), in order."""
+
+    __tablename__ = "discovered_evidence"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("discovered_agencies.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    signal: Mapped[str] = mapped_column(String(32))  # bindings.Signal
+    value: Mapped[str] = mapped_column(Text)
+
+
+class DiscoveredConflict(Base):
+    """Evidence discovery could not bind (bindings.Conflict), kept with first and last seen until a person acts."""
+
+    __tablename__ = "discovered_conflicts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of url and claims (URLs can be long)
+    url: Mapped[str] = mapped_column(Text)
+    claims: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list] = mapped_column(NullableJSON)  # [[url, signal, value], …]
+    province: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_run: Mapped[str] = mapped_column(ForeignKey("discovery_runs.run_id"))
+
+
+class RegistryAcceptance(Base):
+    """`nianbao registry accept` of one province: when, and what it changed in the accepted registry."""
+
+    __tablename__ = "registry_acceptances"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime)
+    agencies: Mapped[int] = mapped_column(Integer)  # rows of the province's accepted registry after it
+    added: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)
+
+
+class AcceptedAgency(Base):
+    """The accepted registry: a province's discovered agencies as its latest acceptance took them, what the report
+    crawl uses (`nianbao crawl --registry accepted`) and what `nianbao registry diff` compares with."""
+
+    __tablename__ = "accepted_agencies"
+    __table_args__ = (Index("ix_accepted_agencies_province", "province"), {"sqlite_with_rowid": False})
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent: Mapped[str] = mapped_column(Text)
+    portal_url: Mapped[str] = mapped_column(Text)
+    column_urls: Mapped[list] = mapped_column(NullableJSON)
+    platform: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(Float)
+    province: Mapped[str] = mapped_column(Text)
+    acceptance_id: Mapped[int] = mapped_column(ForeignKey("registry_acceptances.id"), index=True)
+
+
 # The ingest modules write set-based SQL against tables, not ORM objects.
 T: dict[str, Table] = {name: model.__table__ for name, model in {
     "agencies": Agency, "aliases": AgencyAlias, "portals": Portal, "runs": Run, "run_portals": RunPortal,
@@ -342,4 +438,6 @@ T: dict[str, Table] = {name: model.__table__ for name, model in {
     "versions": Version, "sources": VersionSource, "bands": MinhashBand, "neardups": NearDuplicate,
     "pending": PendingCopyCheck, "page_pictures": PagePicture, "releases": RegistryRelease,
     "governments": Government, "crawl_nodes": CrawlNode, "crawl_failed": CrawlFailedDocument,
+    "discovery_runs": DiscoveryRun, "discovered": DiscoveredAgency, "evidence": DiscoveredEvidence,
+    "conflicts": DiscoveredConflict, "acceptances": RegistryAcceptance, "accepted": AcceptedAgency,
 }.items()}

@@ -9,6 +9,7 @@ from crawler.cli import options
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.cli.registry import registry_path
     from crawler.process import crawl
 
     overrides = options.settings_from(args)
@@ -19,7 +20,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
         run_id, years, distributed = join_run(redis_url, args.run_id, args.worker, args.idle_exit)
         overrides.update(distributed)
-    result = crawl(args.registry, years, run_id, overrides)
+    result = crawl(registry_path(args), years, run_id, overrides)
     print(result.record.summary())
     if result.record_path:
         print(f"run record: {result.record_path}")

@@ -93,9 +93,19 @@ def existing_file(text: str) -> str:
     return text
 
 
+ACCEPTED = "accepted"  # --registry accepted: the archive's accepted discovered registry
+
+
+def registry_source(text: str) -> str:
+    """A --registry: a registry file, or `accepted`."""
+    return text if text == ACCEPTED else existing_file(text)
+
+
 def registry(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--registry", type=existing_file, default=str(BUNDLED_REGISTRY),
-                   help="registry CSV (default: the bundled one)")
+    p.add_argument("--registry", type=registry_source, default=str(BUNDLED_REGISTRY),
+                   help="registry CSV (default: the bundled one), or `accepted`: the registry discovery found and "
+                        "`nianbao registry accept` accepted, from the archive (written to registry-accepted.csv in "
+                        "its data folder, and crawled from there)")
 
 
 def registry_file(p: argparse.ArgumentParser) -> None:

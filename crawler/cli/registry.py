@@ -1,7 +1,9 @@
-"""`nianbao registry check|list|import`: the registry of agencies and portals (CSV)."""
+"""`nianbao registry check|list|import|build|show|diff|accept`: the registry of agencies and portals (CSV), the
+national registry of governments, and the registry discovery found (what changed since it was last accepted)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -10,6 +12,10 @@ from crawler.cli import options
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+    from archive.registry.acceptance import Change
+    from archive.registry.bindings import Evidence
+    from archive.registry.discoveries import StoredConflict
 
 
 def cmd_registry_check(args: argparse.Namespace) -> int:
@@ -112,6 +118,159 @@ def cmd_registry_show(args: argparse.Namespace) -> int:
     return 0
 
 
+# `registry diff`: the table's columns; CSV and JSON have these and the rest of DIFF_COLUMNS.
+DIFF_TABLE = ("change", "province", "name", "division_code", "what", "confidence", "evidence")
+DIFF_COLUMNS = ("change", "province", "name", "division_code", "level", "kind", "what", "portal_url", "column_urls",
+                "platform", "confidence", "evidence", "first_seen", "last_seen")
+
+
+def _evidence(evidence: tuple[Evidence, ...], fmt: str) -> object:
+    if fmt == "json":
+        return [{"url": e.url, "signal": str(e.signal), "value": e.value} for e in evidence]
+    if fmt == "csv":
+        from archive.export.csv_cells import csv_list
+
+        return csv_list(f"{e.signal}={e.value} <{e.url}>" for e in evidence)
+    return ", ".join(f"{e.signal}={e.value}" for e in evidence)
+
+
+def _what(change: Change) -> str:
+    from archive.registry.acceptance import COMPARED, ChangeKind
+
+    if change.kind is ChangeKind.ADDED:
+        return "not accepted yet"
+    if change.kind is ChangeKind.REMOVED:
+        return "accepted, no longer discovered"
+    assert change.before and change.after
+
+    def shown(value: object) -> str:
+        return " ".join(value) if isinstance(value, tuple) else f"{value:.2f}" if isinstance(value, float) else str(
+            value)
+
+    return "; ".join(f"{name}: {shown(getattr(change.before, COMPARED[name]))} → "
+                     f"{shown(getattr(change.after, COMPARED[name]))}" for name in change.fields)
+
+
+def _change_record(change: Change, fmt: str) -> dict[str, object]:
+    e = change.entry
+    columns = list(e.column_urls) if fmt == "json" else " ".join(e.column_urls)
+    return {"change": str(change.kind), "province": e.province, "name": e.name, "division_code": e.division_code,
+            "level": e.level, "kind": e.kind, "what": _what(change), "portal_url": e.portal_url,
+            "column_urls": columns, "platform": e.platform, "confidence": round(e.confidence, 3),
+            "evidence": _evidence(e.evidence, fmt),
+            "first_seen": e.first_seen.isoformat(sep=" ") if e.first_seen else None,
+            "last_seen": e.last_seen.isoformat(sep=" ") if e.last_seen else None}
+
+
+def _conflict_record(conflict: StoredConflict, fmt: str) -> dict[str, object]:
+    return {"change": "conflict", "province": conflict.province, "name": conflict.claims, "division_code": "",
+            "level": "", "kind": "", "what": conflict.reason, "portal_url": conflict.url,
+            "column_urls": [] if fmt == "json" else "", "platform": "", "confidence": None,
+            "evidence": _evidence(conflict.evidence, fmt), "first_seen": conflict.first_seen.isoformat(sep=" "),
+            "last_seen": conflict.last_seen.isoformat(sep=" ")}
+
+
+def _province(conn: Connection, province: str | None) -> str | None:
+    """The province a command names, as discovery recorded it; a usage error when discovery has none such."""
+    from archive.registry.acceptance import province_named
+    from crawler.cli.exits import UserError
+
+    if province is None:
+        return None
+    try:
+        return province_named(conn, province)
+    except LookupError as exc:
+        raise UserError(exc.args[0]) from None
+
+
+def cmd_registry_diff(args: argparse.Namespace) -> int:
+    from archive.registry.acceptance import diff
+    from archive.registry.discoveries import provinces
+    from crawler.cli.exits import UserError
+    from crawler.cli.tables import write_records
+
+    archive = options.read_only_archive(args)
+    with archive.engine.connect() as conn:
+        if not provinces(conn):
+            raise UserError("nothing discovered in this archive yet; run "
+                            "`nianbao registry discover --province …` first")
+        changes = diff(conn, _province(conn, args.province))
+    records = ([_change_record(c, args.format) for c in changes.changes]
+               + [_conflict_record(c, args.format) for c in changes.conflicts])
+    write_records(records, DIFF_TABLE if args.format == "table" else DIFF_COLUMNS, args.format, sys.stdout)
+    print(f"since the last acceptance: {changes.summary()}", file=sys.stderr)
+    return 0
+
+
+def cmd_registry_accept(args: argparse.Namespace) -> int:
+    from archive.registry.acceptance import accept
+    from archive.registry.discoveries import provinces
+    from crawler.cli.exits import UserError
+
+    archive = options.existing_archive(args)
+    with archive.engine.begin() as conn:
+        if not provinces(conn):
+            raise UserError("nothing discovered in this archive yet; run "
+                            "`nianbao registry discover --province …` first")
+        done = accept(conn, _province(conn, args.province))
+    for a in done:
+        print(f"accepted {a.province}: {a.agencies} agencies ({a.added} added, {a.removed} removed, "
+              f"{a.changed} changed)")
+    return 0
+
+
+def accepted_registry_file(args: argparse.Namespace) -> str:
+    """`--registry accepted`: the archive's accepted registry written as a registry file in its data folder (what
+    the crawl then reads, and a record of what it crawled); a usage error when nothing was accepted yet."""
+    from archive.registry.acceptance import accepted
+    from crawler.cli.exits import UserError
+    from crawler.discovery import registry
+
+    archive = options.existing_archive(args)
+    with archive.engine.connect() as conn:
+        entries = accepted(conn)
+    if not entries:
+        raise UserError("no accepted registry in this archive: run `nianbao registry discover --province …`, check "
+                        "`nianbao registry diff`, then `nianbao registry accept`")
+    rows, problems = registry.from_entries(entries)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    path = archive.data_dir / "registry-accepted.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")  # workers started together each write it whole, then rename
+    with partial.open("w", encoding="utf-8") as out:
+        registry.write(rows, out)
+    partial.replace(path)
+    print(f"the accepted registry: {len(rows)} agencies, {len(registry.targets(rows))} portals ({path})",
+          file=sys.stderr)
+    return str(path)
+
+
+def registry_path(args: argparse.Namespace) -> str:
+    """The registry file a crawl reads: its --registry, or for `accepted` the accepted registry written out."""
+    return accepted_registry_file(args) if args.registry == options.ACCEPTED else args.registry
+
+
+def add_discovered_parsers(rsub: argparse._SubParsersAction) -> None:
+    """`registry diff` and `registry accept`: the discovered registry against the accepted one."""
+    about = ("what the discovered registry changed since it was last accepted: agencies added, removed (a finished "
+             "discovery run no longer saw them), changed (portal, columns, confidence, platform, parent, level, kind) "
+             "with the evidence, and the conflicts discovery reported; before the first `registry accept` everything "
+             "is added. Exit 0; 2 when nothing was discovered or --province matches no discovery run")
+    p = rsub.add_parser("diff", help=about, description=about)
+    p.add_argument("--province", help="one province, by the name discovery was given (福建省) or its code (35)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    options.archive(p, data=False)
+    p.set_defaults(func=cmd_registry_diff)
+    about = ("accept the discovered registry, a province at a time or all: the report crawl then uses it (`nianbao "
+             "crawl --registry accepted`) and `registry diff` compares with it; conflicts are never accepted. Exit 0; "
+             "2 when nothing was discovered or --province matches no discovery run")
+    p = rsub.add_parser("accept", help=about, description=about)
+    p.add_argument("--province", help="only this province, by name or code (default: every province discovered)")
+    options.archive(p)
+    p.set_defaults(func=cmd_registry_accept)
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     registry = sub.add_parser("registry", help="the registry of agencies and portals (CSV)")
     rsub = registry.add_subparsers(dest="registry_command", required=True)
@@ -137,3 +296,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     options.archive(p)
     p.set_defaults(func=cmd_registry_show)
+    add_discovered_parsers(rsub)

@@ -18,6 +18,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from scrapy.crawler import Crawler
 
     from archive.runs import new_run_id
+    from crawler.cli.registry import registry_path
     from crawler.distributed import CURRENT, Frontier, reach, worker_settings
     from crawler.process import settings
     from crawler.spiders.reports import ReportsSpider
@@ -27,7 +28,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     overrides = options.settings_from(args)
     overrides.update(worker_settings(args.distributed, run, "seed", None))
     crawler = Crawler(ReportsSpider, settings(overrides))
-    spider = ReportsSpider.from_crawler(crawler, registry=args.registry, years=args.years, run_id=run)
+    spider = ReportsSpider.from_crawler(crawler, registry=registry_path(args), years=args.years, run_id=run)
     frontier = Frontier(server, run, "seed", spider)
     spider.frontier = frontier
     pushed = seen = 0

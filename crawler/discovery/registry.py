@@ -13,8 +13,10 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from archive.registry.agencies import KINDS, LEVELS, AgencyRecord, aliases
+from archive.registry.discoveries import Entry
 from crawler.discovery.urls import canonical, host
 
 HEADER = ("name", "level", "kind", "division_code", "parent", "portal_url", "column_urls", "platform", "enabled")
@@ -96,6 +98,29 @@ def check_row(row: Row) -> str | None:
 
 def load(path: str | Path) -> tuple[list[Row], list[str]]:
     return parse(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+def from_entries(entries: Iterable[Entry], source: str = "accepted registry") -> tuple[list[Row], list[str]]:
+    """The rows of the archive's accepted (or discovered) registry, checked as a file's rows are."""
+    rows, problems = [], []
+    for n, e in enumerate(entries, start=1):
+        row = Row(e.name, e.level, e.kind, e.division_code, e.parent,
+                  canonical(e.portal_url) if e.portal_url else "", tuple(canonical(u) for u in e.column_urls),
+                  e.platform, line=n)
+        problem = check_row(row)
+        if problem:
+            problems.append(f"{source}: {problem}")
+        else:
+            rows.append(row)
+    return rows, problems
+
+
+def write(rows: Iterable[Row], out: TextIO) -> None:
+    """Rows as a registry file (HEADER), which `load` reads back as the same rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows((r.name, r.level, r.kind, r.division_code, r.parent, r.portal_url, " ".join(r.column_urls),
+                      r.platform, "true" if r.enabled else "false") for r in rows)
 
 
 def targets(rows: Iterable[Row]) -> list[Target]:

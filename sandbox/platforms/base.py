@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from sandbox.articles import HUGE_SIZE, Attachment, attachments, body, report_ref, split_body
-from sandbox.content import Column, Item, Site, unit_column
+from sandbox.content import Column, Item, Site, unit_columns
 from sandbox.documents import CONTENT_TYPES, DocumentStore, restamped
 from sandbox.http import Request, Response
 from sandbox.platforms import chrome
 from sandbox.platforms.chrome import Frame, e
 from sandbox.poison import PAYLOADS
+from sandbox.world import Agency
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +157,16 @@ class Platform:
         host, out = site.portal.host, ""
         if children := found.children.get(host):
             title = "设区市政府网站" if site.portal.owner.level == "province" else "县（市、区）政府网站"
-            links = [(c.title, self.column(site, unit_column(site.portal, c.column_of)) if c.column_of else c.url)
-                     for c in children]
+            links = [(c.title, self.shared_column(site, c.column_of) if c.column_of else c.url) for c in children]
             out += "\n" + (chrome.scripted_links(title, links) if host in found.scripted
                            else self.child_links(title, links))
         if friends := found.friends.get(host):
             out += "\n" + chrome.link_list("友情链接", "yqlj", list(friends))
         return out
+
+    def shared_column(self, site: Site, unit: Agency) -> str:
+        """The column a government on this portal's shared platform has here (its newest year's)."""
+        return self.column(site, unit_columns(site.portal, unit, site.world.years)[0])
 
     def child_links(self, title: str, links: list[tuple[str, str]]) -> str:
         """A family's list of child sites (its templates' form)."""

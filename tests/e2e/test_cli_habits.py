@@ -82,7 +82,8 @@ def test_every_option_has_help_with_its_default_and_years_default_alike():
 
 @pytest.mark.parametrize(("command", "argv"), [
     ("coverage", ("--year", "2024")), ("export", ("--format", "csv")), ("health", ()), ("registry show", ()),
-    ("db", ("current",)), ("reparse", ()), ("search-index", ()), ("serve", ())])
+    ("registry diff", ()), ("registry accept", ()), ("db", ("current",)), ("reparse", ()), ("search-index", ()),
+    ("serve", ())])
 def test_commands_that_need_an_archive_never_create_one(tmp_path, command, argv):
     db = tmp_path / "mistyped.sqlite"
     last = one_line(nianbao(*command.split(), *argv, "--db", str(db)), exits.USAGE, f"no archive at {db}")

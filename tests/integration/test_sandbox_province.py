@@ -29,7 +29,7 @@ TREE = re.compile(r"TREE: (\[.*?\]), SERVICE_AREA_ID")
 
 @pytest.fixture(scope="module")
 def sb():
-    sandbox = Sandbox(Options(province=("福建省",), years=(2025,), documents_per_format=1))
+    sandbox = Sandbox(Options(province=("福建省",), years=(2024, 2025), documents_per_format=1))
     yield sandbox
     sandbox.close()
 
@@ -162,6 +162,10 @@ def test_every_unit_column_names_its_unit(sb, truth):
     for unit in units[::7]:
         page = text(fetch(sb, unit["column_url"].split("#")[0]))
         assert unit["name"] in page, unit
+    by_year = [u for u in units if re.search(r"/(?:nb)?2024(?:nd?)?/xzjd/", " ".join(u["column_urls"]))]
+    assert by_year and all(len(u["column_urls"]) == 2 and u["level"] == "township" for u in by_year)
+    for unit in by_year[::5]:  # a township filed by year first: a column for each year, each naming it
+        assert all(unit["name"] in text(fetch(sb, url)) for url in unit["column_urls"])
     excluded = [u for u in truth["units"] if not u["counts"]]
     assert excluded and all(u["reason"] for u in excluded)
 
