@@ -123,9 +123,9 @@ def cmd_registry_show(args: argparse.Namespace) -> int:
 def cmd_registry_discover(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from archive.db import open_archive
     from archive.registry.discoveries import current, record
     from archive.runs import new_run_id
+    from archive.store.db import open_archive
     from crawler.discovery import registry_csv
     from crawler.discovery.progress import summary
     from crawler.discovery.seeds import seed_for

@@ -12,7 +12,7 @@ import time
 
 from archive import crawl_state
 from archive.crawl_state import NODE_COLUMNS
-from archive.db import Archive
+from archive.store.db import Archive
 from crawler.discovery.reading import Reading
 
 PREFIX = "discover "

@@ -1,6 +1,6 @@
 """One fetched page, read once for everything discovery may want of it: whose site it claims to be, the portals it
-links below, the way to its report column (政务公开 pages, report columns, scored by `crawler.navigation`), its
-directories of units and their entries, and a column's sub-columns. Pure: a page in, a `Reading` out.
+links below, the way to its report column (政务公开 pages, report columns, scored by `crawler.discovery.navigation`),
+its directories of units and their entries, and a column's sub-columns. Pure: a page in, a `Reading` out.
 
 A `Reading` is plain values and round-trips through JSON: the discovery spider stores it in the crawl's memory
 (`crawler.discovery.memory`) and, within the revisit interval, routes from the stored reading instead of fetching the

@@ -1,4 +1,4 @@
-"""A discovery run's records as the crawler's registry CSV (`crawler.registry.HEADER`, which `nianbao crawl
+"""A discovery run's records as the crawler's registry CSV (`crawler.discovery.registry.HEADER`, which `nianbao crawl
 --registry` loads as it is) with four columns more: the evidence, the confidence, first and last seen."""
 from __future__ import annotations
 

@@ -20,9 +20,9 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.db import Archive, open_archive
 from archive.registry.bindings import Discovered
 from archive.runs import Failure
+from archive.store.db import Archive, open_archive
 from crawler import settings as defaults
 from crawler.constants import Step
 from crawler.discovery import gazetteer

@@ -98,8 +98,8 @@ def test_a_rerun_is_routed_from_memory_and_finds_the_same(world):
 
 
 def test_the_run_is_recorded_in_the_archives_discovered_registry(world):
-    from archive.db import open_archive
     from archive.registry.discoveries import current, current_conflicts
+    from archive.store.db import open_archive
 
     archive = open_archive(str(world["folder"] / "archive.sqlite"))
     with archive.engine.connect() as conn:
