@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Row, func, select
 
-from archive.db import Archive
-from archive.models import T
-from archive.sql import insert
+from archive.store.db import Archive
+from archive.store.models import T
+from archive.store.sql import insert
 
 log = logging.getLogger(__name__)
 NODE_COLUMNS = ("key", "url", "role", "fetched_at", "etag", "last_modified", "digest", "cold", "children")

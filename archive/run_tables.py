@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func
 
-from archive.models import T
-from archive.sql import insert, utcnow
+from archive.store.models import T
+from archive.store.sql import insert, utcnow
 
 
 def ensure_run(conn: Connection, run_id: str, kind: str, parser_version: str | None = None) -> None:

@@ -5,8 +5,8 @@ portals needing attention — a zero is a failure unless the portal said why (un
 written when a crawl closes (to `runs/RUN.json` and the run tables) and read back by `nianbao health`.
 
 The ingestor already counts, per run and portal, the captures archived, new / updated / unchanged reports and the
-documents that were not reports, unreadable or unattributed (`archive.ingest`); the crawler adds its own account.
-Counts are added to what a row holds, so workers of one run sharing a run id add up instead of overwriting.
+documents that were not reports, unreadable or unattributed (`archive.ingest.ingestor`); the crawler adds its own
+account. Counts are added to what a row holds, so workers of one run sharing a run id add up instead of overwriting.
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Row, func, select, update
 
-from archive.ingest import ERROR_OUTCOMES, INGESTED_ERRORS
-from archive.models import T
+from archive.ingest.ingestor import ERROR_OUTCOMES, INGESTED_ERRORS
 from archive.run_tables import add_errors, add_portal_counts, ensure_run
+from archive.store.models import T
 
 
 def new_run_id(kind: str) -> str:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from archive.agencies import AgencyRecord, register_agencies
-from archive.coverage import coverage
-from archive.db import Archive, open_archive
+from archive.queries.coverage import coverage
+from archive.registry.agencies import AgencyRecord, register_agencies
+from archive.store.db import Archive, open_archive
 from sandbox import synthetic
 from sandbox.databases import fresh_postgresql
 from sandbox.synthetic import capture, ingestor

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline_main(*args.baseline_main)
         return 0
 
-    from archive.db import open_archive
+    from archive.store.db import open_archive
     from crawler.spiders.reports import parse_years
     from sandbox.evaluate import measure
 

@@ -30,12 +30,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive import stored_results
-from archive.agencies import AgencyRecord, register_agencies
-from archive.coverage import deadline
-from archive.db import Archive, open_archive
-from archive.models import T
-from archive.sql import insert_new
+from archive.ingest import stored_results
+from archive.queries.coverage import deadline
+from archive.registry.agencies import AgencyRecord, register_agencies
+from archive.store.db import Archive, open_archive
+from archive.store.models import T
+from archive.store.sql import insert_new
 from sandbox import synthetic
 from sandbox.synthetic import capture, ingestor
 

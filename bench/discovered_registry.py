@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from archive.db import Archive, open_archive
 from archive.registry.acceptance import ChangeKind, accept, diff
 from archive.registry.bindings import Discovered, Evidence, Signal
 from archive.registry.discoveries import current, record
 from archive.registry.divisions import Release, bundled
 from archive.registry.governments import agency_names, apply_release
+from archive.store.db import Archive, open_archive
 
 DEPARTMENTS_PER_COUNTY = ("财政局", "教育局", "民政局", "卫生健康委员会", "自然资源局", "生态环境局")
 T0 = datetime(2026, 11, 1, 9)

@@ -104,7 +104,7 @@ class ServerCpu:
     def __init__(self, redis, pg_url: str):
         from sqlalchemy import create_engine, text
 
-        from archive.db import resolve_url
+        from archive.store.db import resolve_url
 
         self.redis = redis
         engine = create_engine(resolve_url(pg_url))
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-prerender", action="store_true", help="draw the sandbox's documents when first asked for")
     args = p.parse_args(argv)
 
-    from archive.db import open_archive
+    from archive.store.db import open_archive
     from crawler.distributed import connect, fingerprints_memory
     from crawler.spiders.reports import parse_years
     from sandbox.app import Options, Sandbox

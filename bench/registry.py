@@ -26,14 +26,14 @@ from pathlib import Path
 
 from sqlalchemy import and_, bindparam, func, select, update
 
-from archive.agencies import AgencyRecord, register_agencies
-from archive.coverage import coverage
-from archive.db import Archive, open_archive
-from archive.models import T
+from archive.queries.coverage import coverage
 from archive.queries.rollup import rollup
+from archive.registry.agencies import AgencyRecord, register_agencies
 from archive.registry.divisions import bundled
 from archive.registry.governments import apply_release
-from archive.sql import insert_new
+from archive.store.db import Archive, open_archive
+from archive.store.models import T
+from archive.store.sql import insert_new
 
 YEAR, AS_OF = 2025, date(2026, 12, 7)
 BUILD_TARGET_S, ROLLUP_TARGET_S = 30.0, 1.0

@@ -22,10 +22,10 @@ from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import sleep
 from twisted.internet import reactor, task
 
-from archive.db import Archive, open_archive
-from archive.discovered import attach_discovered
-from archive.ingest import Ingestor
-from archive.warc import WarcFile
+from archive.ingest.ingestor import Ingestor
+from archive.registry.discovered import attach_discovered
+from archive.store.db import Archive, open_archive
+from archive.store.warc import WarcFile
 from crawler.constants import Kind
 from crawler.items import Fetched
 from crawler.run_record import documents_committed
@@ -128,7 +128,7 @@ class ArchivePipeline:
 
     def _writer(self) -> None:
         try:
-            # Joint readings of pages and their table pictures that a killed run left undone (archive.pictures).
+            # Joint readings of pages and their table pictures that a killed run left undone (archive.ingest.pictures).
             self.ingestor.join_all_pictures()
         except BaseException as exc:
             self._failed(exc)

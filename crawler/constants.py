@@ -32,6 +32,16 @@ PRIORITY = {Role.FILE: 30, Role.DOC: 20, Role.PAGE: 10, Role.API: 10, Role.COLUM
             Role.HOME: 0}
 
 
+class Step(StrEnum):
+    """What a page is for in discovery's walk from the provincial portal (`crawler.spiders.discover`)."""
+
+    SITE = "site"  # a site's entrance: whose it is, the portals it links below, the way to its columns
+    NAV = "nav"  # a 政务公开 page on the way to the report column and the directories of units
+    COLUMN = "column"  # a report column: its sub-columns per unit
+    DIRECTORY = "directory"  # a directory of units (departments, townships)
+    UNIT = "unit"  # a unit's page in a directory (its folder, its gkmlpt shell): its report column
+
+
 class Kind(StrEnum):
     """What the item pipeline does with an exchange."""
 

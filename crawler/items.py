@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archive.ingest import Capture
+from archive.ingest.ingestor import Capture
 from crawler.constants import Kind
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.registry.bindings import Conflict, Discovered
 from archive.runs import RunRecord
 from crawler import settings as defaults
+from crawler.discovery.findings import Findings
 
 
 @dataclass
@@ -45,6 +47,34 @@ def crawl(registry: str | Path, years: str = defaults.NIANBAO_YEARS, run_id: str
     spider = crawler.spider
     assert isinstance(spider, ReportsSpider)  # the crawler made it (create_crawler above) and keeps it
     return CrawlResult(spider.record, getattr(spider, "record_path", None), dict(crawler.stats.get_stats()))
+
+
+@dataclass
+class DiscoveryResult:
+    discovered: list[Discovered]
+    conflicts: list[Conflict]
+    findings: Findings
+    fetched: int  # pages fetched this run
+    recalled: int  # pages routed from memory (read within the revisit interval)
+    stats: dict
+
+
+def discover(province: str, levels: str = defaults.NIANBAO_DISCOVERY_LEVELS, start: str | None = None,
+             overrides: dict | None = None) -> DiscoveryResult:
+    """Discover the portals, report columns and units of `province` (`crawler.spiders.discover`)."""
+    from crawler.run_record import progress_log
+    from crawler.spiders.discover import DiscoverSpider
+
+    process = CrawlerProcess(settings({**defaults.PRESETS["discover"], **(overrides or {})}))
+    _show_progress(process.settings, progress_log)
+    crawler = process.create_crawler(DiscoverSpider)
+    process.crawl(crawler, province=province, levels=levels, start=start)
+    process.start()
+    spider = crawler.spider
+    assert isinstance(spider, DiscoverSpider)  # the crawler made it (create_crawler above) and keeps it
+    discovered, conflicts = spider.findings.assemble(spider.gaz, spider.levels)
+    return DiscoveryResult(discovered, conflicts, spider.findings, spider.fetched, spider.recalled,
+                           dict(crawler.stats.get_stats()))
 
 
 def _show_progress(s: Settings, progress: logging.Logger) -> None:

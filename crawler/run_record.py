@@ -13,7 +13,7 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
-from archive.ingest import failure_error
+from archive.ingest.ingestor import failure_error
 from archive.runs import OUTCOME_COLUMN, PortalRecord, RunRecord, save_record
 
 log = logging.getLogger(__name__)

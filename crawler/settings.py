@@ -5,6 +5,7 @@ Every default of the crawler lives here, and the presets the command line lays o
 flags become settings in one function (`crawler.cli.options.settings_from`).
 """
 import os
+from typing import Any
 
 from scrapy.settings import default_settings as scrapy_defaults
 
@@ -113,6 +114,12 @@ NIANBAO_NAV_TTL_DAYS = 7.0  # home and navigation pages: revisited after this lo
 NIANBAO_LISTING_TTL_DAYS = 30.0  # complete columns of past years
 NIANBAO_DOCUMENT_TTL_DAYS = 90.0  # known reports: revisited (conditionally) after this long
 NIANBAO_PROGRESS_SECONDS = 10.0
+# Discovery (`nianbao registry discover`): a page read within this many days is not fetched again (its reading is
+# kept in the crawl state), so that a weekly re-run on an unchanged web costs next to nothing; after it, the page is
+# read again and what changed is found.
+NIANBAO_DISCOVERY_REVISIT_DAYS = 30.0
+NIANBAO_DISCOVERY_LEVELS = "prefecture,county,township,department"  # what discovery looks for below the province
+NIANBAO_DISCOVERY_NAV_DEPTH = 3  # home → 政务公开 → … → the report column or a directory of units
 # Distributed mode (crawler.distributed): a Redis URL makes this process a worker of the run named NIANBAO_RUN.
 NIANBAO_REDIS = None
 NIANBAO_RUN = None
@@ -135,7 +142,7 @@ NIANBAO_SCHEDULE_WEEKDAY = "mon"
 NIANBAO_SCHEDULE_AT = "03:00"  # local time
 
 # Groups of settings the command line lays over the defaults above (Scrapy itself reads none of them).
-PRESETS = {
+PRESETS: dict[str, dict[str, Any]] = {
     # `nianbao crawl --distributed`: a worker of a run whose frontier and seen-set are in Redis (crawler.distributed;
     # the run's own keys are added by crawler.distributed.worker_settings).
     "distributed": {
@@ -148,6 +155,11 @@ PRESETS = {
         # waits in its slots, out of the other workers' reach: with 64, one worker of two now and then leased a
         # small run whole (tests/e2e/test_distributed.py). Leasing only what a host can take is not done yet.
         "CONCURRENT_REQUESTS": 16,
+    },
+    # `nianbao registry discover`: no documents are archived and no report run is recorded; its own progress.
+    "discover": {
+        "EXTENSIONS_BASE": {**scrapy_defaults.EXTENSIONS_BASE, "crawler.discovery.progress.DiscoveryProgress": 500},
+        "ITEM_PIPELINES": {},
     },
     # `nianbao demo`: the sandbox, a local replica on loopback.
     "sandbox": {

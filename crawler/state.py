@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 from archive import crawl_state
 from archive.crawl_state import NODE_COLUMNS
-from archive.db import Archive
+from archive.store.db import Archive
 from crawler.constants import DOCUMENT_ROLES, Role
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import create_engine, text
 
-from archive.db import resolve_url
+from archive.store.db import resolve_url
 
 
 def fresh_postgresql(server_url: str) -> tuple[str, Callable[[], None]]:

@@ -22,8 +22,8 @@ def fresh_folder(out: Path) -> None:
 
 
 def run(out: Path = Path("demo"), scale: int = 7, seed: int = 1, years: str = defaults.NIANBAO_YEARS) -> int:
-    from archive.coverage import coverage
-    from archive.db import open_archive, resolve_url
+    from archive.queries.coverage import coverage
+    from archive.store.db import open_archive, resolve_url
     from archive.web.search import SearchIndex
     from crawler.cli.tables import table
     from crawler.process import crawl

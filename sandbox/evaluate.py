@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from archive.db import Archive
-from archive.identity import canonical_value, normalise_agency
-from archive.models import T
-from archive.stored_results import fields as packed_fields
+from archive.ingest.identity import canonical_value, normalise_agency
+from archive.ingest.stored_results import fields as packed_fields
+from archive.store.db import Archive
+from archive.store.models import T
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Measure:
     cells: int = 0
     cells_equal: int = 0
     # Of those, the cells of reports whose tables are published only as pictures (read by OCR and joined with their
-    # page in the archive, archive.pictures): also shown apart, being the hardest.
+    # page in the archive, archive.ingest.pictures): also shown apart, being the hardest.
     image_cells: int = 0
     image_cells_equal: int = 0
     minimum_requests: int = 0

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from archive.identity import normalise_agency
+from archive.ingest.identity import normalise_agency
 from crawler.discovery.urls import canonical
 
 KINDS = ("portals", "columns", "units")

@@ -7,8 +7,8 @@ import hashlib
 import random
 from datetime import datetime, timedelta
 
-from archive.db import Archive
-from archive.ingest import Capture, Ingestor
+from archive.ingest.ingestor import Capture, Ingestor
+from archive.store.db import Archive
 from pipelines.document import Check, Report
 from pipelines.schema import SECTION_KEYS, field_keys
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.db import Archive, open_archive
+from archive.store.db import Archive, open_archive
 from tests.support import SEED_REPORTS
 from tests.support.archive import BACKENDS, pg_database
 

@@ -8,8 +8,8 @@ import io
 import json
 from typing import Any
 
-from archive.csv_cells import LIST_SEPARATOR
 from archive.export.columns import ALL, AMOUNT_SCALE, FIELDS, META, Column, Kind
+from archive.export.csv_cells import LIST_SEPARATOR
 
 FORMATS = ("md", "csv", "json")
 PARQUET_TYPES = {

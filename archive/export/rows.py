@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from archive import models as m, stored_results
-from archive.coverage import check_labels, copied_reports
 from archive.export.columns import FIELDS
 from archive.export.tree import places
+from archive.ingest import stored_results
+from archive.queries.coverage import check_labels, copied_reports
 from archive.queries.statuses import DEFAULT_TOWNSHIP_DEADLINE, deadline, status_of
+from archive.store import models as m
 from pipelines import schema
 from pipelines.values import held
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from archive.agencies import place_name
-from archive.models import T
+from archive.registry.agencies import place_name
+from archive.store.models import T
 
 UNIT_LEVELS = ("province", "prefecture", "county")
 

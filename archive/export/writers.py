@@ -10,8 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from archive.csv_cells import csv_list, csv_record
 from archive.export.columns import AMOUNT_SCALE, Column, Export, Kind, columns
+from archive.export.csv_cells import csv_list, csv_record
 
 CSV_COLUMNS = tuple(c.name for c in columns(Export.CSV))
 JSONL_COLUMNS = tuple(c.name for c in columns(Export.JSONL))

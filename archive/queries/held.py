@@ -5,7 +5,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, select
 
-from archive.models import T
+from archive.store.models import T
 
 
 def digests(conn: Connection, among: Collection[str] | None = None) -> list[str]:

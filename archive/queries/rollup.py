@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, select
 
-from archive.models import T
 from archive.queries.statuses import (
     ORDER,
     PortalState,
@@ -31,6 +30,7 @@ from archive.queries.statuses import (
     status_before_portal,
     status_by_portal,
 )
+from archive.store.models import T
 
 LEVELS = ("central", "province", "prefecture", "county", "township", "department")
 BY = ("province", "level", "province-level")

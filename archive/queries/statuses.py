@@ -44,7 +44,7 @@ from sqlalchemy import (
     select,
 )
 
-from archive.models import T
+from archive.store.models import T
 
 
 class Status(StrEnum):

@@ -14,9 +14,9 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, delete, select, tuple_
 
-from archive.models import T
 from archive.registry.discoveries import CHUNK, Entry, StoredConflict, current, current_conflicts, provinces
-from archive.sql import insert_new, utcnow
+from archive.store.models import T
+from archive.store.sql import insert_new, utcnow
 
 
 class ChangeKind(StrEnum):

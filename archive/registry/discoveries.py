@@ -19,10 +19,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, select, update
 
-from archive.models import T
 from archive.registry.bindings import Conflict, Discovered, Evidence, Signal
 from archive.registry.join import discovered_joins
-from archive.sql import insert, insert_new, update_rows, utcnow
+from archive.store.models import T
+from archive.store.sql import insert, insert_new, update_rows, utcnow
 
 CHUNK = 2000
 ALWAYS_LOOKED_FOR = "province"  # a province's run starts at its portal: it always looks for the province itself

@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from archive.agencies import aliases
-from archive.models import T
+from archive.registry.agencies import aliases
 from archive.registry.divisions import Division, Kind, Release
 from archive.registry.join import unlinked_matches
-from archive.sql import insert
+from archive.store.models import T
+from archive.store.sql import insert
 
 CHUNK = 5000
 _SUFFIX = {Kind.GOVERNMENT: "人民政府", Kind.STREET_OFFICE: "办事处", Kind.DISTRICT_OFFICE: ""}

@@ -2,8 +2,8 @@
 rows by division code, or by name within their parent (domain.md §8: codes and names both churn, and township codes
 are MCA's, so a name is only trusted together with the code of the county it sits under).
 
-Names are compared normalised: `archive.identity.normalise_agency`, then through the alias table, which holds every
-form a report title gives a government (北京市朝阳区人民政府 / 朝阳区政府办公室 …).
+Names are compared normalised: `archive.ingest.identity.normalise_agency`, then through the alias table, which holds
+every form a report title gives a government (北京市朝阳区人民政府 / 朝阳区政府办公室 …).
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, and_, select
 
-from archive.identity import normalise_agency
-from archive.models import T
+from archive.ingest.identity import normalise_agency
+from archive.store.models import T
 
 
 def names_agree(agency: str, division: str) -> bool:

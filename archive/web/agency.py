@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select
 
-from archive import stored_results
-from archive.models import T
+from archive.ingest import stored_results
 from archive.queries.statuses import YearFacts, deadline, nearest_portals
+from archive.store.models import T
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
 from archive.web.schemas import AgencyDetail, AgencyYear, PortalError, PortalHealth, VersionSummary, YearFigures
 

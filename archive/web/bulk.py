@@ -25,7 +25,7 @@ from archive.export import dictionary
 from archive.export.columns import Export
 from archive.export.rows import rows
 from archive.export.writers import write
-from archive.models import T
+from archive.store.models import T
 from archive.web.api import DOWNLOAD_HEADERS
 from archive.web.pages import render
 from archive.web.snapshots import archive_stamp

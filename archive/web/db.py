@@ -15,8 +15,8 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from archive.db import BUSY_TIMEOUT_MS, default_data_dir, resolve_url
-from archive.migrate import current_revision, head_revision
+from archive.store.db import BUSY_TIMEOUT_MS, default_data_dir, resolve_url
+from archive.store.migrate import current_revision, head_revision
 
 
 class ArchiveUnavailable(RuntimeError):

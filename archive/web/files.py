@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import Connection, select
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.models import T
+from archive.store.models import T
 
 # What ingest sniffs a blob to be (pipelines.sniff) → the type to send when no capture recorded one.
 FORMAT_TYPES = {

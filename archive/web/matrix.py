@@ -1,8 +1,8 @@
 """The coverage matrix: agencies × years, filtered, sorted and paged in the database.
 
-Rows are agencies (LEFT JOIN the focus year's report, as `archive.coverage` does); filters, sorts and the count run
-in SQL on the status expression, so no request builds 150,000 rows in Python. Only the page's rows get their cells
-for every year, computed by `archive.coverage`'s own functions.
+Rows are agencies (LEFT JOIN the focus year's report, as `archive.queries.coverage` does); filters, sorts and the count
+run in SQL on the status expression, so no request builds 150,000 rows in Python. Only the page's rows get their cells
+for every year, computed by `archive.queries.coverage`'s own functions.
 """
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, FromClause, Select, and_, func, select
 
-from archive.csv_cells import csv_text
-from archive.models import T
+from archive.export.csv_cells import csv_text
 from archive.queries.statuses import (
     YearFacts,
     days_between,
@@ -32,6 +31,7 @@ from archive.queries.statuses import (
     status_expr,
     with_parent,
 )
+from archive.store.models import T
 from archive.web import regions
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
 from archive.web.schemas import AgencyRef, Matrix, MatrixCell, MatrixRow

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, select
 
-from archive.models import T
 from archive.queries.rollup import denominator, rollup
 from archive.queries.statuses import (
     ORDER,
@@ -23,6 +22,7 @@ from archive.queries.statuses import (
     status_expr,
     with_parent,
 )
+from archive.store.models import T
 from archive.web import regions
 from archive.web.schemas import (
     DayCount,

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Path, Query
 from pydantic import BeforeValidator, Field
 
-from archive.agencies import KINDS, LEVELS
 from archive.queries.statuses import Status
+from archive.registry.agencies import KINDS, LEVELS
 from archive.web.matrix import SORTS, MatrixQuery
 from archive.web.search import Filters
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from archive.models import T
+from archive.store.models import T
 from archive.web.schemas import AgencyRef, Check, CopyRef
 
 AGENCY_COLUMNS = tuple(T["agencies"].c[name] for name in ("id", "name", "level", "kind", "division_code"))

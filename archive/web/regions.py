@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import CTE, Connection, Select, select
 
-from archive.models import T
+from archive.store.models import T
 
 UNKNOWN = "—"
 # Provinces by their two-digit code (GB/T 2260), for registries that list a province's cities but not it.

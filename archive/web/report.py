@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from archive import stored_results
-from archive.models import T
+from archive.ingest import stored_results
 from archive.queries.statuses import YearFacts, deadline
+from archive.store.models import T
 from archive.web.agency import version_summary, versions_of
 from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
 from archive.web.schemas import (
@@ -81,7 +81,7 @@ def picture_download(sha256: str) -> str:
 
 
 def table_pictures(conn: Connection, listing: list[dict[str, str]]) -> list[TablePicture]:
-    """The pictures a joint reading read (`archive.pictures`), each with the fields its own tables map to: its
+    """The pictures a joint reading read (`archive.ingest.pictures`), each with the fields its own tables map to: its
     stored grids read alone by the same mapping (a picture continuing another's table, without its labels, maps
     none: it is still shown, beside no table)."""
     ex = T["extractions"]
@@ -112,7 +112,7 @@ def place_pictures(tables: list[ReportTable], pictures: list[TablePicture]) -> N
 
 
 def version_diff(stored: dict[str, Any] | None, seq: int, template: str | None) -> VersionDiff | None:
-    """`archive.versions.diff` as stored on a version (against seq - 1), with the forms' labels."""
+    """`archive.ingest.versions.diff` as stored on a version (against seq - 1), with the forms' labels."""
     if not stored or seq < 2:
         return None
     change = stored.get("template")

@@ -39,9 +39,12 @@ class _Counts(BaseModel):
     def total(self) -> int:
         return sum(getattr(self, s.value) for s in Status)
 
+    if TYPE_CHECKING:  # for mypy only: each status's field is an int (the fields are made at run time, below)
+        def __getattr__(self, status: str) -> int: ...
+
 
 # A count per status, the fields made from the one enumeration of statuses. mypy cannot see fields made at run time:
-# to it the model is its base (the code reads the counts by status name, and `total`).
+# to it the model is its base, whose attributes are ints.
 if TYPE_CHECKING:
     StatusCounts = _Counts
 else:

@@ -40,9 +40,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from archive import stored_results
-from archive.models import T
+from archive.ingest import stored_results
 from archive.queries.statuses import Status
+from archive.store.models import T
 from archive.web import regions
 from archive.web.db import sqlite_read_only_engine
 from archive.web.records import AGENCY_COLUMNS, agency_ref, contains

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, func, select
 
-from archive.models import T
+from archive.store.models import T
 
 V = TypeVar("V")
 

@@ -41,7 +41,7 @@ def display(value: Any, state: CellState, raw: str | None) -> str:
     return raw.strip() if state in ("not_applicable", "unreadable") and raw else ""
 
 
-# Which cells a failed check involves. The rules are pipelines.checks' and archive.crosscheck's: each names one
+# Which cells a failed check involves. The rules are pipelines.checks' and archive.queries.crosscheck's: each names one
 # cell or column in `where`, and the cells it added up are those of its definition.
 def involved(check: Mapping[str, Any], template: str) -> set[str]:
     rule, where = check.get("rule"), str(check.get("where") or "")

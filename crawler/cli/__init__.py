@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{_command(args)}: interrupted", file=sys.stderr)
         return exits.INTERRUPTED
     except Exception as exc:
-        from archive.damage import EXIT_DAMAGED, described
-        from archive.db import sqlite_path
+        from archive.store.damage import EXIT_DAMAGED, described
+        from archive.store.db import sqlite_path
 
         message = described(exc, sqlite_path(options.archive_location(args)[0]) if hasattr(args, "db") else None)
         if message is not None:

@@ -11,20 +11,20 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from archive.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
-from archive.csv_cells import csv_list
-from archive.damage import check_integrity
-from archive.db import make_engine, open_archive, resolve_url
 from archive.export import dictionary
 from archive.export.columns import Export
+from archive.export.csv_cells import csv_list
 from archive.export.rows import rows
 from archive.export.writers import write
-from archive.importer import import_paths
-from archive.ingest import Ingestor
-from archive.migrate import current_revision, upgrade_to_head
+from archive.ingest.importer import import_paths
+from archive.ingest.ingestor import Ingestor
+from archive.queries.coverage import COLUMNS as COVERAGE_COLUMNS, DEFAULT_TOWNSHIP_DEADLINE, coverage
 from archive.queries.held import digests as stored_digests, report_years
 from archive.queries.rollup import BY as ROLLUP_BY, COLUMNS as ROLLUP_COLUMNS, rollup
 from archive.runs import new_run_id
+from archive.store.damage import check_integrity
+from archive.store.db import make_engine, open_archive, resolve_url
+from archive.store.migrate import current_revision, upgrade_to_head
 from crawler import settings as defaults
 from crawler.cli import options
 from crawler.cli.exits import UserError

@@ -40,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_search_index(args: argparse.Namespace) -> int:
-    from archive.db import resolve_url
+    from archive.store.db import resolve_url
     from archive.web.search import SearchIndex
 
     archive = options.read_only_archive(args)

@@ -11,7 +11,7 @@ from crawler.cli.exits import UserError
 from crawler.years import parse_years
 
 if TYPE_CHECKING:
-    from archive.db import Archive
+    from archive.store.db import Archive
     from archive.web.db import ReadOnlyArchive
 
 BUNDLED_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "registry.csv"
@@ -42,7 +42,7 @@ def read_only_archive(args: argparse.Namespace) -> ReadOnlyArchive:
 
 def must_exist(args: argparse.Namespace) -> None:
     """A usage error when the SQLite archive a command needs is not there (a mistyped --db)."""
-    from archive.db import sqlite_path
+    from archive.store.db import sqlite_path
     from archive.web.db import ArchiveUnavailable, require_file
 
     path = sqlite_path(archive_location(args)[0])
@@ -55,7 +55,7 @@ def must_exist(args: argparse.Namespace) -> None:
 
 def existing_archive(args: argparse.Namespace) -> Archive:
     """The archive of a command that changes what it holds (`reparse`): it must exist already."""
-    from archive.db import open_archive
+    from archive.store.db import open_archive
 
     must_exist(args)
     return open_archive(*archive_location(args))

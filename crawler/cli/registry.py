@@ -8,7 +8,9 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from crawler import settings as defaults
 from crawler.cli import options
+from crawler.cli.exits import UserError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -44,8 +46,8 @@ def cmd_registry_list(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_import(args: argparse.Namespace) -> int:
-    from archive.agencies import register_agencies
-    from archive.db import open_archive
+    from archive.registry.agencies import register_agencies
+    from archive.store.db import open_archive
     from crawler.discovery import registry
 
     rows, problems = registry.load(args.file)
@@ -59,10 +61,10 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_build(args: argparse.Namespace) -> int:
-    from archive.db import open_archive
     from archive.registry.divisions import bundled
     from archive.registry.governments import apply_release
     from archive.registry.join import code_conflicts
+    from archive.store.db import open_archive
 
     release = bundled()
     print(f"applying {release.package}: {len(release.divisions):,} divisions as of {release.data_as_of} "
@@ -118,6 +120,46 @@ def cmd_registry_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_registry_discover(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from archive.registry.discoveries import current, record
+    from archive.runs import new_run_id
+    from archive.store.db import open_archive
+    from crawler.discovery import registry_csv
+    from crawler.discovery.progress import summary
+    from crawler.discovery.seeds import seed_for
+    from crawler.process import discover
+    from crawler.spiders.discover import parse_levels
+
+    try:
+        seed = seed_for(args.province)
+        levels = parse_levels(args.levels)
+    except (LookupError, ValueError) as exc:
+        raise UserError(f"nianbao registry discover: {exc.args[0]}") from None
+    province = seed.name.removesuffix("人民政府")
+    print(f"discovering {province} from {args.start or seed.portal_url} (levels: {args.levels})", file=sys.stderr,
+          flush=True)
+    result = discover(seed.division_code, args.levels, args.start, options.settings_from(args))
+    finished = result.stats.get("finish_reason") == "finished"
+    for line in summary(result.discovered, result.conflicts, result.findings, result.fetched, result.recalled,
+                        result.stats.get("downloader/request_count", 0)):
+        print(line)
+    # Into the archive's discovered registry (`nianbao registry diff` / `accept`); only a finished run says what
+    # it no longer saw.
+    run = new_run_id("discover")
+    archive = open_archive(*options.archive_location(args))
+    with archive.engine.begin() as conn:
+        done = record(conn, run, province, result.discovered, result.conflicts, levels=levels, complete=finished)
+        seen = {e.key: (e.first_seen, e.last_seen) for e in current(conn, province, with_evidence=False)}
+    print(f"archive: run {run}, {done.new} agencies new, {done.seen_again} seen again, {done.conflicts} conflicts"
+          + ("" if finished else f" (the run stopped early: {result.stats.get('finish_reason')})"))
+    if args.out:
+        count = registry_csv.write(args.out, result.discovered, datetime.now(UTC).replace(microsecond=0), seen)
+        print(f"{args.out}: {count} registry rows")
+    return 0 if finished else 1
+
+
 # `registry diff`: the table's columns; CSV and JSON have these and the rest of DIFF_COLUMNS.
 DIFF_TABLE = ("change", "province", "name", "division_code", "what", "confidence", "evidence")
 DIFF_COLUMNS = ("change", "province", "name", "division_code", "level", "kind", "what", "portal_url", "column_urls",
@@ -128,7 +170,7 @@ def _evidence(evidence: tuple[Evidence, ...], fmt: str) -> object:
     if fmt == "json":
         return [{"url": e.url, "signal": str(e.signal), "value": e.value} for e in evidence]
     if fmt == "csv":
-        from archive.csv_cells import csv_list
+        from archive.export.csv_cells import csv_list
 
         return csv_list(f"{e.signal}={e.value} <{e.url}>" for e in evidence)
     return ", ".join(f"{e.signal}={e.value}" for e in evidence)
@@ -296,4 +338,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     options.archive(p)
     p.set_defaults(func=cmd_registry_show)
+    p = rsub.add_parser("discover", help="find a province's portals, report columns, departments and townships by "
+                                         "crawling from its provincial portal, with the evidence for each")
+    p.add_argument("--province", required=True, help="a province by name (福建省) or code (350000)")
+    p.add_argument("--levels", default=defaults.NIANBAO_DISCOVERY_LEVELS,
+                   help=f"what to look for below the province, comma-separated (default "
+                        f"{defaults.NIANBAO_DISCOVERY_LEVELS})")
+    p.add_argument("--out", metavar="CSV", help="also write the registry CSV `nianbao crawl --registry` reads, with "
+                                                "evidence, confidence, first and last seen")
+    p.add_argument("--start", metavar="URL", help="start from this portal instead of the bundled provincial one")
+    options.proxy(p)
+    p.add_argument("--allow-private", action="store_true",
+                   help="let the crawl reach loopback and private addresses (a local test server)")
+    options.settings(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="warnings only, and the summary")
+    options.archive(p)
+    p.set_defaults(func=cmd_registry_discover)
     add_discovered_parsers(rsub)

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from wcwidth import ljust, width
 
-from archive.csv_cells import csv_record
+from archive.export.csv_cells import csv_record
 
 
 def table(records: list[dict], columns: tuple[str, ...], out: TextIO) -> None:

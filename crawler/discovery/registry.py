@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from archive.agencies import KINDS, LEVELS, AgencyRecord, aliases
+from archive.registry.agencies import KINDS, LEVELS, AgencyRecord, aliases
 from archive.registry.discoveries import Entry
 from crawler.discovery.urls import canonical, host
 

@@ -43,6 +43,12 @@ def host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+def other_scheme(url: str) -> str:
+    """The same URL on the other scheme (http ↔ https): a portal may answer on one of them only."""
+    parts = urlsplit(url)
+    return urlunsplit(("http" if parts.scheme == "https" else "https", *parts[1:]))
+
+
 def last_segment(url: str) -> str:
     return urlsplit(url).path.rsplit("/", 1)[-1]
 

@@ -25,6 +25,18 @@ def _nodes(tree: list) -> list[dict]:
     return out
 
 
+def tree_nodes(page: Page) -> list[dict]:
+    """Every category of a shell's `window._CONFIG` TREE, nested ones included ([] when it has none)."""
+    start = TREE.search(page.text)
+    if not start:
+        return []
+    try:
+        tree, _ = json.JSONDecoder().raw_decode(page.text, start.end())
+    except ValueError:
+        return []
+    return _nodes(tree) if isinstance(tree, list) else []
+
+
 class Gkmlpt(Platform):
     name = "gkmlpt"
 
@@ -42,17 +54,13 @@ class Gkmlpt(Platform):
         return Listing(self.name, [], list(calls.values()))
 
     def shell(self, page: Page) -> list[Call]:
-        sid, start = SID.search(page.text), TREE.search(page.text)
-        if not sid or not start:
-            return []
-        try:
-            tree, _ = json.JSONDecoder().raw_decode(page.text, start.end())
-        except ValueError:
+        sid = SID.search(page.text)
+        if not sid:
             return []
         base = canonical(page.url).rsplit("/gkmlpt/index", 1)[0]
         return [Call(f"{base}/gkmlpt/api/all/{node['id']}?{urlencode({'page': 1, 'sid': sid[1]})}", Role.API,
                      title=node.get("name", ""))
-                for node in _nodes(tree) if node.get("id") and report_score(node.get("name", ""), "") >= 6]
+                for node in tree_nodes(page) if node.get("id") and report_score(node.get("name", ""), "") >= 6]
 
     def api(self, page: Page) -> Listing:
         data = json.loads(page.text)

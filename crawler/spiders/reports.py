@@ -21,16 +21,15 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.agencies import register_agencies
-from archive.db import Archive, open_archive
-from archive.ingest import Capture
+from archive.ingest.ingestor import Capture
+from archive.registry.agencies import register_agencies
 from archive.runs import Failure, RunRecord, new_run_id
+from archive.store.db import Archive, open_archive
 from crawler import settings as defaults
 from crawler.constants import DEPTH_ROLES, LIST_ROLES, NAV_ROLES, PAGING_ROLES, PRIORITY, Kind, Role
 from crawler.discovery import registry as reg
@@ -38,7 +37,7 @@ from crawler.discovery.attachments import attachments
 from crawler.discovery.blocking import is_soft_404
 from crawler.discovery.navigation import OPENNESS_MIN, REPORT_MIN, best, openness_score, report_score
 from crawler.discovery.recognise import judge_title, likely_year, wanted
-from crawler.discovery.urls import host
+from crawler.discovery.urls import host, other_scheme
 from crawler.fetch.failures import classify
 from crawler.fetch.tls import response_outcome
 from crawler.items import Fetched
@@ -419,8 +418,7 @@ class ReportsSpider(scrapy.Spider):
             self.frontier.done(request)
 
     def _other_scheme(self, request: scrapy.Request, child: Child) -> scrapy.Request:
-        parts = urlsplit(request.url)
-        other = urlunsplit(("http" if parts.scheme == "https" else "https", *parts[1:]))
+        other = other_scheme(request.url)
         self.seen_nodes.discard(child.key)
         return request.replace(url=other, dont_filter=True,
                                meta={**request.meta, "child": Child(other, child.role, child.method, child.body,

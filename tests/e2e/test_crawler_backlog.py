@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from archive.db import open_archive
-from archive.identity import normalise_agency
+from archive.ingest.identity import normalise_agency
+from archive.store.db import open_archive
 from sandbox.app import Options, Sandbox
 from sandbox.evaluate import measure
 from sandbox.manifest import manifest

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from archive.db import open_archive
-from archive.models import T
+from archive.store.db import open_archive
+from archive.store.models import T
 from crawler.fetch.middlewares import backoff_delay
 from tests.support.crawls import QUICK, ROOT
 

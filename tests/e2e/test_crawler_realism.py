@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.identity import canonical_value, normalise_agency
-from archive.models import T
+from archive.ingest.identity import canonical_value, normalise_agency
+from archive.store.models import T
 from crawler.discovery.recognise import judge_title
 from crawler.discovery.urls import is_article
 from crawler.fetch.middlewares import HostGuard

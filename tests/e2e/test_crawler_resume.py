@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from archive.db import open_archive
-from archive.models import T
+from archive.store.db import open_archive
+from archive.store.models import T
 from crawler.spiders.reports import parse_years
 from sandbox.app import Options, Sandbox
 from sandbox.evaluate import measure

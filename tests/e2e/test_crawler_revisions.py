@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from archive.db import Archive, open_archive
-from archive.models import T
+from archive.store.db import Archive, open_archive
+from archive.store.models import T
 from sandbox.app import Options, Sandbox
 from sandbox.evaluate import measure
 from sandbox.manifest import manifest

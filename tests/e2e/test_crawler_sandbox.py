@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from archive.blobs import BlobStore
-from archive.coverage import coverage
-from archive.identity import normalise_agency
-from archive.models import T
+from archive.ingest.identity import normalise_agency
+from archive.queries.coverage import coverage
+from archive.store.blobs import BlobStore
+from archive.store.models import T
 from crawler.spiders.reports import parse_years
 from sandbox.evaluate import measure
 from tests.support.shared_crawl import YEARS

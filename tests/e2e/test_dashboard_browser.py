@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.db import open_archive
+from archive.store.db import open_archive
 from tests.support.browser import needs_chromium
 from tests.support.dashboard import PAYLOAD_AGENCY, PAYLOAD_TITLE, SCRIPT, build_sandbox_archive, index, serving
 

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from archive.db import open_archive
 from archive.export import dictionary
 from archive.export.columns import ALL
+from archive.store.db import open_archive
 from archive.web.app import create_app
 from archive.web.bulk import BulkExports
 from archive.web.db import open_read_only

@@ -22,8 +22,8 @@ import pytest
 import scrapy
 from sqlalchemy import func, select
 
-from archive.db import open_archive
-from archive.models import T
+from archive.store.db import open_archive
+from archive.store.models import T
 from crawler.discovery.blocking import is_challenge
 from crawler.distributed import LEASE, Frontier, connect
 from crawler.spiders.reports import parse_years
@@ -244,7 +244,7 @@ def test_a_dead_workers_leases_go_back_but_not_its_committed_documents(frontiers
         w1.push(_request(w1, path, role))
     w1.heartbeat()
     leased = [w1.pop() for _ in range(3)]
-    from archive.ingest import Ingestor
+    from archive.ingest.ingestor import Ingestor
 
     committed = next(r for r in leased if r.url.endswith("a.html"))
     Ingestor(w1.spider.archive, run).ingest(

@@ -23,13 +23,13 @@ from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS as POSTGRESQL
 from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
 from sqlalchemy.sql.compiler import RESERVED_WORDS as SQL_STANDARD
 
-from archive.agencies import AgencyRecord, register_agencies
-from archive.db import open_archive
 from archive.export import dictionary
 from archive.export.columns import ALL, FIELDS, Export, columns, schema_key
 from archive.export.rows import rows
 from archive.export.writers import write_parquet
-from archive.models import T
+from archive.registry.agencies import AgencyRecord, register_agencies
+from archive.store.db import open_archive
+from archive.store.models import T
 from pipelines.document import Check
 from pipelines.schema import SECTION_KEYS, field_keys
 from sandbox import synthetic

@@ -22,10 +22,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from archive import models as m
-from archive.db import open_archive
-from archive.migrate import head_revision
 from archive.runs import PortalRecord, RunRecord, load_records, save_record
+from archive.store import models as m
+from archive.store.db import open_archive
+from archive.store.migrate import head_revision
 from crawler.ops import health
 from sandbox.app import Options, Sandbox
 from sandbox.http import html

@@ -17,8 +17,8 @@ from multiprocessing import active_children
 import pytest
 from sqlalchemy import text
 
-from archive.blobs import BlobStore
-from archive.db import open_archive
+from archive.store.blobs import BlobStore
+from archive.store.db import open_archive
 from crawler.spiders.reports import parse_years
 from pipelines.limits import Limits
 from pipelines.workers import ExtractionPool

@@ -17,11 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from archive import ingest
-from archive.db import open_archive
 from archive.export.columns import column_name
-from archive.identity import canonical_value, normalise_agency
-from archive.ingest import Capture, Ingestor
+from archive.ingest import ingestor as ingest
+from archive.ingest.identity import canonical_value, normalise_agency
+from archive.ingest.ingestor import Capture, Ingestor
+from archive.store.db import open_archive
 from crawler.cli import main as nianbao
 from crawler.discovery.recognise import judge_title
 from crawler.fetch.middlewares import HostGuard

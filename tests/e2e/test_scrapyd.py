@@ -15,8 +15,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from archive.db import open_archive
-from archive.models import T
+from archive.store.db import open_archive
+from archive.store.models import T
 from sandbox.app import Options, Sandbox
 from sandbox.server import ServerThread
 from tests.support.crawls import ROOT
@@ -47,8 +47,8 @@ def test_the_egg_holds_the_code_the_settings_entry_point_and_the_migrations(egg)
     with zipfile.ZipFile(egg) as z:
         names = set(z.namelist())
         entry_points = z.read("EGG-INFO/entry_points.txt").decode()
-    assert {"crawler/spiders/reports.py", "crawler/settings.py", "archive/migrations/env.py",
-            "archive/migrations/versions/0001_initial_schema.py", "pipelines/extract.py"} <= names
+    assert {"crawler/spiders/reports.py", "crawler/settings.py", "archive/store/migrations/env.py",
+            "archive/store/migrations/versions/0001_initial_schema.py", "pipelines/extract.py"} <= names
     assert "[scrapy]\nsettings = crawler.settings" in entry_points
 
 

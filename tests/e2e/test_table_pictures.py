@@ -1,6 +1,6 @@
 """A page whose tables are pictures, and the pictures, fetched apart and in any order, become one report with every
-cell in the archive (archive.pictures), joined by the page's own <img> links whatever referrer the pictures' requests
-carried; a kill between the pictures' commit and the joint reading is mended by the next crawl and by `nianbao
+cell in the archive (archive.ingest.pictures), joined by the page's own <img> links whatever referrer the pictures'
+requests carried; a kill between the pictures' commit and the joint reading is mended by the next crawl and by `nianbao
 reparse`, which also rebuilds the links of pages archived before they were kept; re-runs change nothing, a page
 revised with a changed picture is a new version (a picture changed under an unchanged page is read into its version),
 a missing picture leaves the page's text and a warning; the export and the dashboard show the cells."""
@@ -17,10 +17,10 @@ from sqlalchemy import delete, func, select
 
 from archive.export.columns import column_name
 from archive.export.rows import rows
-from archive.identity import canonical_value
-from archive.ingest import Capture, Ingestor
-from archive.models import T
-from archive.stored_results import unpack
+from archive.ingest.identity import canonical_value
+from archive.ingest.ingestor import Capture, Ingestor
+from archive.ingest.stored_results import unpack
+from archive.store.models import T
 from pipelines.schema import field_keys
 from sandbox.documents import tables
 from sandbox.evaluate import archived_reports
@@ -104,8 +104,8 @@ def test_pictures_from_the_listing_before_their_page_give_the_same_report(archiv
 # The page and its pictures committed, and the process SIGKILLed where the joint reading would begin.
 KILLED_BEFORE_THE_JOINT_READING = """
 import os, signal, sys
-from archive.db import open_archive
-from archive.ingest import Ingestor
+from archive.store.db import open_archive
+from archive.ingest.ingestor import Ingestor
 from tests.e2e.test_table_pictures import PICTURES, _captures
 Ingestor._join_pictures = lambda self, *args: os.kill(os.getpid(), signal.SIGKILL)
 Ingestor(open_archive(sys.argv[1], sys.argv[2]), "killed").ingest_many(_captures("killed", 0, PICTURES), batch=1)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from archive.db import open_archive
+from archive.store.db import open_archive
 from tests.support.dashboard import Built, build_registry_archive, client_for
 
 

@@ -134,7 +134,7 @@ def test_packages_import_only_downward():
 
 
 # The archive owns its tables and is the only writer of each: other packages call its named functions.
-TABLE_MODULES = ("archive.models", "archive.sql")
+TABLE_MODULES = ("archive.store.models", "archive.store.sql")
 
 
 def test_only_the_archive_touches_its_tables():
@@ -194,7 +194,7 @@ def test_the_environment_is_read_only_at_the_edges():
 
 
 # Modules that cannot be imported as a library: LibreOffice's own Python runs the first, Alembic the second.
-NOT_IMPORTABLE = {"pipelines.formats.uno_worker", "archive.migrations.env"}
+NOT_IMPORTABLE = {"pipelines.formats.uno_worker", "archive.store.migrations.env"}
 WITHOUT_SANDBOX = """
 import importlib, sys
 sys.modules["sandbox"] = None  # import sandbox → ImportError, as when it is not installed

@@ -1,5 +1,6 @@
 """Batches: `Ingestor.ingest_many` builds the archive that captures ingested one at a time build, and the set-based
-path for brand-new reports (archive.new_reports) writes exactly what the general path (archive.version_chains) would."""
+path for brand-new reports (archive.ingest.new_reports) writes exactly what the general path
+(archive.ingest.version_chains) would."""
 from __future__ import annotations
 
 import copy
@@ -7,8 +8,8 @@ import copy
 import pytest
 from sqlalchemy import text
 
-from archive import version_chains
-from archive.db import open_archive
+from archive.ingest import version_chains
+from archive.store.db import open_archive
 from pipelines.document import Failure, Report
 from sandbox import synthetic
 from sandbox.synthetic import capture, ingestor

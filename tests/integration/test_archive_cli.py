@@ -11,11 +11,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from archive import ingest
-from archive.db import make_engine, open_archive, resolve_url
-from archive.migrate import head_revision
-from archive.models import Base
-from archive.warc import WarcFile, WarcRef, read_payload
+from archive.ingest import ingestor as ingest
+from archive.store.db import make_engine, open_archive, resolve_url
+from archive.store.migrate import head_revision
+from archive.store.models import Base
+from archive.store.warc import WarcFile, WarcRef, read_payload
 from crawler.cli import archive as cli, main
 from pipelines.extract import extract
 from sandbox.synthetic import T0

@@ -10,11 +10,11 @@ from datetime import date
 import pyarrow.parquet as pq
 import pytest
 
-from archive.agencies import AgencyRecord, register_agencies
-from archive.coverage import coverage, deadline
 from archive.export.columns import FIELDS
 from archive.export.rows import rows
 from archive.export.writers import CSV_COLUMNS, PARQUET_COLUMNS, write_csv, write_jsonl, write_parquet
+from archive.queries.coverage import coverage, deadline
+from archive.registry.agencies import AgencyRecord, register_agencies
 from archive.run_tables import record_error
 from pipelines.document import Failure
 from pipelines.schema import field_keys

@@ -6,9 +6,9 @@ import unicodedata
 
 from hypothesis import given, settings, strategies as st
 
-from archive import neardup
-from archive.extracted import Extracted
-from archive.identity import (
+from archive.ingest import neardup
+from archive.ingest.extracted import Extracted
+from archive.ingest.identity import (
     canonical_fields,
     fingerprint,
     identify,
@@ -18,7 +18,7 @@ from archive.identity import (
     tables_digest,
     telling_tables,
 )
-from archive.versions import diff
+from archive.ingest.versions import diff
 from pipelines.extract import extract
 from sandbox import synthetic
 from tests.support import SEED_REPORTS

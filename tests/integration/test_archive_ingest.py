@@ -7,10 +7,11 @@ import hashlib
 import pytest
 from sqlalchemy import func, select, text
 
-from archive import compression_dictionary, copy_checks, models as m, stored_results
-from archive.blobs import BlobStore
-from archive.db import open_archive
-from archive.ingest import Capture
+from archive.ingest import compression_dictionary, copy_checks, stored_results
+from archive.ingest.ingestor import Capture
+from archive.store import models as m
+from archive.store.blobs import BlobStore
+from archive.store.db import open_archive
 from sandbox import synthetic
 from sandbox.synthetic import T0, capture, ingestor
 from tests.support.archive import count, snapshot
@@ -203,7 +204,7 @@ def test_wrong_sha256_in_capture_is_refused(archive):
 
 
 def test_the_preset_dictionary_of_stored_results_never_changes():
-    """Bodies written with it cannot be read without it, byte for byte (archive/compression_dictionary.py)."""
+    """Bodies written with it cannot be read without it, byte for byte (archive/ingest/compression_dictionary.py)."""
     assert hashlib.sha256(compression_dictionary.dictionary()).hexdigest() == (
         "a111d2917d9d51b4ef28683b4537dd999d186161b0329d8de1f19b919f35b4e4")
 

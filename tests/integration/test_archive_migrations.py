@@ -8,10 +8,11 @@ from datetime import datetime
 from alembic import command
 from sqlalchemy import inspect, select, text
 
-from archive import models as m, stored_results
-from archive.db import make_engine, open_archive, resolve_url
-from archive.identity import canonical_fields, content_digest, prose
-from archive.migrate import alembic_config, head_revision
+from archive.ingest import stored_results
+from archive.ingest.identity import canonical_fields, content_digest, prose
+from archive.store import models as m
+from archive.store.db import make_engine, open_archive, resolve_url
+from archive.store.migrate import alembic_config, head_revision
 from sandbox import synthetic
 
 T0 = datetime(2024, 2, 1, 9, 0)

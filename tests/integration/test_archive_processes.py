@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from archive import models as m
-from archive.blobs import BlobStore, sha256_hex
-from archive.db import open_archive
-from archive.ingest import Ingestor
+from archive.ingest.ingestor import Ingestor
+from archive.store import models as m
+from archive.store.blobs import BlobStore, sha256_hex
+from archive.store.db import open_archive
 from sandbox.synthetic import PARSER, no_extractor
 from tests.support import ROOT, archive_worker as worker
 from tests.support.archive import count, snapshot

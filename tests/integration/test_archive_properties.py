@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from archive.db import open_archive
+from archive.store.db import open_archive
 from sandbox import synthetic
 from sandbox.synthetic import capture, ingestor
 from tests.support.archive import snapshot

@@ -1,5 +1,5 @@
-"""Concurrent writers on PostgreSQL can deadlock; `archive.sql.transaction` runs the victim again. A real deadlock:
-two transactions lock two rows in opposite orders."""
+"""Concurrent writers on PostgreSQL can deadlock; `archive.store.sql.transaction` runs the victim again. A real
+deadlock: two transactions lock two rows in opposite orders."""
 from __future__ import annotations
 
 import threading
@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import create_engine, text
 
-from archive.db import resolve_url
-from archive.sql import transaction
+from archive.store.db import resolve_url
+from archive.store.sql import transaction
 from tests.support.archive import PG_URL, pg_database
 
 

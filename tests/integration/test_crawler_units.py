@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.agencies import aliases
+from archive.registry.agencies import aliases
 from crawler.discovery import registry
 from crawler.discovery.attachments import attachments
 from crawler.discovery.blocking import is_challenge, is_soft_404, spelled_cookie
@@ -286,7 +286,7 @@ def test_a_crawl_state_file_of_earlier_versions_is_adopted_into_the_archive(tmp_
     it into the archive's tables once, so that it resumes where the last run left off."""
     import sqlite3
 
-    from archive.db import open_archive
+    from archive.store.db import open_archive
     from crawler.constants import Role
     from crawler.state import Child, Node, open_state
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.coverage import coverage
+from archive.queries.coverage import coverage
 from archive.queries.statuses import ORDER, Status
 from archive.web.db import open_read_only
 from tests.support.dashboard import PAYLOAD_AGENCY, PAYLOAD_TITLE, PAYLOAD_URL

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from archive.db import open_archive
-from archive.ingest import Capture, Ingestor
+from archive.ingest.ingestor import Capture, Ingestor
+from archive.store.db import open_archive
 from archive.web.db import ArchiveUnavailable, open_read_only
 from archive.web.snapshots import Snapshots
 from crawler.cli import dashboard as cli, main

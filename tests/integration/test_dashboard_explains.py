@@ -7,9 +7,9 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from archive.db import open_archive
-from archive.ingest import Capture, Ingestor
-from archive.warc import WarcFile
+from archive.ingest.ingestor import Capture, Ingestor
+from archive.store.db import open_archive
+from archive.store.warc import WarcFile
 from archive.web.files import picture_type
 from pipelines.extract import PARSER_VERSION, extract
 from sandbox import synthetic

@@ -14,7 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from archive.db import open_archive
+from archive.store.db import open_archive
 from archive.web.app import LOOPBACK_HOSTS, create_app
 from archive.web.db import open_read_only
 from archive.web.service import Dashboard

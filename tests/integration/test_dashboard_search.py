@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from archive.db import open_archive
-from archive.ingest import Capture, Ingestor
+from archive.ingest.ingestor import Capture, Ingestor
+from archive.store.db import open_archive
 from archive.web.search import parse_query, tokens
 from sandbox import synthetic
 from sandbox.synthetic import PARSER, T0

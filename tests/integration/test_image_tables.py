@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from archive.identity import canonical_value
+from archive.ingest.identity import canonical_value
 from pipelines.extract import TABLE_PICTURE, extract, extract_page, grid_from_json
 from pipelines.formats import image, image_tables
 from pipelines.schema import field_keys

@@ -10,13 +10,13 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from archive.db import open_archive
-from archive.models import T
 from archive.registry.acceptance import ChangeKind, accept, acceptances, accepted, diff, province_named
 from archive.registry.bindings import Conflict, Discovered, Evidence, Signal
 from archive.registry.discoveries import current, current_conflicts, record
 from archive.registry.divisions import Release, bundled
 from archive.registry.governments import apply_release
+from archive.store.db import open_archive
+from archive.store.models import T
 from crawler.discovery import registry as csv_registry
 
 T1, T2, T3 = datetime(2026, 11, 1, 9), datetime(2026, 11, 8, 9), datetime(2026, 11, 15, 9)

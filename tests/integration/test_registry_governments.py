@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import event, func, select
 
-from archive.agencies import AgencyRecord, register_agencies
-from archive.db import open_archive
-from archive.models import T
+from archive.registry.agencies import AgencyRecord, register_agencies
 from archive.registry.divisions import Division, Kind, Release, bundled
 from archive.registry.governments import agency_names, apply_release, listing
 from archive.registry.join import code_conflicts, names_agree
+from archive.store.db import open_archive
+from archive.store.models import T
 from crawler.discovery import registry as csv_registry
 
 RELEASE = bundled()

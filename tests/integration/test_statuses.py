@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 import pytest
 
-from archive.agencies import AgencyRecord, register_agencies
-from archive.coverage import coverage
-from archive.importer import import_paths
+from archive.ingest.importer import import_paths
+from archive.queries.coverage import coverage
 from archive.queries.statuses import Status, deadline, status_of
+from archive.registry.agencies import AgencyRecord, register_agencies
 from archive.registry.divisions import Division, Kind, Release
 from archive.registry.governments import apply_release
 from sandbox import synthetic
@@ -151,7 +151,7 @@ def test_a_unit_counts_if_it_existed_on_its_own_deadline(archive):
 
 def test_the_dashboard_counts_a_year_not_yet_due_as_such_and_says_who_is_counted(db_url, tmp_path):
     """Defect 1 on the dashboard: the overview of 2026 on 7 December 2026 was almost all solid red."""
-    from archive.db import open_archive
+    from archive.store.db import open_archive
     from tests.support.dashboard import client_for
 
     arc = open_archive(db_url, tmp_path / "data")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select, text
 
-from archive.db import Archive
+from archive.store.db import Archive
 from sandbox import databases
 
 PG_URL = os.environ.get("NIANBAO_TEST_PG")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from archive.db import open_archive
+from archive.store.db import open_archive
 from sandbox import synthetic
 from sandbox.synthetic import capture, ingestor
 

@@ -25,12 +25,12 @@ from pathlib import Path
 import uvicorn
 from fastapi.testclient import TestClient
 
-from archive.agencies import AgencyRecord, register_agencies
-from archive.blobs import sha256_hex
-from archive.db import Archive
-from archive.ingest import Capture, Ingestor
+from archive.ingest.ingestor import Capture, Ingestor
+from archive.registry.agencies import AgencyRecord, register_agencies
 from archive.run_tables import record_error
-from archive.warc import WarcFile
+from archive.store.blobs import sha256_hex
+from archive.store.db import Archive
+from archive.store.warc import WarcFile
 from archive.web.app import create_app
 from archive.web.db import open_read_only
 from archive.web.search import SearchIndex
@@ -98,7 +98,7 @@ def picture_reading(table, url: str, data: bytes):
 
 def ingest_picture_report(ing: Ingestor, warc: WarcFile, when: datetime, run_id: str) -> str:
     """A report page whose three tables are pictures (PNG, drawn by the sandbox), the pictures fetched first: the
-    page is read together with them (archive.pictures). Returns the report's agency name."""
+    page is read together with them (archive.ingest.pictures). Returns the report's agency name."""
     from sandbox.documents import tables
     from sandbox.reports.seeds import seed_specs
     from sandbox.table_image import table_png
@@ -244,7 +244,7 @@ def client_for(db: str, data: Path | str | None = None) -> TestClient:
 
 
 def index(db: str) -> dict[str, int]:
-    from archive.db import resolve_url
+    from archive.store.db import resolve_url
 
     return SearchIndex.for_writing(resolve_url(db)).update(open_read_only(db).engine)
 

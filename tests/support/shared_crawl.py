@@ -20,8 +20,8 @@ from pathlib import Path
 from filelock import FileLock
 from sqlalchemy import select
 
-from archive.db import Archive, open_archive
-from archive.models import T
+from archive.store.db import Archive, open_archive
+from archive.store.models import T
 from sandbox.app import Options, Sandbox
 from sandbox.manifest import manifest
 from sandbox.server import ServerThread

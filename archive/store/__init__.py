@@ -1,0 +1,1 @@
+"""The store: engines, tables, SQL helpers, migrations, blobs by sha256, WARC files."""
