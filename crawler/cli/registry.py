@@ -169,10 +169,10 @@ DIFF_COLUMNS = ("change", "province", "name", "division_code", "level", "kind", 
 def _evidence(evidence: tuple[Evidence, ...], fmt: str) -> object:
     if fmt == "json":
         return [{"url": e.url, "signal": str(e.signal), "value": e.value} for e in evidence]
-    if fmt == "csv":
-        from archive.export.csv_cells import csv_list
+    if fmt == "csv":  # as `registry discover --out` writes it
+        from crawler.discovery.registry_csv import evidence_cell
 
-        return csv_list(f"{e.signal}={e.value} <{e.url}>" for e in evidence)
+        return evidence_cell(evidence)
     return ", ".join(f"{e.signal}={e.value}" for e in evidence)
 
 
