@@ -50,6 +50,27 @@ def _by_code(code: str, units: dict[str, str]) -> dict[str, str | None]:
     return found
 
 
+def _chain(agencies: dict[int, _Agency], agency_id: int) -> list[int]:
+    """The agency and its ancestors, nearest first; a cycle in bad input ends the walk."""
+    chain: list[int] = []
+    node: int | None = agency_id
+    while node is not None and node not in chain and node in agencies:
+        chain.append(node)
+        node = agencies[node].parent_id
+    return chain
+
+
+def _unit_names(chain: list[int], agencies: dict[int, _Agency], unit_of: dict[int, str]) -> dict[str, str | None]:
+    """{level: name} of the governments of UNIT_LEVELS on the chain, the nearest of each level: the national
+    registry's name of its unit where linked, else the place its name names."""
+    names: dict[str, str | None] = {}
+    for a in chain:
+        above = agencies[a]
+        if above.kind == "government" and above.level in UNIT_LEVELS and above.level not in names:
+            names[above.level] = unit_of.get(a) or place_name(above.name)
+    return names
+
+
 def places(conn: Connection) -> dict[int, Place]:
     """{agency id: its place}, for every agency."""
     ag, gov = T["agencies"], T["governments"]
@@ -61,17 +82,9 @@ def places(conn: Connection) -> dict[int, Place]:
     units = dict(conn.execute(select(gov.c.division_code, gov.c.name).where(current).order_by(gov.c.id)).all())
     out = {}
     for agency_id, agency in agencies.items():
-        chain, seen, node = [], set(), agency_id
-        while node is not None and node not in seen and node in agencies:  # a cycle in bad input ends the walk
-            seen.add(node)
-            chain.append(node)
-            node = agencies[node].parent_id
+        chain = _chain(agencies, agency_id)
         code = next((agencies[a].code for a in chain if agencies[a].code), None)
-        names: dict[str, str | None] = {}
-        for a in chain:
-            above = agencies[a]
-            if above.kind == "government" and above.level in UNIT_LEVELS and above.level not in names:
-                names[above.level] = unit_of.get(a) or place_name(above.name)
+        names = _unit_names(chain, agencies, unit_of)
         if not names and code:
             names = _by_code(code, units)
         parent = agencies.get(agency.parent_id) if agency.parent_id is not None else None

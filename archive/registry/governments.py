@@ -160,8 +160,7 @@ def apply_release(conn: Connection, release: Release, now: datetime | None = Non
             parent_code=bindparam("parent"), level=bindparam("lvl"), kind=bindparam("knd"),
             publisher=bindparam("pub")), moved)
     progress(f"writing {len(new_rows):,} new, {len(ended):,} ended and {len(moved):,} moved units")
-    for start in range(0, len(new_rows), CHUNK):
-        conn.execute(gov.insert(), new_rows[start:start + CHUNK])
+    _insert_chunks(conn, gov.insert(), new_rows)
     if not known_release:
         changes.new_release = True
         conn.execute(rel.insert().values(sha256=release.sha256, package=release.package,
@@ -173,55 +172,106 @@ def apply_release(conn: Connection, release: Release, now: datetime | None = Non
     return changes
 
 
-def _link_agencies(conn: Connection, release: Release, changes: Changes, now: datetime) -> None:
-    """One agency for every current publishing unit (module doc); renamed units' agencies learn the new names."""
-    gov, ag, al = T["governments"], T["agencies"], T["aliases"]
-    names = agency_names(release.divisions)
-    shorts = Counter(d.name for d in release.divisions)
-    by_code = {d.code: d for d in release.divisions}
+def _insert_chunks(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """`statement` for `rows`, CHUNK rows at a time (a first build writes ~42,000 units)."""
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(statement, rows[start:start + CHUNK])
+
+
+@dataclass(frozen=True)
+class _Naming:
+    """A release's units by code, the name each one's agency publishes under, and the names it may go by."""
+
+    by_code: dict[str, Division]
+    names: dict[str, str]  # code → the agency's name (`agency_names`)
+    shorts: Counter[str]  # unit name → how many units of the release have it
+
+    @classmethod
+    def of(cls, release: Release) -> _Naming:
+        return cls({d.code: d for d in release.divisions}, agency_names(release.divisions),
+                   Counter(d.name for d in release.divisions))
+
+    def known_names(self, code: str) -> tuple[str, ...]:
+        d = self.by_code[code]
+        return _alias_names(d, self.names[code], self.shorts[d.name] == 1)
+
+
+def _unlinked_units(conn: Connection) -> dict[str, int]:
+    """The current publishing units without an agency: {code: government row id}."""
+    gov = T["governments"]
     rows = conn.execute(select(gov.c.id, gov.c.division_code, gov.c.agency_id).where(
         gov.c.valid_to.is_(None), gov.c.publisher)).all()
-    unlinked = {r.division_code: r.id for r in rows if r.agency_id is None}
+    return {r.division_code: r.id for r in rows if r.agency_id is None}
+
+
+def _link_agencies(conn: Connection, release: Release, changes: Changes, now: datetime) -> None:
+    """One agency for every current publishing unit (module doc); renamed units' agencies learn the new names."""
+    unlinked = _unlinked_units(conn)
     renamed = {code for code, _, _ in changes.renamed}
     if not unlinked and not renamed:
         return
+    naming = _Naming.of(release)
     renamed_linked = [code for code in renamed if code not in unlinked]
-    known_names = {code: _alias_names(by_code[code], names[code], shorts[by_code[code].name] == 1)
-                   for code in [*unlinked, *renamed_linked]}
+    known_names = {code: naming.known_names(code) for code in [*unlinked, *renamed_linked]}
+    found = _join_existing(conn, unlinked, known_names, naming.by_code)
+    changes.agencies_linked += len(found)
+    create = [code for code in unlinked if code not in found]
+    ids = {**found, **_create_agencies(conn, create, naming, now)}
+    changes.agencies_created += len(create)
+    _set_agencies(conn, unlinked, ids)
+    _add_aliases_and_parents(conn, ids, renamed_linked, known_names, naming.by_code)
+
+
+def _join_existing(conn: Connection, unlinked: dict[str, int], known_names: dict[str, tuple[str, ...]],
+                   by_code: dict[str, Division]) -> dict[str, int]:
+    """The existing agencies that are `unlinked` units (`unlinked_matches`), given their unit's code and level:
+    {code: agency id}."""
+    ag = T["agencies"]
     found = unlinked_matches(conn, {code: (by_code[code].name, known_names[code]) for code in unlinked})
     if found:
         conn.execute(update(ag).where(ag.c.id == bindparam("agency")).values(
             division_code=bindparam("code"), level=bindparam("lvl")),
             [{"agency": a, "code": code, "lvl": by_code[code].level} for code, a in found.items()])
-        changes.agencies_linked += len(found)
-    create = [code for code in unlinked if code not in found]
-    rows_new = [{"name": names[code], "level": by_code[code].level, "kind": "government",
-                 "division_code": code, "origin": "divisions", "created_at": now} for code in create]
-    ids: dict[str, int] = dict(found)
-    for start in range(0, len(rows_new), CHUNK):
-        conn.execute(insert(conn, ag).on_conflict_do_nothing(index_elements=["name"]), rows_new[start:start + CHUNK])
-    if create:
-        # A name taken by an agency that did not match (another code, a department) is no agency of this unit.
-        made = {(code, name): i for code, name, i in conn.execute(select(ag.c.division_code, ag.c.name, ag.c.id)
-                                                                   .where(ag.c.origin == "divisions"))}
-        clashes = [code for code in create if (code, names[code]) not in made]
-        if clashes:
-            raise RuntimeError(f"agency names already taken by other agencies: {', '.join(clashes[:5])} …")
-        ids.update({code: made[(code, names[code])] for code in create})
-    changes.agencies_created += len(create)
+    return found
+
+
+def _create_agencies(conn: Connection, codes: list[str], naming: _Naming, now: datetime) -> dict[str, int]:
+    """A new agency for each unit of `codes`, named as such units publish: {code: agency id}."""
+    ag = T["agencies"]
+    _insert_chunks(conn, insert(conn, ag).on_conflict_do_nothing(index_elements=["name"]),
+                   [{"name": naming.names[code], "level": naming.by_code[code].level, "kind": "government",
+                     "division_code": code, "origin": "divisions", "created_at": now} for code in codes])
+    if not codes:
+        return {}
+    # A name taken by an agency that did not match (another code, a department) is no agency of this unit.
+    made = {(code, name): i for code, name, i in conn.execute(select(ag.c.division_code, ag.c.name, ag.c.id)
+                                                               .where(ag.c.origin == "divisions"))}
+    clashes = [code for code in codes if (code, naming.names[code]) not in made]
+    if clashes:
+        raise RuntimeError(f"agency names already taken by other agencies: {', '.join(clashes[:5])} …")
+    return {code: made[(code, naming.names[code])] for code in codes}
+
+
+def _set_agencies(conn: Connection, unlinked: dict[str, int], ids: dict[str, int]) -> None:
+    """Joins the `unlinked` units (code → government row id) to their agencies (`ids`: code → agency id)."""
+    gov = T["governments"]
     if ids:
         conn.execute(update(gov).where(gov.c.id == bindparam("row")).values(agency_id=bindparam("agency")),
                      [{"row": unlinked[code], "agency": a} for code, a in ids.items()])
-    # Aliases for the agencies just joined or made, and for renamed units' agencies; parents where none is set.
-    all_ids = dict(conn.execute(select(gov.c.division_code, gov.c.agency_id).where(
+
+
+def _add_aliases_and_parents(conn: Connection, ids: dict[str, int], renamed_linked: list[str],
+                             known_names: dict[str, tuple[str, ...]], by_code: dict[str, Division]) -> None:
+    """Aliases for the agencies just joined or made (`ids`) and for renamed units' agencies; each agency of `ids`
+    gets its parent unit's agency as parent where it has none yet."""
+    gov, ag = T["governments"], T["agencies"]
+    agency_of: dict[str, int] = dict(conn.execute(select(gov.c.division_code, gov.c.agency_id).where(
         gov.c.valid_to.is_(None), gov.c.agency_id.is_not(None))).all())
-    aliased = list(ids) + [code for code in renamed_linked if code in all_ids]
-    alias_rows = [{"alias": a, "agency_id": all_ids[code]} for code in aliased for a in known_names[code]]
-    for start in range(0, len(alias_rows), CHUNK):
-        conn.execute(insert(conn, al).on_conflict_do_nothing(index_elements=["alias"]),
-                     alias_rows[start:start + CHUNK])
-    parents = [{"child": all_ids[code], "parent": all_ids[by_code[code].parent_code]} for code in ids
-               if by_code[code].parent_code in all_ids]
+    aliased = list(ids) + [code for code in renamed_linked if code in agency_of]
+    _insert_chunks(conn, insert(conn, T["aliases"]).on_conflict_do_nothing(index_elements=["alias"]),
+                   [{"alias": a, "agency_id": agency_of[code]} for code in aliased for a in known_names[code]])
+    parents = [{"child": agency_of[code], "parent": agency_of[parent]} for code in ids
+               if (parent := by_code[code].parent_code) in agency_of]
     if parents:
         conn.execute(update(ag).where(ag.c.id == bindparam("child"), ag.c.parent_id.is_(None))
                      .values(parent_id=bindparam("parent")), parents)

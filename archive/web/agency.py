@@ -9,10 +9,18 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, select
 
 from archive.ingest import stored_results
-from archive.queries.statuses import YearFacts, deadline, nearest_portals
+from archive.queries.statuses import YearFacts, nearest_portals
 from archive.store.models import T
-from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
-from archive.web.schemas import AgencyDetail, AgencyYear, PortalError, PortalHealth, VersionSummary, YearFigures
+from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of, year_verdict
+from archive.web.schemas import (
+    AgencyDetail,
+    AgencyRef,
+    AgencyYear,
+    PortalError,
+    PortalHealth,
+    VersionSummary,
+    YearFigures,
+)
 
 MAX_ERRORS = 20
 
@@ -88,7 +96,7 @@ def figures(conn: Connection, reports: list[Any]) -> list[YearFigures]:
 
 def agency_detail(conn: Connection, agency_id: int, archive_years: list[int],
                   facts_for: Callable[[int], YearFacts]) -> AgencyDetail | None:
-    ag, al, rep = T["agencies"], T["aliases"], T["reports"]
+    ag, al = T["agencies"], T["aliases"]
     row = conn.execute(select(*AGENCY_COLUMNS, ag.c.parent_id, ag.c.origin).where(ag.c.id == agency_id)).first()
     if row is None:
         return None
@@ -97,26 +105,36 @@ def agency_detail(conn: Connection, agency_id: int, archive_years: list[int],
         if row.parent_id is not None else None
     aliases = [a for a in conn.execute(select(al.c.alias).where(al.c.agency_id == agency_id).order_by(al.c.alias))
                .scalars() if a != agency.name]
-    reports = conn.execute(select(rep.c.id, rep.c.year, rep.c.published, rep.c.first_seen, rep.c.url,
-                                  rep.c.current_version_id, rep.c.failed_checks, rep.c.cross_checks)
-                           .where(rep.c.agency_id == agency_id).order_by(rep.c.year, rep.c.id)).all()
-    by_year = {r.year: r for r in reports}
+    reports = _reports(conn, agency_id)
+    return AgencyDetail(agency=agency, parent=agency_ref(parent) if parent else None, aliases=aliases,
+                        origin=row.origin, years=_years(conn, agency, reports, archive_years, facts_for),
+                        figures=figures(conn, list(reports.values())), portals=portal_health(conn, agency_id))
+
+
+def _reports(conn: Connection, agency_id: int) -> dict[int, Any]:
+    """The agency's reports by year (of two in a year, the later one)."""
+    rep = T["reports"]
+    return {r.year: r for r in conn.execute(select(rep.c.id, rep.c.year, rep.c.published, rep.c.first_seen, rep.c.url,
+                                                   rep.c.current_version_id, rep.c.failed_checks, rep.c.cross_checks)
+                                            .where(rep.c.agency_id == agency_id).order_by(rep.c.year, rep.c.id))}
+
+
+def _years(conn: Connection, agency: AgencyRef, by_year: dict[int, Any], archive_years: list[int],
+           facts_for: Callable[[int], YearFacts]) -> list[AgencyYear]:
+    """A row for each year the archive holds or the agency has a report of, newest first."""
+    reports = list(by_year.values())
     versions = versions_of(conn, [r.id for r in reports])
     copies = copies_of(conn, [r.current_version_id for r in reports if r.current_version_id is not None])
-    years = []
     shown = sorted(set(archive_years) | set(by_year), reverse=True)
-    portal = nearest_portals(conn, [agency_id], facts_for(shown[0])).get(agency_id) if shown else None
+    portal = nearest_portals(conn, [agency.id], facts_for(shown[0])).get(agency.id) if shown else None
+    years = []
     for year in shown:
         r = by_year.get(year)
-        due = deadline(year, agency.kind, agency.level)
-        status, late, when, source, _ = facts_for(year).verdict(
-            agency.id, due, r is not None, r.published if r else None, r.first_seen if r else None, portal)
+        due, (status, late, when, source, _) = year_verdict(facts_for(year), agency, year, r, portal)
         years.append(AgencyYear(
             year=year, deadline=due, status=status, days_late=late, published=when, date_source=source,
             report_id=r.id if r else None, url=r.url if r else None,
             versions=[version_summary(v, r.current_version_id) for v in versions.get(r.id, [])] if r else [],
             failed_checks=checks(r.failed_checks) + checks(r.cross_checks) if r else [],
             copies=copies.get(r.current_version_id, []) if r and r.current_version_id is not None else []))
-    return AgencyDetail(agency=agency, parent=agency_ref(parent) if parent else None, aliases=aliases,
-                        origin=row.origin, years=years, figures=figures(conn, list(by_year.values())),
-                        portals=portal_health(conn, agency_id))
+    return years

@@ -19,7 +19,6 @@ from archive.export.csv_cells import csv_text
 from archive.queries.statuses import (
     YearFacts,
     days_between,
-    deadline,
     deadline_expr,
     lineage,
     must_publish,
@@ -33,7 +32,7 @@ from archive.queries.statuses import (
 )
 from archive.store.models import T
 from archive.web import regions
-from archive.web.records import AGENCY_COLUMNS, agency_ref, contains
+from archive.web.records import AGENCY_COLUMNS, agency_ref, contains, year_verdict
 from archive.web.schemas import AgencyRef, Matrix, MatrixCell, MatrixRow
 
 Sort = Literal["code", "name", "status", "published", "days_late"]
@@ -117,21 +116,19 @@ def _cells(conn: Connection, agencies: list[AgencyRef], years: list[int],
     ).all()) if versions else {}
     facts = {y: facts_for(y) for y in years}
     portals = nearest_portals(conn, ids, facts[years[-1]])
-    out: dict[int, list[MatrixCell]] = {}
-    for agency in agencies:
-        cells = []
-        for year in years:
-            r = reports.get((agency.id, year))
-            due = deadline(year, agency.kind, agency.level)
-            status, late, when, source, _ = facts[year].verdict(
-                agency.id, due, r is not None, r.published if r else None, r.first_seen if r else None,
-                portals.get(agency.id))
-            cells.append(MatrixCell(year=year, status=status, deadline=due, report_id=r.id if r else None,
-                                    published=when, date_source=source, days_late=late,
-                                    failed_checks=len(r.failed_checks or ()) + len(r.cross_checks or ()) if r else 0,
-                                    copies=copies.get(r.current_version_id, 0) if r else 0))
-        out[agency.id] = cells
-    return out
+    return {agency.id: [_cell(facts[year], agency, year, reports.get((agency.id, year)), portals.get(agency.id),
+                              copies) for year in years]
+            for agency in agencies}
+
+
+def _cell(facts: YearFacts, agency: AgencyRef, year: int, r: Any | None, portal: str | None,
+          copies: dict[int, int]) -> MatrixCell:
+    """The agency's cell for `year`, given its report of the year or None, and the S5 flags of current versions."""
+    due, (status, late, when, source, _) = year_verdict(facts, agency, year, r, portal)
+    return MatrixCell(year=year, status=status, deadline=due, report_id=r.id if r else None, published=when,
+                      date_source=source, days_late=late,
+                      failed_checks=len(r.failed_checks or ()) + len(r.cross_checks or ()) if r else 0,
+                      copies=copies.get(r.current_version_id, 0) if r else 0)
 
 
 def matrix(conn: Connection, query: MatrixQuery, years: list[int],

@@ -137,46 +137,57 @@ class OverviewBuilder:
 
     def build(self, year: int, all_years: list[int], region: str | None,
               facts_for: Callable[[int], YearFacts]) -> Overview:
+        facts = facts_for(year)
         names = self.snapshots.get(("region_names",), regions.names)
         current = self.breakdown(year, region, facts_for)
         days = self.snapshots.get(("per_day", year, region), lambda conn: per_day(conn, year, region))
-        trend, oldest = [], min(names.computed_at, current.computed_at, days.computed_at)
-        for y in all_years:
-            snap = self.breakdown(y, region, facts_for)
-            oldest = min(oldest, snap.computed_at)
-            t = snap.value.totals()
-            trend.append(TrendPoint(year=y, agencies=t.total, found=t.on_time + t.late, on_time=t.on_time,
-                                    on_time_rate=t.on_time / t.total if t.total else 0.0))
-        first, last = window(year)
-        in_window = [DayCount(day=first + timedelta(days=n), count=days.value.get(first + timedelta(days=n), 0))
-                     for n in range((last - first).days + 1)]
-        by_region = current.value.by(1) if CHILD_DIGITS.get(len(region or "")) else {}
-        facts = facts_for(year)
+        trend = [self.breakdown(y, region, facts_for) for y in all_years]
         counted = self.snapshots.get(("denominator", year, facts.street_offices),
                                      lambda conn: denominator(conn, year, facts.street_offices))
-        oldest = min(oldest, counted.computed_at)
-        national: list[ProvinceLevel] = []
-        if not region:
-            cells = self.snapshots.get(("rollup", year, facts.as_of, facts.street_offices), lambda conn: rollup(
-                conn, year, facts.as_of, "province-level", facts.street_offices, facts))
-            oldest = min(oldest, cells.computed_at)
-            national = [ProvinceLevel(province=c.province, province_name=c.province_name, level=c.level,
-                                      agencies=c.agencies, portal_known=c.portal_known, crawled=c.crawled,
-                                      counts=StatusCounts(**c.statuses)) for c in cells.value[1:]]
+        # The national table of provinces by level is the overview's without a region only.
+        national = None if region else self.snapshots.get(
+            ("rollup", year, facts.as_of, facts.street_offices),
+            lambda conn: rollup(conn, year, facts.as_of, "province-level", facts.street_offices, facts))
+        used = [names, current, days, *trend, counted, *([national] if national else [])]
+        first, last = window(year)
         return Overview(
             year=year, as_of=facts.as_of, years=all_years, region=region,
-            region_label=regions.label(names.value, region) if region else None, computed_at=oldest,
-            totals=current.value.totals(),
-            by_level=[StatusGroup(key=k or regions.UNKNOWN, label=LEVEL_LABELS.get(k or "", k or "未知级别"), counts=c)
-                      for k, c in sorted(current.value.by(0).items(), key=lambda kv: _level_order(kv[0]))],
-            by_region=[StatusGroup(key=k, label=regions.label(names.value, k), counts=c)
-                       for k, c in sorted(by_region.items())],
-            per_day=in_window,
+            region_label=regions.label(names.value, region) if region else None,
+            computed_at=min(s.computed_at for s in used),  # the oldest piece's
+            totals=current.value.totals(), by_level=_by_level(current.value),
+            by_region=_by_region(current.value, names.value, region),
+            per_day=[DayCount(day=first + timedelta(days=n), count=days.value.get(first + timedelta(days=n), 0))
+                     for n in range((last - first).days + 1)],
             before_window=sum(n for d, n in days.value.items() if d < first),
             after_window=sum(n for d, n in days.value.items() if d > last),
-            deadlines=deadlines(year), trend=trend,
-            denominator=Denominator(**counted.value.__dict__), province_levels=national,
+            deadlines=deadlines(year), trend=[_trend_point(y, snap.value) for y, snap in zip(all_years, trend)],
+            denominator=Denominator(**counted.value.__dict__),
+            province_levels=_province_levels(national.value) if national else [],
         )
+
+
+def _trend_point(year: int, breakdown: Breakdown) -> TrendPoint:
+    t = breakdown.totals()
+    return TrendPoint(year=year, agencies=t.total, found=t.on_time + t.late, on_time=t.on_time,
+                      on_time_rate=t.on_time / t.total if t.total else 0.0)
+
+
+def _by_level(breakdown: Breakdown) -> list[StatusGroup]:
+    return [StatusGroup(key=k or regions.UNKNOWN, label=LEVEL_LABELS.get(k or "", k or "未知级别"), counts=c)
+            for k, c in sorted(breakdown.by(0).items(), key=lambda kv: _level_order(kv[0]))]
+
+
+def _by_region(breakdown: Breakdown, names: Any, region: str | None) -> list[StatusGroup]:
+    """A region filter of a province or a city broken down by its child regions (CHILD_DIGITS); a county's not."""
+    by_region = breakdown.by(1) if CHILD_DIGITS.get(len(region or "")) else {}
+    return [StatusGroup(key=k, label=regions.label(names, k), counts=c) for k, c in sorted(by_region.items())]
+
+
+def _province_levels(cells: list[Any]) -> list[ProvinceLevel]:
+    """The national roll-up's rows (its first, the nation's total, left out)."""
+    return [ProvinceLevel(province=c.province, province_name=c.province_name, level=c.level, agencies=c.agencies,
+                          portal_known=c.portal_known, crawled=c.crawled, counts=StatusCounts(**c.statuses))
+            for c in cells[1:]]
 
 
 def _level_order(level: str | None) -> int:

@@ -1,10 +1,12 @@
 """Read helpers shared by the pages: agency references and the reports given versions read like (rule S5)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from archive.queries.statuses import Verdict, YearFacts, deadline
 from archive.store.models import T
 from archive.web.schemas import AgencyRef, Check, CopyRef
 
@@ -43,3 +45,12 @@ def contains(text: str) -> str:
 def checks(items: list[dict[str, Any]] | None) -> list[Check]:
     return [Check(rule=str(c.get("rule")), ok=bool(c.get("ok")), where=str(c.get("where") or ""),
                   detail=str(c.get("detail") or "")) for c in items or ()]
+
+
+def year_verdict(facts: YearFacts, agency: AgencyRef, year: int, report: Any | None,
+                 portal: str | None) -> tuple[date, Verdict]:
+    """The agency's deadline for `year` and its status then (`YearFacts.verdict`), given its report of the year (a
+    row with `published` and `first_seen`) or None, and the portal publishing for it."""
+    due = deadline(year, agency.kind, agency.level)
+    return due, facts.verdict(agency.id, due, report is not None, report.published if report else None,
+                              report.first_seen if report else None, portal)

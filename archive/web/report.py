@@ -2,18 +2,20 @@
 sources with their captures, and its diff."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from archive.ingest import stored_results
-from archive.queries.statuses import YearFacts, deadline
+from archive.queries.statuses import YearFacts
 from archive.store.models import T
 from archive.web.agency import version_summary, versions_of
-from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of
+from archive.web.records import AGENCY_COLUMNS, agency_ref, checks, copies_of, year_verdict
 from archive.web.schemas import (
     CaptureInfo,
+    Check,
     FieldChange,
     ReportDetail,
     ReportTable,
@@ -133,45 +135,76 @@ def report_year(conn: Connection, report_id: int) -> int | None:
     return conn.execute(select(rep.c.year).where(rep.c.id == report_id)).scalar()
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """The stored extraction result of the version shown, as its page reads it, and the version's stored diff."""
+
+    title: str | None
+    template: str | None
+    format: str | None
+    warnings: list[str]
+    fields: dict[str, Any]
+    raw: dict[str, Any]
+    sections: dict[str, Any]
+    checks: list[Check]  # every check, held or not
+    pictures: list[dict[str, str]]  # the table pictures read with the page (`archive.pictures`)
+    diff: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, conn: Connection, version_id: int) -> _Reading:
+        ver, ex = T["versions"], T["extractions"]
+        stored = conn.execute(select(ver.c.diff, ex.c.meta, ex.c.body).join(ex, ex.c.id == ver.c.extraction_id)
+                              .where(ver.c.id == version_id)).first()
+        result: dict[str, Any] = stored_results.unpack(stored.meta, stored.body) if stored else {}
+        return cls(title=result.get("title"), template=result.get("template"), format=result.get("format"),
+                   warnings=[str(w) for w in result.get("warnings") or ()], fields=result.get("fields") or {},
+                   raw=result.get("raw") or {}, sections=result.get("sections") or {},
+                   checks=checks(result.get("checks")), pictures=result.get("pictures") or [],
+                   diff=stored.diff if stored else None)
+
+
+def _shown_version(versions: list[Any], seq: int | None, current_id: int | None) -> Any | None:
+    """Version `seq` of the report's `versions`, or its current one (its last when none is marked) when None."""
+    if seq is not None:
+        return next((v for v in versions if v.seq == seq), None)
+    return next((v for v in versions if v.id == current_id), versions[-1] if versions else None)
+
+
+def _sections(sections: dict[str, Any]) -> list[Section]:
+    """The prose sections the report has, in the forms' order, then any other in name order."""
+    return [Section(key=k, heading=SECTION_HEADINGS.get(k, k), text=str(sections[k]))
+            for k in [*SECTION_KEYS, *sorted(set(sections) - set(SECTION_KEYS))] if sections.get(k)]
+
+
 def report_detail(conn: Connection, report_id: int, seq: int | None, facts: YearFacts) -> ReportDetail | None:
     """The report with version `seq` shown (its current version when None); None when either does not exist."""
-    rep, ag, ver, ex = T["reports"], T["agencies"], T["versions"], T["extractions"]
+    rep, ag = T["reports"], T["agencies"]
     r = conn.execute(select(rep).where(rep.c.id == report_id)).first()
     if r is None:
         return None
     agency = agency_ref(conn.execute(select(*AGENCY_COLUMNS).where(ag.c.id == r.agency_id)).one())
     rows = versions_of(conn, [r.id]).get(r.id, [])
-    shown = next((v for v in rows if v.seq == seq), None) if seq is not None else \
-        next((v for v in rows if v.id == r.current_version_id), rows[-1] if rows else None)
+    shown = _shown_version(rows, seq, r.current_version_id)
     if shown is None:
         return None
-    stored = conn.execute(select(ver.c.diff, ex.c.meta, ex.c.body).join(ex, ex.c.id == ver.c.extraction_id)
-                          .where(ver.c.id == shown.id)).first()
-    result: dict[str, Any] = stored_results.unpack(stored.meta, stored.body) if stored else {}
-    own = checks(result.get("checks"))
-    failed = [c for c in own if not c.ok]
+    reading = _Reading.of(conn, shown.id)
     current = shown.id == r.current_version_id
+    failed = [c for c in reading.checks if not c.ok]
     if current:  # S1/S2 and S5 are kept for the current version only
         failed += checks(r.cross_checks)
-    due = deadline(r.year, agency.kind, agency.level)
     # A report exists: its status does not depend on the portal.
-    status, late, when, source, _ = facts.verdict(agency.id, due, True, r.published, r.first_seen, None)
-    sections = result.get("sections") or {}
-    template = result.get("template") or shown.template
-    pictures = table_pictures(conn, result.get("pictures") or [])
-    tables = build_tables(template, result.get("fields") or {}, result.get("raw") or {},
-                          [c.model_dump() for c in failed])
+    due, (status, late, when, source, _) = year_verdict(facts, agency, r.year, r, None)
+    template = reading.template or shown.template
+    pictures = table_pictures(conn, reading.pictures)
+    tables = build_tables(template, reading.fields, reading.raw, [c.model_dump() for c in failed])
     place_pictures(tables, pictures)
     return ReportDetail(
         id=r.id, agency=agency, year=r.year, kind=r.kind, deadline=due, status=status, days_late=late,
         published=when, date_source=source, first_seen=r.first_seen, url=r.url,
         versions=[version_summary(v, r.current_version_id) for v in rows],
-        version=version_summary(shown, r.current_version_id), title=result.get("title") or shown.title,
-        template=template, format=result.get("format"), warnings=[str(w) for w in result.get("warnings") or ()],
-        tables=tables,
-        sections=[Section(key=k, heading=SECTION_HEADINGS.get(k, k), text=str(sections[k]))
-                  for k in [*SECTION_KEYS, *sorted(set(sections) - set(SECTION_KEYS))] if sections.get(k)],
-        failed_checks=failed, passed_checks=sum(c.ok for c in own),
+        version=version_summary(shown, r.current_version_id), title=reading.title or shown.title,
+        template=template, format=reading.format, warnings=reading.warnings, tables=tables,
+        sections=_sections(reading.sections), failed_checks=failed, passed_checks=sum(c.ok for c in reading.checks),
         copies=copies_of(conn, [shown.id]).get(shown.id, []) if current else [], pictures=pictures,
         sources=sources(conn, shown.id, [p.sha256 for p in pictures]),
-        diff=version_diff(stored.diff if stored else None, shown.seq, template))
+        diff=version_diff(reading.diff, shown.seq, template))

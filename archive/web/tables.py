@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from archive.web.schemas import CellState, ReportTable, TableCell
@@ -42,26 +42,53 @@ def display(value: Any, state: CellState, raw: str | None) -> str:
 
 
 # Which cells a failed check involves. The rules are pipelines.checks' and archive.queries.crosscheck's: each names one
-# cell or column in `where`, and the cells it added up are those of its definition.
-def involved(check: Mapping[str, Any], template: str) -> set[str]:
-    rule, where = check.get("rule"), str(check.get("where") or "")
-    column = where.rsplit(".", 1)[-1]
-    if rule == "R1":
-        return {f"applications.{row}.{column}"
-                for row in ("new_received", "carried_over", "total_processed", "carried_forward")}
-    if rule == "R2":
-        return {where, *(f"applications.{leaf}.{column}" for leaf in schema.RESULT_LEAVES.get(template, ()))}
-    if rule == "R3":
-        row = where.split(".")[1] if where.count(".") == 2 else ""
-        return {f"applications.{row}.{c}" for c in schema.APPLICANT_COLUMNS}
-    if rule == "R4":
-        return {f"{where.split('.')[0]}.{c}" for c in schema.REVIEW_COLUMNS}
-    if rule == "R5":  # "*": the detail names each offending key
-        return set(re.findall(r"([a-z_]+(?:\.[a-z_]+)+)=", str(check.get("detail") or "")))
-    if rule == "S2":
-        row = where.split(".")[1] if where.count(".") == 2 else ""
-        return {f"active.{row}.{c}" for c in ("issued", "repealed", "in_force")}
+# cell or column in `where`, and the cells it added up are those of its definition. Each rule's cells below get the
+# check's `where`, its last part (a column), the check and the report's template.
+def _row(where: str) -> str:
+    """The row a rule's `where` names (section.row.column), or "" when it names none."""
+    return where.split(".")[1] if where.count(".") == 2 else ""
+
+
+def _r1(where: str, column: str, check: Mapping[str, Any], template: str) -> set[str]:
+    return {f"applications.{row}.{column}"
+            for row in ("new_received", "carried_over", "total_processed", "carried_forward")}
+
+
+def _r2(where: str, column: str, check: Mapping[str, Any], template: str) -> set[str]:
+    return {where, *(f"applications.{leaf}.{column}" for leaf in schema.RESULT_LEAVES.get(template, ()))}
+
+
+def _r3(where: str, column: str, check: Mapping[str, Any], template: str) -> set[str]:
+    return {f"applications.{_row(where)}.{c}" for c in schema.APPLICANT_COLUMNS}
+
+
+def _r4(where: str, column: str, check: Mapping[str, Any], template: str) -> set[str]:
+    return {f"{where.split('.')[0]}.{c}" for c in schema.REVIEW_COLUMNS}
+
+
+def _r5(where: str, column: str, check: Mapping[str, Any], template: str) -> set[str]:
+    """R5's `where` is "*": the detail names each offending key."""
+    return set(re.findall(r"([a-z_]+(?:\.[a-z_]+)+)=", str(check.get("detail") or "")))
+
+
+def _s2(where: str, column: str, check: Mapping[str, Any], template: str) -> set[str]:
+    return {f"active.{_row(where)}.{c}" for c in ("issued", "repealed", "in_force")}
+
+
+def _named(where: str, column: str, check: Mapping[str, Any], template: str) -> set[str]:
+    """Any other rule: the fields its `where` names (a key or a pattern), in a template with tables."""
     return set(fnmatch.filter(schema.field_keys(template), where)) if template in TEMPLATES_WITH_TABLES else set()
+
+
+_INVOLVED: dict[str, Callable[[str, str, Mapping[str, Any], str], set[str]]] = {
+    "R1": _r1, "R2": _r2, "R3": _r3, "R4": _r4, "R5": _r5, "S2": _s2}
+
+
+def involved(check: Mapping[str, Any], template: str) -> set[str]:
+    """The keys of the cells a failed check involves."""
+    where = str(check.get("where") or "")
+    cells = _INVOLVED.get(str(check.get("rule")), _named)
+    return cells(where, where.rsplit(".", 1)[-1], check, template)
 
 
 class _Grid:

@@ -9,7 +9,7 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from archive.export import dictionary
 from archive.export.columns import Export
@@ -110,26 +110,32 @@ def _say_if_no_report(conn: Connection, year: int) -> None:
 def cmd_coverage(args: argparse.Namespace) -> int:
     if args.by and (args.level or args.region):
         raise UserError("--by counts every agency of the nation; --level and --region filter the list without --by")
-    archive = options.read_only_archive(args)
+    engine = options.read_only_archive(args).engine
     as_of = args.as_of or date.today()
-    with archive.engine.connect() as conn:
-        if args.by and registry_missing(conn, f"coverage --by {args.by}"):
+    if args.by:
+        return _coverage_rollup(args, engine, as_of)
+    return _coverage_list(args, engine, as_of)
+
+
+def _coverage_rollup(args: argparse.Namespace, engine: Engine, as_of: date) -> int:
+    """`coverage --by`: the national roll-up by province, level or both."""
+    with engine.connect() as conn:
+        if registry_missing(conn, f"coverage --by {args.by}"):
             return 2
         _say_if_no_report(conn, args.year)
-        if args.by:
-            rolled = rollup(conn, args.year, as_of, args.by, defaults.NIANBAO_STREET_OFFICES_PUBLISH)
-        else:
-            result = coverage(conn, args.year, args.level, args.region, args.township_deadline, as_of,
-                              defaults.NIANBAO_STREET_OFFICES_PUBLISH)
-    if args.by:
-        write_records([r.as_dict() for r in rolled], ROLLUP_COLUMNS, args.format, sys.stdout)
-        return 0
+        rolled = rollup(conn, args.year, as_of, args.by, defaults.NIANBAO_STREET_OFFICES_PUBLISH)
+    write_records([r.as_dict() for r in rolled], ROLLUP_COLUMNS, args.format, sys.stdout)
+    return 0
+
+
+def _coverage_list(args: argparse.Namespace, engine: Engine, as_of: date) -> int:
+    """`coverage`: every agency that had to publish for the year (of --level, in --region), with its status."""
+    with engine.connect() as conn:
+        _say_if_no_report(conn, args.year)
+        result = coverage(conn, args.year, args.level, args.region, args.township_deadline, as_of,
+                          defaults.NIANBAO_STREET_OFFICES_PUBLISH)
     if not result:
-        given = " and ".join(f"--{name} {value}" for name, value in (("level", args.level), ("region", args.region))
-                             if value)
-        raise UserError(f"no agency matches {given} (--region is a division code prefix or an agency's name)"
-                        if given else f"no agency in the archive had to publish for {args.year} (register some "
-                        "with `nianbao registry build`, `registry import`, `import` or a crawl)")
+        raise UserError(_no_agency_matches(args))
     records = [r.as_dict() for r in result]
     for r in records:
         r["failed_checks"] = csv_list(r["failed_checks"])
@@ -140,6 +146,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     write_records([r.as_dict() for r in result] if args.format == "json" else records, COVERAGE_COLUMNS, args.format,
                   sys.stdout)
     return 0
+
+
+def _no_agency_matches(args: argparse.Namespace) -> str:
+    """Why `coverage` lists no agency: the filters match none, or no agency had to publish for the year."""
+    given = " and ".join(f"--{name} {value}" for name, value in (("level", args.level), ("region", args.region))
+                         if value)
+    if given:
+        return f"no agency matches {given} (--region is a division code prefix or an agency's name)"
+    return (f"no agency in the archive had to publish for {args.year} (register some with `nianbao registry build`, "
+            "`registry import`, `import` or a crawl)")
 
 
 def _export_usage(args: argparse.Namespace) -> str | None:
