@@ -166,5 +166,7 @@ def department_name(gaz: Gazetteer, owner: Government, listed: str) -> str:
 
 
 def with_columns(d: Discovered, columns: Iterable[str], evidence: Iterable[Evidence] = ()) -> Discovered:
-    urls = tuple(dict.fromkeys((*d.column_urls, *columns)))
+    """`d` with `columns` added, in URL order: pages are read in whatever order the server answers, and a re-run
+    finding the same columns must say the same."""
+    urls = tuple(sorted({*d.column_urls, *columns}))
     return replace(d, column_urls=urls, evidence=(*d.evidence, *evidence))

@@ -26,6 +26,7 @@ from crawler.discovery.navigation import REPORT_MIN, report_score
 from crawler.discovery.urls import canonical, host, is_article, is_document_file
 from crawler.platforms.base import PAGER_WORDS, Page, anchor_title
 from crawler.platforms.gkmlpt import SHELL, SID, tree_nodes
+from crawler.platforms.hanweb import records
 
 # Links to a directory of units, by their text or their path.
 _DIRECTORY_TEXT = re.compile(r"部门(?:信息|政府信息|政务)?公开|信息公开部门目录|部门目录|部门(?:信息)?公开目录|"
@@ -82,7 +83,7 @@ def unit_name(text: str) -> str:
 def unit_entries(page: Page) -> list[UnitEntry]:
     """The units a directory page lists (see the module's doc for the families), once per name."""
     found: dict[str, UnitEntry] = {}
-    for entry in (*_gkmlpt(page), *_anchored(page)):
+    for entry in (*_gkmlpt(page), *_anchored(page), *_datastore(page)):
         found.setdefault(entry.name, entry)
     return list(found.values())
 
@@ -113,6 +114,15 @@ def _gkmlpt(page: Page):
             slug = urlsplit(url).path.rsplit("/gkmlpt/", 1)[0].strip("/")
             if name:
                 yield UnitEntry(name, url, slug, "gkmlpt")
+
+
+def _datastore(page: Page):
+    """Hanweb lists whose entries are only in the page's XML datastore (`<record><![CDATA[<a …>]]>`)."""
+    for entry in records(page, page.text):
+        name = unit_name(entry.title)
+        if name and not is_article(entry.url) and host(entry.url) == host(page.url):
+            query = dict(parse_qsl(urlsplit(entry.url).query))
+            yield UnitEntry(name, entry.url, query.get("uid") or query.get("unitid") or "", "hanweb")
 
 
 def _anchored(page: Page):

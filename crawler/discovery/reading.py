@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from crawler.constants import Role
 from crawler.discovery.directories import UnitEntry, directory_links, shell_columns, shell_unit, unit_entries
 from crawler.discovery.evidence import SiteFacts, site_facts
 from crawler.discovery.links import Link, portal_links
 from crawler.discovery.navigation import OPENNESS_MIN, REPORT_MIN, best, openness_score, report_score
 from crawler.discovery.urls import host
 from crawler.platforms import Page, detect
-from crawler.platforms.base import next_link, subcolumns
+from crawler.platforms.base import subcolumns
 
 COLUMNS = 3  # report columns kept per page (政府信息公开年报 and 部门年报 may both qualify)
 NAV = 2  # 政务公开 pages kept per page
@@ -53,12 +54,15 @@ def read(page: Page) -> Reading:
     columns = [Link(s.url, s.text.strip(), "anchor") for s in best(links, report_score, REPORT_MIN, COLUMNS)]
     nav = [Link(s.url, s.text.strip(), "anchor") for s in best(links, openness_score, OPENNESS_MIN, NAV)]
     main = page.anchors()
-    pager = [Link(c.url, "", "anchor") for c in next_link(main) if host(c.url) == here]
+    # The next page of a list, as its CMS family pages it (TRS createPageHTML, 下一页 links); not API calls.
+    platform = detect(page)
+    pager = [Link(c.url, "", "anchor") for c in platform.more(page, main)
+             if c.role == Role.PAGE and c.method == "GET" and host(c.url) == here]
     units = unit_entries(page)
     if shell := shell_unit(page):
         units.insert(0, shell)
         columns = shell_columns(page) + columns
-    return Reading(page.url, site_facts(page), detect(page).name, portal_links(page), columns, nav,
+    return Reading(page.url, site_facts(page), platform.name, portal_links(page), columns, nav,
                    directory_links(page), units,
                    [Link(c.url, c.title, "anchor") for c in subcolumns(page, main)],
                    pager)

@@ -56,6 +56,7 @@ class Visit:
     link: Link | None = None  # for an entrance: that link
     depth: int = 0  # 政务公开 steps, or column levels
     unit: str = ""  # for a unit's page: the name its directory lists it under
+    page: int = 0  # a further page of a list (0: its first)
 
 
 def parse_levels(text: str) -> frozenset[str]:
@@ -197,19 +198,24 @@ class DiscoverSpider(scrapy.Spider):
     def _directory(self, v: Visit, reading: Reading):
         yield from self._entries(v.government, reading.units, reading.url)
         for link in reading.more:
-            yield from self.visit(replace(v, url=link.url))
+            yield from self.visit(replace(v, url=link.url, page=v.page + 1))
 
     def _column(self, v: Visit, reading: Reading):
         """A report column: the government's own at the top; below it, sub-columns of units (recorded) and of groups
         of units (read in turn)."""
-        if v.depth == 0:
+        if v.depth == 0 and v.page == 0:
             self.findings.column(v.government, v.url, "", reading.platform)
+        units = 0
         for sub in reading.subcolumns:
             if name := unit_name(sub.text):  # the sub-columns of units list them as a directory would
                 self.findings.units(v.government, [UnitEntry(name, sub.url)], v.url)
                 self.findings.unit_column(v.government, name, sub.url)
+                units += 1
             elif v.depth + 1 <= MAX_COLUMN_DEPTH:
                 yield from self.visit(Visit(sub.url, Step.COLUMN, v.government, depth=v.depth + 1))
+        if units:  # a list of units goes on on its next page (a list of reports is the report crawl's)
+            for link in reading.more:
+                yield from self.visit(replace(v, url=link.url, page=v.page + 1))
 
     def _unit(self, v: Visit, reading: Reading) -> None:
         """A unit's page: its report column, the one beneath the page (a sub-column of its folder, a category of

@@ -1,13 +1,17 @@
 """`nianbao registry discover` end to end on the sandbox's 福建省 on real divisions (issue 16), from the provincial
 portal alone, in a subprocess (a Twisted reactor runs once per process): what it prints, the registry CSV it writes
 (which `nianbao crawl --registry` loads as it is), the hazards it must not bind (a clone, an abolished county's
-portal, a moved portal's old domain), and a re-run routed from memory. The measures against the manifest (recall,
-precision, requests, a re-run a week later) are tests/e2e/test_discovery_measures.py's."""
+portal, a moved portal's old domain), a re-run routed from memory, a killed run resumed. The measures against the
+manifest (recall, precision, requests, a re-run a week later) are tests/e2e/test_discovery_measures.py's."""
 from __future__ import annotations
 
 import csv
+import re
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,12 +30,36 @@ PROVINCE = "福建省"
 QUICK = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "NIANBAO_PROGRESS_SECONDS=0", "-s", "LOG_LEVEL=WARNING"]
 
 
-def discover(proxy: str, db: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "crawler.cli", "registry", "discover", "--province", PROVINCE,
-                           "--db", str(db), "--out", str(out), "--proxy", proxy, "--allow-private", *QUICK, *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+def command(proxy: str, db: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "crawler.cli", "registry", "discover", "--province", PROVINCE, "--db", str(db),
+            "--out", str(out), "--proxy", proxy, "--allow-private", *QUICK]
+
+
+def discover(proxy: str, db: Path, out: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(command(proxy, db, out), cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
+
+
+def remembered(db: Path) -> int:
+    """Pages discovery has kept the reading of in the crawl state."""
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM crawl_nodes WHERE key LIKE 'discover %'").fetchone()[0]
+    except sqlite3.OperationalError:  # the archive's tables are not made yet
+        return 0
+
+
+def killed(proxy: str, db: Path, out: Path, after: int) -> None:
+    """A discovery killed with SIGKILL once it has kept `after` readings."""
+    process = subprocess.Popen(command(proxy, db, out), cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while remembered(db) < after and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert process.poll() is None, "the discovery finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -54,8 +82,10 @@ def world(tmp_path_factory):
         first_requests = requests()
         second = discover(server.proxy, folder / "archive.sqlite", folder / "second.csv")
         second_requests = requests() - first_requests
+        killed(server.proxy, folder / "resumed.sqlite", folder / "resumed.csv", after=400)
+        resumed = discover(server.proxy, folder / "resumed.sqlite", folder / "resumed.csv")
     sandbox.close()
-    return {"truth": truth, "folder": folder, "first": first, "second": second,
+    return {"truth": truth, "folder": folder, "first": first, "second": second, "resumed": resumed,
            "requests": (first_requests, second_requests)}
 
 
@@ -92,9 +122,17 @@ def test_a_rerun_is_routed_from_memory_and_finds_the_same(world):
     first, second = world["requests"]
     assert second <= 0.1 * first, (first, second)
     assert "recalled from earlier runs" in world["second"].stdout
-    key = lambda r: (r["name"], r["division_code"], r["portal_url"], r["column_urls"])  # noqa: E731
-    assert sorted(map(key, rows(world["folder"] / "second.csv"))) == \
-        sorted(map(key, rows(world["folder"] / "first.csv")))
+    assert bindings(world["folder"] / "second.csv") == bindings(world["folder"] / "first.csv")
+
+
+def bindings(path: Path) -> list[tuple[str, ...]]:
+    return sorted((r["name"], r["division_code"], r["portal_url"], r["column_urls"]) for r in rows(path))
+
+
+def test_a_killed_discovery_resumes_where_it_stopped(world):
+    recalled = int(re.search(r"(\d+) recalled from earlier runs", world["resumed"].stdout)[1])
+    assert recalled >= 400  # what the killed run had read is not fetched again
+    assert bindings(world["folder"] / "resumed.csv") == bindings(world["folder"] / "first.csv")
 
 
 def test_the_run_is_recorded_in_the_archives_discovered_registry(world):

@@ -266,3 +266,9 @@ def test_levels_limit_what_is_walked_and_written(gaz):
     f.units("350121", [UnitEntry("教育局", "u")], "http://www.minhou.gov.cn/zwgk/bm/")
     assert [d.level for d in f.assemble(gaz, ("county",))[0]] == ["county"]
     assert [d.level for d in f.assemble(gaz, ("department",))[0]] == ["department"]
+
+
+def test_hanweb_units_only_in_the_datastore():
+    entries = unit_entries(page("hanweb-datastore.html", "http://www.ningde.gov.cn/col/col8911/index.html"))
+    assert [(e.name, e.unit_id, e.family) for e in entries] == [("宁德市财政局", "40371", "hanweb"),
+                                                               ("宁德市教育局", "40372", "hanweb")]
