@@ -147,7 +147,7 @@ class _Reading:
     raw: dict[str, Any]
     sections: dict[str, Any]
     checks: list[Check]  # every check, held or not
-    pictures: list[dict[str, str]]  # the table pictures read with the page (`archive.pictures`)
+    pictures: list[dict[str, str]]  # the table pictures read with the page (`archive.ingest.pictures`)
     diff: dict[str, Any] | None
 
     @classmethod
