@@ -67,6 +67,7 @@ bench: install
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.crawl
 	$(PY) -m bench.distributed
+	$(PY) -m bench.discovery
 
 fixtures: install
 	$(PY) -m tests.build_fixtures

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from crawler import settings as defaults
 from crawler.cli import options
 from crawler.years import parse_years
 from sandbox.app import CONTROL_HOST, Options, Sandbox
@@ -115,7 +116,14 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from sandbox import demo
 
-    code = demo.run(Path(args.out), scale=args.scale, seed=args.seed, years=args.years)
+    if args.discover:
+        from sandbox import discovery_demo
+
+        # The default span becomes its last year: a province publishes ~2,100 reports a year.
+        years = None if args.years == defaults.NIANBAO_YEARS else args.years
+        code = discovery_demo.run(Path(args.out), province=args.province, seed=args.seed, years=years)
+    else:
+        code = demo.run(Path(args.out), scale=args.scale, seed=args.seed, years=args.years)
     if args.serve and code == 0:
         return demo.serve_forever(Path(args.out))
     return code
@@ -127,6 +135,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scale", type=int, default=7, help="government portals in the sandbox (default 7)")
     p.add_argument("--seed", type=int, default=1, help="the sandbox's random seed: the same seed, the same world")
     options.years(p)
+    p.add_argument("--discover", action="store_true",
+                   help="instead: discover a province of the sandbox from its provincial portal alone (real divisions; "
+                        "`nianbao registry discover`), accept it, crawl the discovered registry, and measure each step "
+                        "against the ground truth (--years: the last year unless given)")
+    p.add_argument("--province", default="福建省", help="with --discover: the province (default 福建省)")
     p.add_argument("--serve", action="store_true", help="serve the dashboard over the archive afterwards")
     p.set_defaults(func=cmd_demo)
 

@@ -3,8 +3,9 @@ the manifest's `discovery` section binds to an agency, how many the discovered r
 bindings are wrong — a URL the truth gives to another agency, or a decoy (a spam clone, a dead portal, an abolished
 unit's site). Requests are set against the section's minimum.
 
-Pure: the rows (crawler registry rows read from `nianbao registry discover --out`, or the crawler's `Discovered`
-records: anything with a name, a division code, a portal URL and column URLs) and the manifest in, a `Score` out.
+Pure: the rows (the registry rows of `nianbao registry discover --out`, the crawler's `Discovered` records, the
+archive's entries: anything with a name, a division code, a portal URL and column URLs) and the manifest in, a
+`Score` out.
 An agency is known by its normalised name (the registry's names are unique across the release) and, where both
 sides give one, its division code; URLs compare canonically and without their scheme, since one site answers on both.
 """
