@@ -89,9 +89,10 @@ def test_scrapyd_runs_the_deployed_spider_into_the_archive(egg, scrapyd):
     with egg.open("rb") as f:
         added = requests.post(f"{url}/addversion.json", data={"project": "nianbao", "version": "1"},
                               files={"egg": f}, timeout=60).json()
-    assert added["status"] == "ok" and added["spiders"] == 1, added
+    # The egg carries both spiders: the report crawl and discovery (issue 16).
+    assert added["status"] == "ok" and added["spiders"] == 2, added
     assert requests.get(f"{url}/listspiders.json", params={"project": "nianbao"}, timeout=30).json()["spiders"] \
-        == ["reports"]
+        == ["discover", "reports"]
     db = folder / "archive.sqlite"
     settings = [f"NIANBAO_DB={db}", "NIANBAO_ALLOW_PRIVATE=True", "AUTOTHROTTLE_ENABLED=False",
                 "NIANBAO_PROGRESS_SECONDS=0", "LOG_LEVEL=INFO"]
