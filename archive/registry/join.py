@@ -7,7 +7,9 @@ every form a report title gives a government (北京市朝阳区人民政府 / �
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, select
 
@@ -99,6 +101,48 @@ def _agreeing(candidates: Iterable[tuple[int, str, int | None]], *names: str) ->
     return agreeing[0][1], agreeing[0][2]
 
 
+@dataclass
+class _Candidates:
+    """The current government rows a batch of discovered units may join, as (row id, normalised unit name, agency
+    id): by their own division code, the townships among them, and townships by their county's code."""
+
+    by_code: dict[str, list[tuple[int, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
+    towns: dict[str, list[tuple[int, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
+    under: dict[str, list[tuple[int, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
+
+    def government(self, name: str, level: str, code: str) -> tuple[int, int | None] | None:
+        """The row a government or township named `name` (normalised) with `code` joins."""
+        if level == "township":  # its county's name is in its own: a county row must not take it
+            return _agreeing(self.towns.get(code, ()), name) or _agreeing(self.under.get(code, ()), name)
+        return _agreeing(self.by_code.get(code, ()), name)
+
+
+def _candidates(conn: Connection, codes: set[str]) -> _Candidates:
+    gov = T["governments"]
+    out = _Candidates()
+    for part in _chunks(codes):
+        for gid, code, parent, name, unit_level, agency in conn.execute(
+                select(gov.c.id, gov.c.division_code, gov.c.parent_code, gov.c.name, gov.c.level, gov.c.agency_id)
+                .where(gov.c.valid_to.is_(None), gov.c.division_code.in_(part) | gov.c.parent_code.in_(part))):
+            row = (gid, normalise_agency(name), agency)
+            if code in codes:
+                out.by_code[code].append(row)
+                if unit_level == "township":
+                    out.towns[code].append(row)
+            if parent in codes and unit_level == "township":
+                out.under[parent].append(row)
+    return out
+
+
+def _agencies_by_alias(conn: Connection, names: set[str]) -> dict[str, int]:
+    """Normalised name → the agency that alias is of (any agency, linked to a government or not)."""
+    al = T["aliases"]
+    out: dict[str, int] = {}
+    for part in _chunks(names):
+        out.update(conn.execute(select(al.c.alias, al.c.agency_id).where(al.c.alias.in_(part))).all())
+    return out
+
+
 def discovered_joins(conn: Connection, found: Iterable[tuple[str, str, str, str]]
                      ) -> list[tuple[int | None, int | None]]:
     """(government row id, agency id) for each discovered (name, level, division code, parent), in order; None
@@ -106,37 +150,16 @@ def discovered_joins(conn: Connection, found: Iterable[tuple[str, str, str, str]
     its own row, or else the row under its county's code whose name its name contains; a department the row of its
     government's code when its name or its parent's names the unit, and its own agency by name (an agency the
     registry CSV or a report title made)."""
-    gov, al = T["governments"], T["aliases"]
     found = list(found)
-    codes = {code for _, _, code, _ in found if code}
-    by_code: dict[str, list[tuple[int, str, int | None]]] = {}
-    towns: dict[str, list[tuple[int, str, int | None]]] = {}  # township rows by their own code
-    under: dict[str, list[tuple[int, str, int | None]]] = {}  # township rows by their county's code
-    for part in _chunks(codes):
-        for gid, code, parent, name, unit_level, agency in conn.execute(
-                select(gov.c.id, gov.c.division_code, gov.c.parent_code, gov.c.name, gov.c.level, gov.c.agency_id)
-                .where(gov.c.valid_to.is_(None), gov.c.division_code.in_(part) | gov.c.parent_code.in_(part))):
-            unit = normalise_agency(name)
-            if code in codes:
-                by_code.setdefault(code, []).append((gid, unit, agency))
-                if unit_level == "township":
-                    towns.setdefault(code, []).append((gid, unit, agency))
-            if parent in codes and unit_level == "township":
-                under.setdefault(parent, []).append((gid, unit, agency))
+    candidates = _candidates(conn, {code for _, _, code, _ in found if code})
     departments = {normalise_agency(name) for name, level, _, _ in found if level == "department"}
-    agencies: dict[str, int] = {}
-    for part in _chunks(departments):
-        agencies.update(conn.execute(select(al.c.alias, al.c.agency_id).where(al.c.alias.in_(part))).all())
+    agencies = _agencies_by_alias(conn, departments)
     out: list[tuple[int | None, int | None]] = []
     for raw_name, level, code, parent in found:
         name = normalise_agency(raw_name)
         if level == "department":
-            hit = _agreeing(by_code.get(code, ()), name, normalise_agency(parent))
+            hit = _agreeing(candidates.by_code.get(code, ()), name, normalise_agency(parent))
             out.append((hit[0] if hit else None, agencies.get(name)))
-            continue
-        if level == "township":  # its county's name is in its own: a county row must not take it
-            hit = _agreeing(towns.get(code, ()), name) or _agreeing(under.get(code, ()), name)
         else:
-            hit = _agreeing(by_code.get(code, ()), name)
-        out.append(hit or (None, None))
+            out.append(candidates.government(name, level, code) or (None, None))
     return out

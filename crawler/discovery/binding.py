@@ -57,6 +57,20 @@ def allowed(url: str, suffixes: Iterable[str]) -> bool:
     return any(name.endswith(s) or name == s.lstrip(".") for s in suffixes)
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The government a site in the province claims by its site code, and which names agree with it."""
+
+    code: str  # the division code of the site code
+    government: Government | None  # the code's current government (None: an abolished or renamed unit)
+    on_site: bool  # the site's own SiteName, 主办单位 or title names that government
+    by_link: bool  # the parent portal's link to the site names it
+
+    @property
+    def named(self) -> bool:
+        return self.on_site or self.by_link
+
+
 def bind_site(gaz: Gazetteer, province: str, seen: SiteSeen, suffixes: Iterable[str]) -> Discovered | Conflict | None:
     """The government `seen` is the portal of, a conflict, or None when the site claims no government of
     `province` (a department's site, another province's, a page without a code)."""
@@ -65,32 +79,54 @@ def bind_site(gaz: Gazetteer, province: str, seen: SiteSeen, suffixes: Iterable[
     if facts.site_id_code and facts.footer_code and facts.site_id_code.upper() != facts.footer_code.upper():
         return Conflict(seen.url, f"{facts.site_id_code} / {facts.footer_code}",
                         "the SiteIDCode and the footer's 网站标识码 differ", evidence)
-    code = facts.division_code
+    claim = _claim(gaz, province, seen)
+    if claim is None:
+        return None
+    if not allowed(seen.url, suffixes):
+        return _clone(seen, claim, evidence)
+    if claim.government is None:
+        return Conflict(seen.url, facts.code, f"site code {facts.code}: division {claim.code} is not a current unit "
+                                              f"(abolished or renamed?)", evidence)
+    return _portal(gaz, seen, claim, claim.government, evidence)
+
+
+def _claim(gaz: Gazetteer, province: str, seen: SiteSeen) -> Claim | None:
+    """What the site claims, or None when its site code names no division of `province`."""
+    code = seen.facts.division_code
     if not code or code[:2] != province[:2]:
         return None
     government = gaz.get(code)
-    named = next((n for n in facts.names if government and gaz.names(government, n)), "")
-    by_link = bool(government and seen.link and gaz.names(government, seen.link.text))
-    if not allowed(seen.url, suffixes):
-        if named or by_link:
-            return Conflict(seen.url, facts.code, f"a site outside the government domains claims "
-                                                  f"{government.agency if government else code}: a clone", evidence)
-        return None
     if government is None:
-        return Conflict(seen.url, facts.code, f"site code {facts.code}: division {code} is not a current unit "
-                                              f"(abolished or renamed?)", evidence)
+        return Claim(code, None, on_site=False, by_link=False)
+    return Claim(code, government, any(gaz.names(government, n) for n in seen.facts.names),
+                 bool(seen.link and gaz.names(government, seen.link.text)))
+
+
+def _clone(seen: SiteSeen, claim: Claim, evidence: tuple[Evidence, ...]) -> Conflict | None:
+    """A site outside the government domains: a conflict when it names the government its code claims."""
+    if not claim.named:
+        return None
+    claimed = claim.government.agency if claim.government else claim.code
+    return Conflict(seen.url, seen.facts.code, f"a site outside the government domains claims {claimed}: a clone",
+                    evidence)
+
+
+def _portal(gaz: Gazetteer, seen: SiteSeen, claim: Claim, government: Government,
+            evidence: tuple[Evidence, ...]) -> Discovered | Conflict | None:
+    """A site inside the domains whose code is `government`'s: its portal when a name agrees and the parent's link
+    names no other government below the parent."""
     linked = gaz.child_named(seen.parent_code, seen.link.text) if seen.link and seen.parent_code else None
     if linked is not None and linked.code != government.code:
-        return Conflict(seen.url, facts.code, f"linked as {linked.agency}, site code names {government.agency}",
+        return Conflict(seen.url, seen.facts.code, f"linked as {linked.agency}, site code names {government.agency}",
                         evidence)
-    if not (named or by_link):
+    if not claim.named:
         return None  # the government's code on a site that does not name it: a department's, or a subject site
     if seen.parent_code and not _below(gaz, government, seen.parent_code):
         return None  # a link across the tree (a neighbour's portal): found again from its own parent
     parent = gaz.get(government.parent_code)
     return Discovered(government.agency, government.level, "government", government.code,
                       parent.agency if parent else "", seen.url, (), seen.platform, evidence,
-                      ON_SITE if named else LINKED)
+                      ON_SITE if claim.on_site else LINKED)
 
 
 def bind_link(gaz: Gazetteer, url: str, link: Link, parent_code: str, suffixes: Iterable[str]) -> Discovered | None:

@@ -58,27 +58,39 @@ class Findings:
         conflicts = [*self.conflicts, *conflicts]
         out: list[Discovered] = []
         for gov in governments:
-            code = gov.division_code
-            gov = replace(gov, platform=self.platforms.get(code) or gov.platform)
-            own = gaz.get(code)
-            units: dict[str, Discovered] = {}
-            for entry, source in self.entries.get(code, {}).values():
-                unit = bind_unit(gaz, gov, entry, source)
-                if isinstance(unit, Conflict):
-                    conflicts.append(unit)
-                elif unit is not None and unit.name not in units and unit.name != gov.name:
-                    units[unit.name] = unit
-            columns = dict(self.columns.get(code, {}))
-            for title, urls in self.unit_columns.get(code, {}).items():
-                if own is not None and gaz.names(own, title):
-                    columns.update((u, title) for u in urls)
-                elif (unit := _unit_titled(units, title)) is not None:
-                    units[unit.name] = with_columns(unit, urls, (Evidence(u, Signal.COLUMN, title) for u in urls))
+            gov = replace(gov, platform=self.platforms.get(gov.division_code) or gov.platform)
+            units, unbound = self._units(gaz, gov)
+            conflicts.extend(unbound)
+            columns = self._columns(gaz, gov.division_code, units)
             out.append(with_columns(gov, columns, (Evidence(u, Signal.COLUMN, t) for u, t in columns.items())))
             out.extend(units.values())
         wanted = {"province", *levels}
         return [d for d in out if d.level in wanted], conflicts
 
+    def _units(self, gaz: Gazetteer, gov: Discovered) -> tuple[dict[str, Discovered], list[Conflict]]:
+        """The units `gov`'s directories list, by name, each once and never `gov` itself, and the conflicts of the
+        entries that name no current unit."""
+        units: dict[str, Discovered] = {}
+        conflicts: list[Conflict] = []
+        for entry, source in self.entries.get(gov.division_code, {}).values():
+            unit = bind_unit(gaz, gov, entry, source)
+            if isinstance(unit, Conflict):
+                conflicts.append(unit)
+            elif unit is not None and unit.name not in units and unit.name != gov.name:
+                units[unit.name] = unit
+        return units, conflicts
+
+    def _columns(self, gaz: Gazetteer, code: str, units: dict[str, Discovered]) -> dict[str, str]:
+        """The report columns (url → title) of the government of `code`: its own, and the sub-columns titled with
+        its name; a sub-column titled for one of its `units` is given to that unit instead (in `units`)."""
+        own = gaz.get(code)
+        columns = dict(self.columns.get(code, {}))
+        for title, urls in self.unit_columns.get(code, {}).items():
+            if own is not None and gaz.names(own, title):
+                columns.update((u, title) for u in urls)
+            elif (unit := _unit_titled(units, title)) is not None:
+                units[unit.name] = with_columns(unit, urls, (Evidence(u, Signal.COLUMN, title) for u in urls))
+        return columns
 
 def _key(name: str) -> str:
     return re.sub(r"(?:人民政府|办事处)$", "", clean(unit_name(name) or name))

@@ -15,13 +15,6 @@ from radon.complexity import add_inner_blocks, cc_visit
 from tests.support import ROOT
 
 CHECKED = ("archive", "crawler")
-# Functions above the limit that landed while the limit was being met (issue 16's discovery, written in parallel);
-# each leaves this list when it is split, and the test fails on an entry that no longer needs it.
-BASELINE = {
-    "archive/registry/join.py: discovered_joins",  # 18
-    "crawler/discovery/binding.py: bind_site",  # 27
-    "crawler/discovery/findings.py: Findings.assemble",  # 17
-}
 LIMIT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"]["lint"]["mccabe"][
     "max-complexity"]
 
@@ -50,6 +43,4 @@ def test_no_function_in_archive_or_crawler_is_above_the_limit():
         return f"{path.relative_to(ROOT)}: {name}"
 
     found = {where(p, name): c for p in paths for name, c in over_limit(p.read_text(encoding="utf-8")).items()}
-    new = {name: c for name, c in found.items() if name not in BASELINE}
-    assert not new, f"above complexity {LIMIT} (split into named steps): {new}"
-    assert set(found) >= BASELINE, f"no longer above {LIMIT}, take off BASELINE: {sorted(BASELINE - set(found))}"
+    assert not found, f"above complexity {LIMIT} (split into named steps): {found}"
