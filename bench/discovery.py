@@ -138,14 +138,11 @@ def run_size(label: str, provinces: tuple[str, ...], years: str, timeout: float,
         subprocess.run([*nianbao, "registry", "build", "--db", str(db)], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         rows = []
-        # Each from its provincial portal as the sandbox has it (the bundled list names the real hosts, which the
-        # sandbox's pinyin hosts do not always match: www.jl.gov.cn, www.jilin.gov.cn).
-        seeds = dict(zip(truth["discovery"]["provinces"], truth["discovery"]["seeds"], strict=True))
         for province in provinces:
             out = folder / f"discovered-{province}.csv"
             _stats(proxy, reset=True)
             seconds, code, peak = run_sampled([*nianbao, "registry", "discover", "--province", province,
-                                               "--start", seeds[province], "--out", str(out), *crawling], env,
+                                               "--out", str(out), *crawling], env,
                                               timeout)
             requests = _stats(proxy)
             size.discovery.add(seconds, requests, requests, peak)

@@ -8,11 +8,12 @@ prefecture, county and township of each province, named as the national registry
 (`sandbox.names` pools: 12–16 for a province, 14–20 for a prefecture, 8–14 for a county).
 
 The rules of the world (each a pure function of the seed and the real names):
-- Portals. The province's at `http://www.<pinyin>.gov.cn/` (福建省: `www.fujian.gov.cn`, the seed discovery starts
-  from); every prefecture and most counties on their own `www.<pinyin of the name>.gov.cn` (a clash takes the
-  level's suffix: `gulouqu`); about one county in twelve has no portal of its own: its government, departments and
-  townships are sub-columns of its prefecture's portal (a shared platform). Townships and departments report in
-  per-unit sub-columns of their government's portal; none has a site of its own.
+- Portals. The province's at the host of the bundled seed list (`crawler/discovery/seeds.py`; 福建省:
+  `www.fujian.gov.cn`, 吉林省: `www.jl.gov.cn`), where discovery starts; every prefecture and most counties on their own
+  `www.<pinyin of the name>.gov.cn` (a clash takes the level's suffix: `gulouqu`); about one county in twelve has no
+  portal of its own: its government, departments and townships are sub-columns of its prefecture's portal (a shared
+  platform). Townships and departments report in per-unit sub-columns of their government's portal; none has a site of
+  its own.
 - Families. Each portal is one CMS family of the sandbox; the province's common families (`names.PROVINCES`) take
   about seven portals in ten, the others share the rest, and every family occurs in every province.
 - What discovery reads. Every page carries `<meta name="SiteIDCode">` (division code + serial; the government's
@@ -42,9 +43,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from urllib.parse import urlsplit
 
 from archive.registry.divisions import Division, Release, bundled
 from archive.registry.governments import agency_names
+from crawler.discovery.seeds import seed_for
 from sandbox import names
 from sandbox.content import DIRECTORY, DIRECTORY_BY_YEAR
 from sandbox.seeding import chance, rng
@@ -204,7 +207,9 @@ class _Builder:
     def build(self, province: _Province) -> str:
         """Adds one province's portals; returns the seed URL."""
         top, info = province.division, province.info
-        host = self.namer.host(_pinyin(stem(top.name)), "sheng")
+        # The host the bundled seed list names (www.jl.gov.cn, not www.jilin.gov.cn): discovery starts there.
+        host = urlsplit(seed_for(top.code).portal_url).hostname or ""
+        self.namer.hosts.add(host)
         gov = Agency(self.names[top.code], "province", "government", top.code, "国务院", "bgs", host)
         slugs = Slugs()
         slugs.take("bgs")

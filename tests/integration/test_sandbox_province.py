@@ -7,13 +7,14 @@ import io
 import json
 import re
 from collections import Counter
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from archive.registry.divisions import bundled
 from archive.registry.governments import agency_names
 from crawler.cli import build_parser
+from crawler.discovery.seeds import seed_for
 from sandbox.app import Options, Sandbox
 from sandbox.commands import _options
 from sandbox.manifest import manifest
@@ -213,6 +214,15 @@ def test_several_provinces_in_one_world():
     assert len({a.name for a in world.agencies()}) == len(world.agencies())
     with pytest.raises(ValueError, match="no province named"):
         build_province_world(provinces=("火星省",))
+
+
+def test_each_provincial_portal_is_where_the_bundled_seed_list_starts():
+    # 吉林省's portal is www.jl.gov.cn, not the pinyin www.jilin.gov.cn: discovery from the seed list must reach it.
+    provinces = ("吉林省", "宁夏回族自治区", "福建省")
+    world = build_province_world(provinces=provinces, years=(2025,))
+    assert [s.split("/")[2] for s in world.discovery.seeds] == [
+        urlsplit(seed_for(p).portal_url).hostname for p in provinces] == ["www.jl.gov.cn", "www.nx.gov.cn",
+                                                                          "www.fujian.gov.cn"]
 
 
 def test_serve_options_name_the_province():
