@@ -113,6 +113,20 @@ class HostGuard:
         return
 
 
+class _WithoutTraceback(logging.Filter):
+    """Scrapy logs a robots.txt it could not fetch with the whole traceback (a refused TLS tunnel, a name that does not
+    resolve: the web's fault, not a bug), which a user reads as a crash. Its message already names the error, and the
+    host's failure is recorded with the run's other failures, so the line stays and the traceback goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+ROBOTS_LOG = logging.getLogger(RobotsTxtMiddleware.__module__)
+ROBOTS_LOG.addFilter(_WithoutTraceback())
+
+
 class RobotsTxt(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, its refusal typed."""
 

@@ -11,7 +11,7 @@ from crawler.discovery.blocking import is_challenge, is_soft_404, spelled_cookie
 from crawler.discovery.navigation import openness_score, report_score
 from crawler.discovery.recognise import judge_title, wanted
 from crawler.discovery.urls import canonical, is_article, is_document_file, under
-from crawler.fetch.middlewares import HostGuard
+from crawler.fetch.middlewares import ROBOTS_LOG, HostGuard
 from crawler.platforms import BY_NAME, Page, detect
 from pipelines.decoding import decode
 from sandbox import hazards
@@ -317,3 +317,14 @@ def test_a_crawl_state_file_of_earlier_versions_is_adopted_into_the_archive(tmp_
     assert again.node("GET http://a.gov.cn/").role == "home" and again.node(column.key) == column
     assert again.failed == {"http://a.gov.cn/gone.pdf", "http://a.gov.cn/big.pdf"}
     again.close()
+
+
+def test_a_robots_txt_that_cannot_be_fetched_is_one_log_line_without_traceback(caplog):
+    try:
+        raise ConnectionError("Could not open CONNECT tunnel with proxy 127.0.0.1:3128")
+    except ConnectionError as e:
+        ROBOTS_LOG.error("Error downloading %(request)s: %(f_exception)s",
+                         {"request": "<GET https://www.fujian.gov.cn/>", "f_exception": e}, exc_info=True)
+    [record] = [r for r in caplog.records if r.name == ROBOTS_LOG.name]
+    assert "CONNECT tunnel" in record.getMessage() and record.exc_info is None
+    assert "Traceback" not in caplog.text
