@@ -213,10 +213,15 @@ def _conflict_record(conflict: StoredConflict, fmt: str) -> dict[str, object]:
 
 
 def _province(conn: Connection, province: str | None) -> str | None:
-    """The province a command names, as discovery recorded it; a usage error when discovery has none such."""
+    """The province a command names, as discovery recorded it; a usage error when nothing was discovered yet, or
+    discovery has no such province."""
     from archive.registry.acceptance import province_named
+    from archive.registry.discoveries import provinces
     from crawler.cli.exits import UserError
 
+    if not provinces(conn):
+        raise UserError("nothing discovered in this archive yet; run "
+                        "`nianbao registry discover --province …` first")
     if province is None:
         return None
     try:
@@ -227,15 +232,10 @@ def _province(conn: Connection, province: str | None) -> str | None:
 
 def cmd_registry_diff(args: argparse.Namespace) -> int:
     from archive.registry.acceptance import diff
-    from archive.registry.discoveries import provinces
-    from crawler.cli.exits import UserError
     from crawler.cli.tables import write_records
 
     archive = options.read_only_archive(args)
     with archive.engine.connect() as conn:
-        if not provinces(conn):
-            raise UserError("nothing discovered in this archive yet; run "
-                            "`nianbao registry discover --province …` first")
         changes = diff(conn, _province(conn, args.province))
     records = ([_change_record(c, args.format) for c in changes.changes]
                + [_conflict_record(c, args.format) for c in changes.conflicts])
@@ -246,14 +246,9 @@ def cmd_registry_diff(args: argparse.Namespace) -> int:
 
 def cmd_registry_accept(args: argparse.Namespace) -> int:
     from archive.registry.acceptance import accept
-    from archive.registry.discoveries import provinces
-    from crawler.cli.exits import UserError
 
     archive = options.existing_archive(args)
     with archive.engine.begin() as conn:
-        if not provinces(conn):
-            raise UserError("nothing discovered in this archive yet; run "
-                            "`nianbao registry discover --province …` first")
         done = accept(conn, _province(conn, args.province))
     for a in done:
         print(f"accepted {a.province}: {a.agencies} agencies ({a.added} added, {a.removed} removed, "
