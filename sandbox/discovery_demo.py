@@ -55,6 +55,7 @@ def run(out: Path = Path("demo"), province: str = "福建省", seed: int = 1, ye
     """The demo; `years` the world publishes and the crawl asks for (default: the last year, ~2,100 reports)."""
     from archive.runs import RunRecord
     from archive.store.db import open_archive
+    from crawler.cli.exits import UserError
     from crawler.discovery.registry import load
     from crawler.years import parse_years
     from sandbox.app import Options, Sandbox
@@ -65,14 +66,18 @@ def run(out: Path = Path("demo"), province: str = "福建省", seed: int = 1, ye
     from sandbox.timeline import TODAY
 
     started = time.time()
-    fresh_folder(out)
-    for name in (DISCOVERED, MEASURES, "registry-accepted.csv"):
-        (out / name).unlink(missing_ok=True)
     span = parse_years(years or defaults.NIANBAO_YEARS, today=TODAY)
     if years is None:
         span = span[-1:]
     years = f"{span.start}-{span.stop - 1}" if len(span) > 1 else str(span.start)
-    sandbox = Sandbox(Options(seed=seed, province=(province,), years=tuple(span), documents_per_format=1))
+    try:
+        sandbox = Sandbox(Options(seed=seed, province=(province,), years=tuple(span), documents_per_format=1))
+    except ValueError as exc:  # a province the release does not have: the user's mistake, not a crash
+        raise UserError(str(exc)) from None
+    # Only now the folder is emptied: a mistyped province leaves the last demo's archive as it was.
+    fresh_folder(out)
+    for name in (DISCOVERED, MEASURES, "registry-accepted.csv"):
+        (out / name).unlink(missing_ok=True)
     world = sandbox.world
     print(f"nianbao demo --discover: the sandbox's {province} on real divisions, {len(world.portals)} portals and "
           f"{len(world.agencies())} agencies (seed {seed}); discovering it from its provincial portal alone, then "

@@ -136,7 +136,7 @@ def cmd_registry_discover(args: argparse.Namespace) -> int:
         seed = seed_for(args.province)
         levels = parse_levels(args.levels)
     except (LookupError, ValueError) as exc:
-        raise UserError(f"nianbao registry discover: {exc.args[0]}") from None
+        raise UserError(exc.args[0]) from None
     province = seed.name.removesuffix("人民政府")
     print(f"discovering {province} from {args.start or seed.portal_url} (levels: {args.levels})", file=sys.stderr,
           flush=True)

@@ -106,6 +106,8 @@ def test_commands_that_need_an_archive_never_create_one(tmp_path, command, argv)
     (("health", "--records", "nowhere"), ("no folder nowhere",)),
     (("import",), ("PATH",)),
     (("import", "nowhere.pdf"), ("no such file or folder: nowhere.pdf",)),
+    (("registry", "discover", "--province", "火星省"), ("no province '火星省'",)),
+    (("demo", "--discover", "--province", "火星省"), ("no province named '火星省'",)),
 ])
 def test_mistakes_are_one_line_and_exit_2(tmp_path, argv, words):
     one_line(nianbao(*argv, cwd=tmp_path), exits.USAGE, *words)
